@@ -1,0 +1,86 @@
+"""Jembatan: the bridge between faction complaint posts and Jakarta Smart City's CRM."""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+from typing import Any
+
+import swagger_ui_bundle
+from flask import Flask, send_from_directory
+
+from app.config import Settings
+from app.database import Database, close_request_session
+from app.errors import register_error_handlers
+from app.extensions import Api
+
+# Blueprints, as "module:attribute". Plain Flask blueprints first, then the /api/v1 ones
+# (flask-smorest), which also make up the OpenAPI document.
+BLUEPRINTS = [
+    "app.ops:bp",
+]
+API_BLUEPRINTS = [
+    "app.api.categories:blp",
+    "app.api.complaints:blp",
+]
+
+
+def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
+    """Build the web application: config → extensions → blueprints → error handlers → CLI."""
+    settings = settings or Settings.from_env(**overrides)
+    app = Flask(__name__, instance_path=str(Path.cwd() / "instance"))
+    app.config.from_mapping(settings.flask_config())
+    app.config.update(_openapi_config())
+    app.extensions["settings"] = settings
+    app.extensions["db"] = Database(settings.DATABASE_URL)
+    app.teardown_appcontext(close_request_session)
+
+    rest_api = Api(app)
+    app.extensions["rest_api"] = rest_api
+    for target in BLUEPRINTS:
+        app.register_blueprint(_load(target))
+    for target in API_BLUEPRINTS:
+        rest_api.register_blueprint(_load(target))
+    _serve_docs_assets(app)
+    register_error_handlers(app)
+    return app
+
+
+def _load(target: str) -> Any:
+    module_name, _, attribute = target.partition(":")
+    return getattr(importlib.import_module(module_name), attribute)
+
+
+def _openapi_config() -> dict[str, Any]:
+    return {
+        "API_TITLE": "Jembatan API",
+        "API_VERSION": "v1",
+        "OPENAPI_VERSION": "3.0.3",
+        "OPENAPI_URL_PREFIX": "/api/v1",
+        "OPENAPI_JSON_PATH": "openapi.json",
+        "OPENAPI_SWAGGER_UI_PATH": "docs",
+        # Served from this process (below): the docs work offline and load nothing from a CDN.
+        "OPENAPI_SWAGGER_UI_URL": "/api/v1/docs/assets/",
+        "API_SPEC_OPTIONS": {
+            "info": {
+                "description": (
+                    "Submit complaints from a faction's posko and follow their processing "
+                    "in Jakarta Smart City's CRM. Errors are RFC 9457 problem+json."
+                )
+            },
+            "components": {
+                "securitySchemes": {
+                    "bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "jbt_…"}
+                }
+            },
+            "security": [{"bearerAuth": []}],
+        },
+    }
+
+
+def _serve_docs_assets(app: Flask) -> None:
+    assets = swagger_ui_bundle.swagger_ui_path
+
+    @app.get("/api/v1/docs/assets/<path:filename>")
+    def docs_assets(filename: str) -> Any:
+        return send_from_directory(assets, filename, max_age=86400)

@@ -1,0 +1,1 @@
+"""The native JSON API, `/api/v1`: one module per resource."""

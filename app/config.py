@@ -1,0 +1,142 @@
+"""Settings from the environment (and a `.env` file when present).
+
+Every setting has one name, `JEMBATAN_<NAME>`. Secrets have no default: outside the demo
+(`JEMBATAN_ENV=demo`, what `make run` uses) and the test suite, booting without them fails.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+REFERENCE_DIR = Path(__file__).parent / "reference"
+
+# Demo-only values: good enough for one person's laptop, refused in production.
+DEMO_SECRET_KEY = "demo-secret-key-not-for-production"
+DEMO_DATA_KEY = "ZGVtby1kYXRhLWtleS1ub3QtZm9yLXByb2R1Y3Rpb24="
+
+
+class ConfigError(RuntimeError):
+    """The environment does not describe a runnable Jembatan."""
+
+
+def _bool(value: str | bool) -> bool:
+    if isinstance(value, bool):
+        return value
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+@dataclass
+class Settings:
+    """Every setting Jembatan reads, with its default (None: required outside the demo)."""
+
+    ENV: str = "production"  # production | demo | test
+    DATABASE_URL: str = "sqlite:///instance/jembatan.db"
+    SECRET_KEY: str | None = None
+    # Keys for reporter data at rest, newest first (comma-separated Fernet keys).
+    DATA_KEYS: str | None = None
+    CRM_URL: str = "http://127.0.0.1:5011/open311/v2/"
+    CRM_API_KEY: str | None = None
+    CRM_JURISDICTION: str = "jakarta"
+    CRM_FORMAT: str = "xml"
+    CRM_UPDATES_MODE: str = "updates"  # updates | requests (fallback) | push
+    CRM_TIMEOUT_CONNECT_S: float = 3.05
+    CRM_TIMEOUT_READ_S: float = 10.0
+    WEBHOOK_ALLOW_PRIVATE: bool = False
+    WEBHOOK_TIMEOUT_S: float = 10.0
+    FORWARD_INTERVAL_S: float = 2.0
+    POLL_INTERVAL_S: float = 5.0
+    DELIVER_INTERVAL_S: float = 2.0
+    SWEEP_INTERVAL_S: float = 60.0
+    MIRROR_INTERVAL_S: float = 30.0
+    RECONCILE_INTERVAL_S: float = 3600.0
+    RETENTION_DAYS: int = 365
+    PORT: int = 5000
+    PUBLIC_URL: str = "http://127.0.0.1:5000"
+    CATEGORIES_FILE: str = str(REFERENCE_DIR / "categories.toml")
+    STATUS_MAP_FILE: str = str(REFERENCE_DIR / "status_map.toml")
+    RATELIMIT_STORAGE_URI: str = "memory://"
+    RATELIMIT_DEFAULT: str = "600 per minute"
+    RATELIMIT_ENABLED: bool = True
+    LOG_LEVEL: str = "INFO"
+    LOG_JSON: bool = True
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+        """Read `JEMBATAN_*` variables; keyword overrides win (tests pass their own)."""
+        environ = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            if f.name == "extra":
+                continue
+            raw = environ.get(f"JEMBATAN_{f.name}")
+            if raw is None or raw == "":
+                continue
+            values[f.name] = _coerce(f.type, raw, f.name)
+        values.update({k: v for k, v in overrides.items() if k != "extra"})
+        settings = cls(**values)
+        settings.validate()
+        return settings
+
+    @property
+    def is_demo(self) -> bool:
+        return self.ENV in {"demo", "test"}
+
+    def validate(self) -> None:
+        """Fail at boot when a required secret is missing or a value makes no sense."""
+        if self.ENV not in {"production", "demo", "test"}:
+            raise ConfigError(f"JEMBATAN_ENV must be production, demo or test, not {self.ENV!r}")
+        if self.is_demo:
+            self.SECRET_KEY = self.SECRET_KEY or DEMO_SECRET_KEY
+            self.DATA_KEYS = self.DATA_KEYS or DEMO_DATA_KEY
+        missing = [n for n in ("SECRET_KEY", "DATA_KEYS") if not getattr(self, n)]
+        if missing:
+            names = ", ".join(f"JEMBATAN_{n}" for n in missing)
+            raise ConfigError(f"{names} must be set (only JEMBATAN_ENV=demo runs without)")
+        if self.CRM_FORMAT not in {"xml", "json"}:
+            raise ConfigError("JEMBATAN_CRM_FORMAT must be xml or json")
+        if self.CRM_UPDATES_MODE not in {"updates", "requests", "push"}:
+            raise ConfigError("JEMBATAN_CRM_UPDATES_MODE must be updates, requests or push")
+        if not self.CRM_URL.endswith("/"):
+            self.CRM_URL += "/"
+
+    def flask_config(self) -> dict[str, Any]:
+        """The same settings as a Flask config mapping (plus what extensions expect)."""
+        config = {f"JEMBATAN_{f.name}": getattr(self, f.name) for f in fields(self)}
+        config.update(
+            SECRET_KEY=self.SECRET_KEY,
+            JSON_SORT_KEYS=False,
+            TESTING=self.ENV == "test",
+            RATELIMIT_STORAGE_URI=self.RATELIMIT_STORAGE_URI,
+            RATELIMIT_ENABLED=self.RATELIMIT_ENABLED,
+            RATELIMIT_HEADERS_ENABLED=True,
+        )
+        config.update(self.extra)
+        return config
+
+
+def _coerce(annotation: Any, raw: str, name: str) -> Any:
+    kind = str(annotation)
+    try:
+        if "bool" in kind:
+            return _bool(raw)
+        if "int" in kind:
+            return int(raw)
+        if "float" in kind:
+            return float(raw)
+    except ValueError as exc:
+        raise ConfigError(f"JEMBATAN_{name}={raw!r} is not a valid {kind}") from exc
+    return raw
+
+
+def load_dotenv_if_present() -> None:
+    """Read `.env` from the working directory without overriding the real environment."""
+    from dotenv import load_dotenv
+
+    path = Path.cwd() / ".env"
+    if path.is_file():
+        load_dotenv(path, override=False)

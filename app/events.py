@@ -1,0 +1,62 @@
+"""Appending status events: the one place a complaint's status changes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from app.clock import utcnow
+from app.lifecycle import STATUSES, TERMINAL
+from app.models import Complaint, StatusEvent
+
+# Called with (session, complaint, event) after every append, in the same transaction:
+# webhook fan-out and feed write-back register here.
+EVENT_LISTENERS: list[Callable[[Session, Complaint, StatusEvent], None]] = []
+
+
+def append_event(
+    session: Session,
+    complaint: Complaint,
+    status: str,
+    *,
+    source: str,
+    occurred_at: datetime | None = None,
+    note: str | None = None,
+    crm_update_id: str | None = None,
+) -> StatusEvent:
+    """Record a status change as the complaint's next `seq` and apply it (never commits).
+
+    A note-only event keeps the current status (pass `status=complaint.status`).
+    """
+    if status not in STATUSES:
+        raise ValueError(f"unknown status {status!r}")
+    if complaint.id is None:
+        raise ValueError("give the complaint its id before appending events")
+    now = utcnow()
+    previous = complaint.status if complaint.seq else None
+    seq = (complaint.seq or 0) + 1
+    event = StatusEvent(
+        complaint_id=complaint.id,
+        seq=seq,
+        status=status,
+        previous_status=previous,
+        source=source,
+        occurred_at=occurred_at or now,
+        recorded_at=now,
+        note=note,
+        crm_update_id=crm_update_id,
+    )
+    session.add(event)
+    complaint.seq = seq
+    complaint.status = status
+    complaint.updated_at = now
+    if status == "resolved":
+        complaint.resolved_at = occurred_at or now
+    elif status not in TERMINAL:
+        # Reopened: the earlier resolution no longer counts.
+        complaint.resolved_at = None
+    for listener in EVENT_LISTENERS:
+        listener(session, complaint, event)
+    return event

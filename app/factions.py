@@ -1,0 +1,36 @@
+"""Factions: the nine of DPRD DKI Jakarta 2024–2029, and switching them on and off."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.models import Faction
+
+DPRD_DKI_FACTIONS: tuple[tuple[str, str], ...] = (
+    ("PKS", "Fraksi Partai Keadilan Sejahtera"),
+    ("PDIP", "Fraksi Partai Demokrasi Indonesia Perjuangan"),
+    ("GERINDRA", "Fraksi Partai Gerakan Indonesia Raya"),
+    ("NASDEM", "Fraksi Partai NasDem"),
+    ("GOLKAR", "Fraksi Partai Golongan Karya"),
+    ("PKB", "Fraksi Partai Kebangkitan Bangsa"),
+    ("PAN", "Fraksi Partai Amanat Nasional"),
+    ("DEMOKRAT", "Fraksi Partai Demokrat"),
+    ("PSI", "Fraksi Partai Solidaritas Indonesia"),
+)
+
+
+def find_faction(session: Session, code: str) -> Faction | None:
+    return session.scalars(select(Faction).where(Faction.code == code.upper())).first()
+
+
+def seed_factions(session: Session) -> list[Faction]:
+    """Add the DPRD DKI factions that are missing; returns the ones added."""
+    added = []
+    for code, name in DPRD_DKI_FACTIONS:
+        if find_faction(session, code) is None:
+            faction = Faction(code=code, name=name, active=True)
+            session.add(faction)
+            added.append(faction)
+    session.flush()
+    return added

@@ -1,0 +1,42 @@
+"""The canonical lifecycle (DESIGN.md): statuses, labels, terminal states, CRM mapping."""
+
+from __future__ import annotations
+
+from app.reference import load_status_map
+
+# status → (label id, label en), in lifecycle order.
+STATUSES: dict[str, tuple[str, str]] = {
+    "received": ("Diterima", "Received"),
+    "forwarded": ("Diteruskan ke CRM", "Forwarded to CRM"),
+    "waiting": ("Menunggu", "Waiting"),
+    "coordination": ("Koordinasi", "Coordinating"),
+    "dispatched": ("Disposisi", "Dispatched"),
+    "in_progress": ("Proses", "In progress"),
+    "validating": ("Menunggu Validasi", "Awaiting validation"),
+    "resolved": ("Selesai", "Resolved"),
+    "rejected": ("Ditolak", "Rejected"),
+    "closed": ("Ditutup", "Closed"),
+}
+TERMINAL = frozenset({"resolved", "rejected", "closed"})
+OPEN_STATUSES = frozenset(STATUSES) - TERMINAL
+
+
+def status_label(status: str, lang: str = "id") -> str:
+    """The human label of a canonical status (Indonesian first)."""
+    label_id, label_en = STATUSES.get(status, (status, status))
+    return label_en if lang == "en" else label_id
+
+
+def map_crm_status(
+    status: str | None, external_status_code: str | None, status_map_file: str
+) -> str | None:
+    """The canonical status for a CRM update: its own code first, then mySociety's status.
+
+    None means neither value is known to the map; the caller keeps the update as a note.
+    """
+    by_code, by_status = load_status_map(status_map_file)
+    if external_status_code and external_status_code.strip().upper() in by_code:
+        return by_code[external_status_code.strip().upper()]
+    if status and status.strip().upper() in by_status:
+        return by_status[status.strip().upper()]
+    return None

@@ -1,0 +1,24 @@
+"""The data model, one module per aggregate; importing this registers every table."""
+
+from app.models.complaint import VISIBILITIES, Complaint, StatusEvent
+from app.models.faction import ROLES, ApiKey, Faction
+from app.models.outbox import CircuitBreaker, CrmUpdate, Lease, OutboxMessage, SyncCursor
+from app.models.records import AuditEntry, IdempotencyRecord
+from app.models.webhook import WebhookSubscription
+
+__all__ = [
+    "ROLES",
+    "VISIBILITIES",
+    "ApiKey",
+    "AuditEntry",
+    "CircuitBreaker",
+    "Complaint",
+    "CrmUpdate",
+    "Faction",
+    "IdempotencyRecord",
+    "Lease",
+    "OutboxMessage",
+    "StatusEvent",
+    "SyncCursor",
+    "WebhookSubscription",
+]

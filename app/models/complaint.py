@@ -1,0 +1,117 @@
+"""Complaints (aduan) and their append-only status history."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    Uuid,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.clock import utcnow
+from app.database import Base, UTCDateTime
+from app.models.faction import Faction
+
+VISIBILITIES = ("public", "anonymous", "confidential")
+SOURCES = ("gateway", "crm", "admin")
+
+
+class Complaint(Base):
+    """One complaint collected by a faction's posko, mirrored into the CRM."""
+
+    __tablename__ = "complaints"
+    __table_args__ = (
+        UniqueConstraint("faction_id", "external_id"),
+        # Keyset pagination and `updated_since` pulls, per faction and overall.
+        Index("ix_complaints_faction_updated", "faction_id", "updated_at", "id"),
+        Index("ix_complaints_updated", "updated_at", "id"),
+        Index("ix_complaints_faction_created", "faction_id", "created_at", "id"),
+        Index("ix_complaints_created", "created_at", "id"),
+        Index("ix_complaints_faction_status", "faction_id", "status"),
+        Index("ix_complaints_faction_category", "faction_id", "category"),
+        # The SLA sweep: open complaints whose deadline has passed.
+        Index("ix_complaints_overdue_sweep", "overdue", "due_at"),
+        Index("ix_complaints_crm_ticket_id", "crm_ticket_id"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    tracking_code: Mapped[str] = mapped_column(String(16), unique=True)
+    faction_id: Mapped[int] = mapped_column(ForeignKey("factions.id"))
+    external_id: Mapped[str] = mapped_column(String(64))
+    source: Mapped[str] = mapped_column(String(16), default="api")  # api | open311 | feed
+    category: Mapped[str] = mapped_column(String(32))
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text)
+    occurred_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    kelurahan_code: Mapped[str] = mapped_column(String(16), index=True)
+    kecamatan_code: Mapped[str] = mapped_column(String(16), index=True)
+    kota_code: Mapped[str] = mapped_column(String(8), index=True)
+    address: Mapped[str | None] = mapped_column(Text)
+    lat: Mapped[float | None] = mapped_column(Float)
+    lon: Mapped[float | None] = mapped_column(Float)
+    # Personal data of the reporter: never shown publicly, never logged.
+    reporter_name: Mapped[str | None] = mapped_column(Text)
+    reporter_phone: Mapped[str | None] = mapped_column(Text)
+    reporter_email: Mapped[str | None] = mapped_column(Text)
+    reporter_nik: Mapped[str | None] = mapped_column(Text)
+    reporter_erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    visibility: Mapped[str] = mapped_column(String(16), default="anonymous")
+    attachments: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    # Fingerprint of the submitted content, to tell a replay from a conflicting resubmission.
+    content_hash: Mapped[str] = mapped_column(String(64))
+    # Secret half of the reporter's private status link.
+    status_secret: Mapped[str] = mapped_column(String(64))
+
+    status: Mapped[str] = mapped_column(String(16), default="received")
+    seq: Mapped[int] = mapped_column(Integer, default=0)
+    crm_ticket_id: Mapped[str | None] = mapped_column(String(64))
+    agency: Mapped[str | None] = mapped_column(String(200))
+    forwarded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # updated_datetime of the newest CRM update applied: older ones change no status.
+    crm_updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    overdue: Mapped[bool] = mapped_column(Boolean, default=False)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    faction: Mapped[Faction] = relationship(lazy="joined")
+    events: Mapped[list[StatusEvent]] = relationship(
+        back_populates="complaint", order_by="StatusEvent.seq"
+    )
+
+
+class StatusEvent(Base):
+    """One status change of a complaint; append-only, numbered by `seq` per complaint."""
+
+    __tablename__ = "status_events"
+    __table_args__ = (
+        UniqueConstraint("complaint_id", "seq"),
+        Index("ix_status_events_recorded", "recorded_at", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    complaint_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("complaints.id"))
+    seq: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(16))
+    previous_status: Mapped[str | None] = mapped_column(String(16))
+    source: Mapped[str] = mapped_column(String(16))
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    note: Mapped[str | None] = mapped_column(Text)
+    # The CRM update that caused this event, when there was one.
+    crm_update_id: Mapped[str | None] = mapped_column(String(128))
+
+    complaint: Mapped[Complaint] = relationship(back_populates="events")

@@ -1,0 +1,1 @@
+"""marshmallow schemas: our API's, Open311's, and the CRM's payloads."""
