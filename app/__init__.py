@@ -22,6 +22,7 @@ BLUEPRINTS = [
 API_BLUEPRINTS = [
     "app.api.categories:blp",
     "app.api.complaints:blp",
+    "app.api.webhooks:blp",
 ]
 
 

@@ -55,17 +55,20 @@ def build_context(settings: Settings, worker_id: str | None = None) -> WorkerCon
 
 def topic_registrations() -> list[Callable[[Outbox, Settings], None]]:
     """Each topic module registers its handler and retry policy."""
-    from sync import forward
+    from sync import deliver, forward
 
-    return [forward.register]
+    return [forward.register, deliver.register]
 
 
 def jobs(settings: Settings) -> list[tuple[str, float, Job]]:
     """(name, interval in seconds, function) of every scheduled job."""
-    from sync import forward
+    from sync import deliver, forward, poll, sla
 
     return [
         ("forward", settings.FORWARD_INTERVAL_S, forward.forward_job),
+        ("poll", settings.POLL_INTERVAL_S, poll.poll_job),
+        ("deliver", settings.DELIVER_INTERVAL_S, deliver.deliver_job),
+        ("sla", settings.SWEEP_INTERVAL_S, sla.sweep_job),
     ]
 
 

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-29 18:56:40.384331
+Create Date: 2026-11-29 19:05:36.787631
 """
 
 from collections.abc import Sequence
@@ -187,7 +187,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_complaints_kecamatan_code'), ['kecamatan_code'], unique=False)
         batch_op.create_index(batch_op.f('ix_complaints_kelurahan_code'), ['kelurahan_code'], unique=False)
         batch_op.create_index(batch_op.f('ix_complaints_kota_code'), ['kota_code'], unique=False)
-        batch_op.create_index('ix_complaints_overdue_sweep', ['overdue', 'due_at'], unique=False)
+        batch_op.create_index('ix_complaints_overdue_sweep', ['overdue', 'status', 'due_at'], unique=False)
         batch_op.create_index('ix_complaints_updated', ['updated_at', 'id'], unique=False)
 
     op.create_table('webhook_subscriptions',
