@@ -44,7 +44,9 @@ FMT = "<any(xml, json):fmt>"
 class Open311Error(Exception):
     """An Open311 error answer: status and (code, description) pairs."""
 
-    def __init__(self, status: int, description: str, headers: dict[str, str] | None = None):
+    def __init__(
+        self, status: int, description: str, headers: dict[str, str] | None = None
+    ) -> None:
         super().__init__(description)
         self.status = status
         self.description = description
@@ -65,7 +67,9 @@ def _fmt_of_path() -> str:
     return "json" if request.path.endswith(".json") else "xml"
 
 
-def _errors_response(status: int, description: str, headers: dict[str, str] | None = None):
+def _errors_response(
+    status: int, description: str, headers: dict[str, str] | None = None
+) -> Response:
     fmt = _fmt_of_path()
     response = open311_response(render_errors([(str(status), description)], fmt), fmt, status)
     response.headers.update(headers or {})
@@ -85,27 +89,28 @@ def inject_faults() -> Response | None:
     if decision.kind == "down":
         return _errors_response(503, "CRM sedang tidak tersedia (simulated outage)")
     if decision.kind == "rate_limit":
-        retry_after = sim().faults.settings.retry_after_s
         return _errors_response(
-            429, "Terlalu banyak permintaan (simulated)", {"Retry-After": str(retry_after)}
+            429,
+            "Terlalu banyak permintaan (simulated)",
+            {"Retry-After": str(decision.retry_after_s)},
         )
     if decision.kind == "error":
         return _errors_response(decision.status or 500, "Kesalahan server (simulated)")
     if decision.kind == "timeout":
-        time.sleep(sim().faults.settings.timeout_s)
+        time.sleep(decision.hold_s)
         return _errors_response(504, "Waktu habis (simulated)")
     # A lost answer: the request is processed in full, then the answer is thrown away.
-    g.lose_response = decision.kind == "lost_response"
+    if decision.kind == "lost_response":
+        g.lose_response_after_s = decision.hold_s
     return None
 
 
 @open311.after_request
 def lose_response(response: Response) -> Response:
     """Drop the connection instead of answering, when the fault says so."""
-    if g.get("lose_response"):
-        delay = sim().faults.settings.lost_response_delay_s
-        if delay:
-            time.sleep(delay)
+    delay = g.get("lose_response_after_s")
+    if delay is not None:
+        time.sleep(delay)
         connection = request.environ.get("werkzeug.socket")
         if connection is not None:
             # Shut the socket before werkzeug writes a byte: the client sees the connection

@@ -356,7 +356,7 @@ class CrmSimulator:
             "service_request_id": row["service_request_id"],
             "status": "closed" if code in CLOSED_CODES else "open",
             # The CRM's own code leads status_notes: Open311's open/closed says too little.
-            "status_notes": f"{code}: {row['status_note'] or ''}".rstrip(": "),
+            "status_notes": f"{code}: {row['status_note']}" if row["status_note"] else code,
             "service_name": service.service_name if service else None,
             "service_code": row["service_code"],
             "description": row["description"],
