@@ -3,7 +3,7 @@
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from werkzeug.datastructures import MultiDict
 
@@ -351,6 +351,12 @@ def test_parse_attributes_all_three_spellings():
     texts=st.lists(xml_safe_text, min_size=4, max_size=4),
     when=aware_datetimes,
     lat=st.floats(min_value=-90, max_value=90, allow_nan=False),
+)
+@example(
+    fmt="xml",
+    texts=["0", "baris satu\r\nbaris dua\r", "<a href='x'>&amp; ]]> é 🚧", " \t "],
+    when=datetime(2026, 11, 29, 1, 2, 3, 456789, tzinfo=UTC),
+    lat=-6.1754,
 )
 def test_requests_render_parse_is_identity(fmt, texts, when, lat):
     request = {
