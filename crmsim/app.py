@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import socket
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask import Blueprint, Flask, Response, current_app, g, jsonify, request
@@ -33,6 +33,7 @@ from schemas.open311 import (
 
 DEFAULT_SPEED = 1440.0  # a simulated day per real minute: visible progress in a demo
 DESCRIPTION_LIMIT = 4000  # GeoReport v2: description is "limited to 4,000 characters"
+DEFAULT_REQUESTS_WINDOW = timedelta(days=90)
 CHANGESET = datetime(2026, 11, 1, tzinfo=UTC)  # when this service list last changed
 
 open311 = Blueprint("open311", __name__, url_prefix="/open311/v2")
@@ -288,11 +289,15 @@ def list_requests(fmt: str) -> Response:
     statuses = _list_arg("status")
     if statuses and not set(statuses) <= {"open", "closed"}:
         raise Open311Error(400, "status harus open atau closed")
+    start_us, end_us = _date_arg("start_date"), _date_arg("end_date")
+    if start_us is None and end_us is None:
+        # The spec's default window: the last 90 days (and at most 1000 requests).
+        start_us = to_us(datetime.now(UTC) - DEFAULT_REQUESTS_WINDOW)
     found = sim().requests(
         ids=_list_arg("service_request_id"),
         service_codes=_list_arg("service_code"),
-        start_us=_date_arg("start_date"),
-        end_us=_date_arg("end_date"),
+        start_us=start_us,
+        end_us=end_us,
         statuses=statuses,
     )
     return open311_response(render_requests(found, fmt), fmt)

@@ -41,7 +41,7 @@ def test_api_key_in_body_or_query_string(keyed_crm):
 
 
 def test_tokens_answer_404_until_the_ticket_exists(tmp_path):
-    with running_crm_sim(tmp_path, extra_args=["--tokens", "--token-delay", "0.6"]) as url:
+    with running_crm_sim(tmp_path, extra_args=["--tokens", "--token-delay", "1.0"]) as url:
         open311 = open311_url(url)
         data = LOCATION | {"attribute[gateway_ref]": "JBT-TOKEN-1"}
         response = requests.post(f"{open311}requests.xml", data=data, timeout=5)
@@ -60,8 +60,12 @@ def test_tokens_answer_404_until_the_ticket_exists(tmp_path):
         replay = requests.post(f"{open311}requests.json", data=data, timeout=5)
         assert parse_request_created(replay.content, "json")[0]["token"] == token
 
-        time.sleep(0.8)
-        ready = requests.get(f"{open311}tokens/{token}.json", timeout=5)
+        deadline = time.monotonic() + 5
+        while (
+            ready := requests.get(f"{open311}tokens/{token}.json", timeout=5)
+        ).status_code == 404:
+            assert time.monotonic() < deadline, "the token's ticket never appeared"
+            time.sleep(0.05)
         assert ready.status_code == 200
         [answer] = parse_tokens(ready.content, "json")
         assert answer["token"] == token and answer["service_request_id"].isdigit()

@@ -83,13 +83,13 @@ def test_lost_response_after_a_delay_is_a_client_timeout(crm):
 
 
 def test_latency_delays_every_answer(crm):
-    set_faults(crm, latency_ms=300)
+    set_faults(crm, latency_ms=500)
     started = time.monotonic()
     assert crm.post_request().status_code == 201
-    assert time.monotonic() - started >= 0.3
+    assert time.monotonic() - started >= 0.5
     started = time.monotonic()
     crm.get("services.json")
-    assert time.monotonic() - started < 0.3  # reads spared by default
+    assert time.monotonic() - started < 0.5  # reads spared by default
 
 
 def test_down_refuses_all_of_open311_but_not_the_controls(crm):

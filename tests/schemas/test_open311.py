@@ -416,4 +416,10 @@ def test_parse_attributes_groups_values_by_code_in_order(entries, noise):
     expected: dict[str, list[str]] = {}
     for code, _, value in entries:
         expected.setdefault(code, []).append(value)
-    assert parse_attributes(MultiDict(pairs)) == expected
+    # Pairs keep the order they came in; a werkzeug MultiDict (what request.form is) groups
+    # the values of one key together, so across spellings only the multiset is kept.
+    assert parse_attributes(pairs) == expected
+    from_form = parse_attributes(MultiDict(pairs))
+    assert {code: sorted(values) for code, values in from_form.items()} == {
+        code: sorted(values) for code, values in expected.items()
+    }
