@@ -45,6 +45,10 @@ class Settings:
     CRM_UPDATES_MODE: str = "updates"  # updates | requests (fallback) | push
     CRM_TIMEOUT_CONNECT_S: float = 3.05
     CRM_TIMEOUT_READ_S: float = 10.0
+    # crm.submit retries: backoff base (full jitter, doubling), and the CRM's circuit breaker.
+    CRM_RETRY_BASE_S: float = 2.0
+    CRM_BREAKER_THRESHOLD: int = 5
+    CRM_BREAKER_COOLDOWN_S: float = 15.0
     WEBHOOK_ALLOW_PRIVATE: bool = False
     WEBHOOK_TIMEOUT_S: float = 10.0
     # Webhook retries back off from BASE up to MAX seconds between attempts (for ~3 days).

@@ -25,8 +25,10 @@ class BreakerPolicy:
     probe_timeout_s: float = 60.0
 
 
-def blocked_destinations(session: Session, now: datetime, owner: str) -> tuple[set[str], set[str]]:
-    """(destinations nobody may call now, destinations whose probe `owner` just took)."""
+def blocked_destinations(
+    session: Session, now: datetime, owner: str, *, probe_timeout_s: float | None = None
+) -> tuple[set[str], set[str]]:
+    """(destinations nobody may call now, destinations whose probe `owner` holds)."""
     rows = session.scalars(
         select(CircuitBreaker).where(CircuitBreaker.state.in_(("open", "half_open")))
     ).all()
@@ -34,7 +36,7 @@ def blocked_destinations(session: Session, now: datetime, owner: str) -> tuple[s
     probes: set[str] = set()
     for breaker in rows:
         probe_due = breaker.next_probe_at is not None and breaker.next_probe_at <= now
-        if probe_due and _take_probe(session, breaker.destination, now, owner):
+        if probe_due and _take_probe(session, breaker.destination, now, owner, probe_timeout_s):
             probes.add(breaker.destination)
         elif breaker.state == "half_open" and breaker.probe_owner == owner:
             probes.add(breaker.destination)
@@ -43,8 +45,11 @@ def blocked_destinations(session: Session, now: datetime, owner: str) -> tuple[s
     return blocked, probes
 
 
-def _take_probe(session: Session, destination: str, now: datetime, owner: str) -> bool:
-    policy = BreakerPolicy()
+def _take_probe(
+    session: Session, destination: str, now: datetime, owner: str,
+    probe_timeout_s: float | None = None,
+) -> bool:
+    timeout_s = BreakerPolicy().probe_timeout_s if probe_timeout_s is None else probe_timeout_s
     result = session.execute(
         update(CircuitBreaker)
         .where(
@@ -55,7 +60,7 @@ def _take_probe(session: Session, destination: str, now: datetime, owner: str) -
         .values(
             state="half_open",
             probe_owner=owner,
-            next_probe_at=now + timedelta(seconds=policy.probe_timeout_s),
+            next_probe_at=now + timedelta(seconds=timeout_s),
         )
         .execution_options(synchronize_session=False)
     )

@@ -1,23 +1,184 @@
-"""Forwarding complaints to the CRM: the `crm.submit` topic (being written)."""
+"""Forwarding complaints to the CRM: the `crm.submit` topic.
+
+Intake enqueues one `crm.submit` message per complaint in the transaction that stores it. Here
+a worker reads what the CRM needs (prepare), POSTs it with the complaint's tracking code as
+`gateway_ref` and `Idempotency-Key` (perform, no transaction open), and records the ticket and
+the `forwarded` status event in the transaction that marks the message done (complete).
+"""
 
 from __future__ import annotations
 
-from typing import Any
+import logging
+import uuid
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.clock import utcnow
 from app.config import Settings
+from app.events import append_event
+from app.intake import CRM_SUBMIT as CRM_SUBMIT_TOPIC
+from app.models import Complaint, Faction, OutboxMessage
+from app.reference import areas, load_categories
+from sync.breaker import BreakerPolicy
+from sync.crm import CrmClient, CrmSubmission
+from sync.errors import DeliveryError, FatalError
 from sync.outbox import Outbox, TopicPolicy
 
-CRM_SUBMIT = TopicPolicy("crm.submit", base_delay_s=2.0, max_delay_s=600.0, max_attempts=50)
+if TYPE_CHECKING:
+    from sync.worker import WorkerContext
+
+log = logging.getLogger(__name__)
+
+CRM_SUBMIT = TopicPolicy(CRM_SUBMIT_TOPIC, base_delay_s=2.0, max_delay_s=600.0, max_attempts=50)
+
+
+def crm_submit_policy(settings: Settings) -> TopicPolicy:
+    """The crm.submit retry policy, with the breaker timings the settings give."""
+    return TopicPolicy(
+        CRM_SUBMIT.name,
+        base_delay_s=settings.CRM_RETRY_BASE_S,
+        max_delay_s=CRM_SUBMIT.max_delay_s,
+        max_attempts=CRM_SUBMIT.max_attempts,
+        max_age_s=CRM_SUBMIT.max_age_s,
+        breaker=BreakerPolicy(
+            threshold=settings.CRM_BREAKER_THRESHOLD,
+            cooldown_s=settings.CRM_BREAKER_COOLDOWN_S,
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class Forwarded:
+    """The CRM's answer for one complaint."""
+
+    complaint_id: uuid.UUID
+    crm_ticket_id: str
+
+
+@dataclass(frozen=True)
+class PreparedSubmission:
+    complaint_id: uuid.UUID
+    submission: CrmSubmission
+
+
+class ForwardHandler:
+    """The crm.submit handler: one complaint becomes one CRM ticket."""
+
+    def __init__(self, client: CrmClient, settings: Settings) -> None:
+        self.client = client
+        self.settings = settings
+
+    def prepare(self, session: Session, message: OutboxMessage) -> PreparedSubmission | None:
+        """Load the complaint, its faction and kelurahan; None if it already has a ticket."""
+        complaint_id = _complaint_id(message)
+        complaint = session.get(Complaint, complaint_id)
+        if complaint is None:
+            raise FatalError(f"complaint {complaint_id} does not exist")
+        if complaint.crm_ticket_id:
+            return None
+        faction = session.get(Faction, complaint.faction_id)
+        assert faction is not None  # a foreign key
+        category = load_categories(self.settings.CATEGORIES_FILE).get(complaint.category)
+        if category is None:
+            raise FatalError(f"category {complaint.category!r} is not configured")
+        attachments = complaint.attachments or []
+        submission = CrmSubmission(
+            tracking_code=complaint.tracking_code,
+            service_code=category.crm_service_code,
+            title=complaint.title,
+            text=complaint.description,
+            faction_code=faction.code,
+            faction_name=faction.name,
+            kelurahan_code=complaint.kelurahan_code,
+            kelurahan_name=areas().name(complaint.kelurahan_code),
+            address=complaint.address,
+            lat=complaint.lat,
+            lon=complaint.lon,
+            media_url=attachments[0].get("url") if attachments else None,
+        )
+        return PreparedSubmission(complaint.id, submission)
+
+    def perform(self, prepared: PreparedSubmission) -> Forwarded:
+        """POST the complaint to the CRM."""
+        ticket = self.client.submit(prepared.submission)
+        return Forwarded(prepared.complaint_id, ticket)
+
+    def complete(self, session: Session, message: OutboxMessage, result: Forwarded) -> None:
+        """Store the ticket id and append `forwarded` (same transaction as the message)."""
+        # Locked on PostgreSQL: the status poller may append to this complaint at once.
+        complaint = session.scalars(
+            select(Complaint)
+            .where(Complaint.id == result.complaint_id)
+            .with_for_update(of=Complaint)
+        ).first()
+        if complaint is None or complaint.crm_ticket_id:
+            return
+        now = utcnow()
+        complaint.crm_ticket_id = result.crm_ticket_id
+        complaint.forwarded_at = now
+        append_event(
+            session,
+            complaint,
+            "forwarded",
+            source="gateway",
+            occurred_at=now,
+            note=f"Diteruskan ke CRM dengan nomor tiket {result.crm_ticket_id}.",
+        )
+        log.info("complaint %s forwarded: ticket %s", complaint.tracking_code,
+                 result.crm_ticket_id)
+
+    def dead(self, session: Session, message: OutboxMessage, error: str) -> None:
+        """A dead crm.submit stays visible in `jembatan dlq list`; nothing else to do."""
+
+
+def _complaint_id(message: OutboxMessage) -> uuid.UUID:
+    try:
+        return uuid.UUID(str(message.payload["complaint_id"]))
+    except (KeyError, TypeError, ValueError) as exc:
+        raise FatalError(f"crm.submit payload has no valid complaint_id: {exc}") from None
 
 
 def register(outbox: Outbox, settings: Settings) -> None:
-    """Register the crm.submit handler (to be written)."""
+    """Register the crm.submit handler with its retry policy."""
+    outbox.register(crm_submit_policy(settings),
+                    ForwardHandler(CrmClient.from_settings(settings), settings))
 
 
-def forward_job(context: Any) -> None:
+def forward_job(context: WorkerContext) -> None:
     """Forward due complaints to the CRM."""
     context.outbox.run([CRM_SUBMIT.name], batch=context.settings.BATCH_SIZE)
 
 
-def check_service_codes(context: Any) -> None:
-    """Compare the category → service-code mapping with the CRM's services (to be written)."""
+def check_service_codes(context: WorkerContext) -> list[str]:
+    """Compare the category → service-code mapping with the CRM's services; log the unknown.
+
+    Returns the categories whose code the CRM does not list. A CRM that cannot be reached is
+    reported and skipped: the worker starts anyway and forwarding retries on its own.
+    """
+    handler = context.outbox.handlers.get(CRM_SUBMIT.name)
+    client = handler.client if isinstance(handler, ForwardHandler) else None
+    if client is None:
+        client = CrmClient.from_settings(context.settings)
+    categories = load_categories(context.settings.CATEGORIES_FILE)
+    try:
+        offered = {str(service["service_code"]) for service in client.services()}
+    except DeliveryError as exc:
+        log.warning("could not check CRM service codes (CRM unreachable?): %s", exc)
+        return []
+    unknown = sorted(
+        code for code, category in categories.items()
+        if category.crm_service_code not in offered
+    )
+    if unknown:
+        pairs = ", ".join(f"{c} → {categories[c].crm_service_code}" for c in unknown)
+        log.error(
+            "CRM does not offer the service codes of %d categories (%s); complaints in them "
+            "will be dead-lettered until JEMBATAN_CATEGORIES_FILE is fixed: %s",
+            len(unknown), client.base_url, pairs,
+        )
+    else:
+        log.info("all %d category service codes are offered by the CRM", len(categories))
+    return unknown

@@ -111,7 +111,10 @@ class Outbox:
         now = utcnow()
         token = uuid.uuid4().hex
         with self.db.transaction() as session:
-            blocked, probes = breaker.blocked_destinations(session, now, self.worker_id)
+            # A probe taken by a worker that then died is offered again after one lease.
+            blocked, probes = breaker.blocked_destinations(
+                session, now, self.worker_id, probe_timeout_s=self.lease_s
+            )
             earlier = aliased(OutboxMessage)
             query = (
                 select(OutboxMessage.id, OutboxMessage.destination)
@@ -217,6 +220,18 @@ class Outbox:
                 self.release([claim])
                 stats.deferred += 1
                 return
+            # The lease was taken for the whole batch; renew it for this message alone, so a
+            # lease need only outlast one call, not a batch of them.
+            renewed = session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id == claim.id, OutboxMessage.lease_token == claim.token)
+                .values(lease_expires_at=utcnow() + timedelta(seconds=self.lease_s))
+                .execution_options(synchronize_session=False)
+            )
+            if renewed.rowcount != 1:
+                session.rollback()
+                stats.lost_lease += 1
+                return
             try:
                 prepared = handler.prepare(session, message)
             except FatalError as exc:
@@ -284,6 +299,9 @@ class Outbox:
                 breaker.record_failure(
                     session, message.destination, now, str(error), policy.breaker
                 )
+            elif getattr(error, "status", None) is not None:
+                # The destination answered (a 4xx, a ticket not made yet): it is up.
+                breaker.record_success(session, message.destination)
             if retriable and message.attempts < policy.max_attempts and not too_old:
                 delay = backoff_delay(policy, message.attempts - 1, error.retry_after)
                 message.next_attempt_at = now + timedelta(seconds=delay)

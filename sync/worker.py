@@ -97,6 +97,8 @@ def run_worker(settings: Settings, *, once: bool = False) -> None:
         )
 
     def stop(signum: int, _frame: Any) -> None:
+        if context.outbox.stopping:
+            return  # a second signal while the in-flight message finishes
         log.info("worker %s stopping on signal %s", context.worker_id, signum)
         context.outbox.stopping = True
         scheduler.shutdown(wait=True)

@@ -1,0 +1,316 @@
+"""The outbox engine with a dummy topic: leases, backoff, dead letters, ordering, breaker."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.clock import utcnow
+from app.database import Database
+from app.models import CircuitBreaker, OutboxMessage
+from app.models.outbox import enqueue
+from sync.breaker import BreakerPolicy
+from sync.errors import FatalError, RetriableError
+from sync.outbox import Outbox, RunStats, TopicPolicy, backoff_delay, replay
+
+TOPIC = "test.dummy"
+FAST = TopicPolicy(
+    TOPIC, base_delay_s=0.01, max_delay_s=0.05, max_attempts=5,
+    breaker=BreakerPolicy(threshold=3, cooldown_s=0.3, max_cooldown_s=5),
+)
+
+
+class DummyHandler:
+    """Records every call; `outcomes` scripts what perform does per message name."""
+
+    def __init__(self) -> None:
+        self.performed: list[str] = []
+        self.completed: list[str] = []
+        self.dead_letters: list[str] = []
+        self.outcomes: dict[str, list[Exception | Callable[[], Any]]] = {}
+
+    def prepare(self, session: Session, message: OutboxMessage) -> str | None:
+        if message.payload.get("skip"):
+            return None
+        return str(message.payload["name"])
+
+    def perform(self, name: str) -> str:
+        self.performed.append(name)
+        script = self.outcomes.get(name)
+        if script:
+            outcome = script.pop(0)
+            if isinstance(outcome, Exception):
+                raise outcome
+            outcome()
+        return f"ok:{name}"
+
+    def complete(self, session: Session, message: OutboxMessage, result: str) -> None:
+        self.completed.append(result)
+
+    def dead(self, session: Session, message: OutboxMessage, error: str) -> None:
+        self.dead_letters.append(error)
+
+
+def make_outbox(db: Database, worker_id: str, handler: DummyHandler, lease_s: float = 30,
+                policy: TopicPolicy = FAST) -> Outbox:
+    outbox = Outbox(db, worker_id, lease_s=lease_s)
+    outbox.register(policy, handler)
+    return outbox
+
+
+def add(db: Database, *names: str, destination: str = "dummy", **kwargs: Any) -> list[int]:
+    with db.transaction() as session:
+        messages = [
+            enqueue(session, topic=TOPIC, destination=destination, payload={"name": n}, **kwargs)
+            for n in names
+        ]
+        session.flush()
+        return [m.id for m in messages]
+
+
+def message(db: Database, message_id: int) -> OutboxMessage:
+    with db.session() as session:
+        found = session.get(OutboxMessage, message_id)
+        assert found is not None
+        return found
+
+
+def test_done_messages_are_not_claimed_again(db: Database) -> None:
+    handler = DummyHandler()
+    outbox = make_outbox(db, "w1", handler)
+    (first,) = add(db, "a")
+    assert outbox.run([TOPIC]).done == 1
+    assert outbox.run([TOPIC]).claimed == 0
+    assert handler.performed == ["a"] and handler.completed == ["ok:a"]
+    done = message(db, first)
+    assert (done.status, done.attempts, done.lease_token) == ("done", 1, None)
+
+
+def test_expired_lease_is_taken_over_and_the_old_owner_cannot_finalise(db: Database) -> None:
+    first_handler, second_handler = DummyHandler(), DummyHandler()
+    first = make_outbox(db, "w1", first_handler, lease_s=0.3)
+    second = make_outbox(db, "w2", second_handler, lease_s=30)
+    (message_id,) = add(db, "a")
+    claims = first.claim([TOPIC], 10)
+    assert len(claims) == 1
+    assert second.claim([TOPIC], 10) == []  # leased: nobody else gets it
+    time.sleep(0.4)
+    # w1 stalls past its lease (a GC pause, a hung call): w2 takes the message over.
+    assert second.run([TOPIC]).done == 1
+    stats = RunStats()
+    first.process(claims[0], stats)
+    assert stats.lost_lease == 1 and first_handler.performed == []
+    assert second_handler.completed == ["ok:a"]
+    assert message(db, message_id).status == "done"
+
+
+def test_finalising_needs_the_own_lease_token(db: Database) -> None:
+    slow, fast = DummyHandler(), DummyHandler()
+    first = make_outbox(db, "w1", slow, lease_s=0.3)
+    second = make_outbox(db, "w2", fast, lease_s=30)
+    (message_id,) = add(db, "a")
+    # While w1's call hangs past its lease, w2 takes the message over and finishes it.
+    slow.outcomes["a"] = [lambda: (time.sleep(0.4), second.run([TOPIC]))]
+    stats = first.run([TOPIC])
+    assert stats.lost_lease == 1 and stats.done == 0
+    assert slow.completed == [] and fast.completed == ["ok:a"]
+    done = message(db, message_id)
+    assert (done.status, done.attempts) == ("done", 1)
+
+
+def test_retry_is_persisted_as_backoff_not_slept(db: Database) -> None:
+    handler = DummyHandler()
+    policy = TopicPolicy(TOPIC, base_delay_s=60, max_delay_s=60, max_attempts=5)
+    outbox = make_outbox(db, "w1", handler, policy=policy)
+    (message_id,) = add(db, "a")
+    handler.outcomes["a"] = [RetriableError("503 busy", status=503)]
+    before = utcnow()
+    started = time.monotonic()
+    stats = outbox.run([TOPIC])
+    assert time.monotonic() - started < 5
+    assert stats.retried == 1
+    retried = message(db, message_id)
+    assert retried.status == "pending" and retried.attempts == 1
+    assert retried.last_status_code == 503 and "busy" in (retried.last_error or "")
+    assert before <= retried.next_attempt_at <= utcnow() + timedelta(seconds=60)
+    assert retried.lease_token is None
+    if retried.next_attempt_at > utcnow() + timedelta(seconds=1):
+        assert outbox.run([TOPIC]).claimed == 0  # not due yet
+
+
+def test_retry_after_is_honoured(db: Database) -> None:
+    handler = DummyHandler()
+    outbox = make_outbox(db, "w1", handler)
+    (message_id,) = add(db, "a")
+    handler.outcomes["a"] = [RetriableError("429 slow down", status=429, retry_after=30)]
+    before = utcnow()
+    outbox.run([TOPIC])
+    retried = message(db, message_id)
+    assert retried.next_attempt_at >= before + timedelta(seconds=30)
+    assert outbox.run([TOPIC]).claimed == 0
+
+
+def test_fatal_error_is_dead_lettered_and_replay_delivers_it(db: Database) -> None:
+    handler = DummyHandler()
+    outbox = make_outbox(db, "w1", handler)
+    (message_id,) = add(db, "a")
+    handler.outcomes["a"] = [FatalError("400 unknown service", status=400)]
+    assert outbox.run([TOPIC]).dead == 1
+    dead = message(db, message_id)
+    assert (dead.status, dead.last_status_code) == ("dead", 400)
+    assert dead.dead_at is not None and handler.dead_letters == ["400 400 unknown service"]
+    assert outbox.run([TOPIC]).claimed == 0  # dead letters are kept, not retried
+    with db.transaction() as session:
+        replay(session, session.get(OutboxMessage, message_id))
+    assert outbox.run([TOPIC]).done == 1
+    assert message(db, message_id).status == "done"
+    with db.transaction() as session, pytest.raises(ValueError):
+        replay(session, session.get(OutboxMessage, message_id))
+
+
+def test_exhausted_retries_are_dead_lettered(db: Database) -> None:
+    handler = DummyHandler()
+    outbox = make_outbox(db, "w1", handler)
+    (message_id,) = add(db, "a")
+    handler.outcomes["a"] = [RetriableError("timeout", status=None)] * FAST.max_attempts
+    deadline = time.monotonic() + 10
+    while message(db, message_id).status == "pending" and time.monotonic() < deadline:
+        outbox.run([TOPIC])
+        time.sleep(0.02)
+    dead = message(db, message_id)
+    assert (dead.status, dead.attempts) == ("dead", FAST.max_attempts)
+    assert handler.performed == ["a"] * FAST.max_attempts
+
+
+def test_messages_with_one_ordering_key_go_strictly_in_seq_order(db: Database) -> None:
+    handler = DummyHandler()
+    outbox = make_outbox(db, "w1", handler)
+    for seq, name in [(3, "k3"), (1, "k1"), (2, "k2")]:
+        add(db, name, ordering_key="sub:1", ordering_seq=seq)
+    add(db, "other")
+    handler.outcomes["k1"] = [RetriableError("503", status=503)]
+    # k1 fails first: k2 and k3 wait behind it; the unrelated message goes on.
+    deadline = time.monotonic() + 10
+    while len(handler.completed) < 4 and time.monotonic() < deadline:
+        outbox.run([TOPIC])
+        time.sleep(0.02)
+    assert handler.performed == ["k1", "other", "k1", "k2", "k3"]
+
+
+def test_a_dead_letter_unblocks_its_ordering_key(db: Database) -> None:
+    handler = DummyHandler()
+    outbox = make_outbox(db, "w1", handler)
+    add(db, "k1", ordering_key="sub:1", ordering_seq=1)
+    add(db, "k2", ordering_key="sub:1", ordering_seq=2)
+    handler.outcomes["k1"] = [FatalError("410 gone", status=410)]
+    outbox.run([TOPIC])
+    outbox.run([TOPIC])
+    assert handler.performed == ["k1", "k2"] and handler.completed == ["ok:k2"]
+
+
+def breaker(db: Database, destination: str = "dummy") -> CircuitBreaker | None:
+    with db.session() as session:
+        return session.get(CircuitBreaker, destination)
+
+
+def test_breaker_is_shared_opens_probes_once_and_closes(db: Database) -> None:
+    first_handler, second_handler = DummyHandler(), DummyHandler()
+    first = make_outbox(db, "w1", first_handler)
+    second = make_outbox(db, "w2", second_handler)
+    names = [f"m{i}" for i in range(8)]
+    add(db, *names)
+    for name in names:
+        first_handler.outcomes[name] = [RetriableError("503 down", status=503)]
+    first.run([TOPIC], batch=8)
+    # Three failures open the breaker; the rest of w1's batch is handed back untried.
+    assert len(first_handler.performed) == FAST.breaker.threshold
+    state = breaker(db)
+    assert state is not None and state.state == "open"
+    add(db, "late")
+    assert second.claim([TOPIC], 10) == []  # w2 sees the same open breaker
+    time.sleep(FAST.breaker.cooldown_s + 0.1)
+    # Half-open: one probe for the first worker to ask, nothing for the other.
+    probe = second.claim([TOPIC], 10)
+    assert len(probe) == 1
+    assert first.claim([TOPIC], 10) == []
+    assert breaker(db).state == "half_open"
+    stats = RunStats()
+    second.process(probe[0], stats)
+    assert stats.done == 1 and breaker(db).state == "closed"
+    deadline = time.monotonic() + 10
+    while len(first_handler.completed) + len(second_handler.completed) < 9:
+        first.run([TOPIC])
+        second.run([TOPIC])
+        assert time.monotonic() < deadline
+        time.sleep(0.02)
+
+
+def test_failed_probe_opens_the_breaker_for_longer(db: Database) -> None:
+    handler = DummyHandler()
+    outbox = make_outbox(db, "w1", handler)
+    names = [f"m{i}" for i in range(4)]
+    add(db, *names)
+    for name in names:
+        handler.outcomes[name] = [RetriableError("503 down", status=503)] * 2
+    outbox.run([TOPIC])
+    opened = breaker(db)
+    assert opened is not None and opened.state == "open"
+    first_wait = opened.next_probe_at - opened.opened_at
+    time.sleep(FAST.breaker.cooldown_s + 0.1)
+    outbox.run([TOPIC])  # the probe fails
+    reopened = breaker(db)
+    assert reopened.state == "open"
+    assert reopened.next_probe_at - utcnow() > first_wait
+
+
+def test_a_4xx_answer_closes_the_breaker(db: Database) -> None:
+    handler = DummyHandler()
+    outbox = make_outbox(db, "w1", handler)
+    add(db, "a", "b", "c", "d")
+    for name in "abc":
+        handler.outcomes[name] = [RetriableError("503 down", status=503)]
+    handler.outcomes["d"] = [FatalError("400 bad", status=400)]
+    outbox.run([TOPIC])
+    assert breaker(db).state == "open"
+    time.sleep(FAST.breaker.cooldown_s + 0.1)
+    deadline = time.monotonic() + 5
+    while breaker(db).state != "closed":
+        outbox.run([TOPIC])
+        assert time.monotonic() < deadline
+        time.sleep(0.02)
+
+
+@given(
+    attempts=st.integers(min_value=0, max_value=80),
+    base=st.floats(min_value=0.01, max_value=10),
+    cap=st.floats(min_value=0.01, max_value=1000),
+    retry_after=st.none() | st.floats(min_value=0, max_value=3600),
+)
+def test_backoff_is_full_jitter_within_the_cap_and_never_below_retry_after(
+    attempts: int, base: float, cap: float, retry_after: float | None
+) -> None:
+    policy = TopicPolicy(TOPIC, base_delay_s=base, max_delay_s=cap)
+    delay = backoff_delay(policy, attempts, retry_after)
+    ceiling = min(cap, base * 2 ** min(attempts, 30))
+    assert 0 <= delay <= max(ceiling, retry_after or 0)
+    if retry_after is not None:
+        assert delay >= retry_after
+
+
+def test_claimed_rows_are_invisible_to_other_workers(db: Database) -> None:
+    handler = DummyHandler()
+    ids = add(db, *[f"m{i}" for i in range(10)])
+    workers = [make_outbox(db, f"w{i}", handler) for i in range(3)]
+    claimed = [c.id for w in workers for c in w.claim([TOPIC], 4)]
+    assert sorted(claimed) == sorted(ids)  # 4 + 4 + 2, none twice
+    with db.session() as session:
+        owners = session.scalars(select(OutboxMessage.lease_owner)).all()
+    assert set(owners) == {"w0", "w1", "w2"}
