@@ -25,14 +25,13 @@ import json
 import logging
 import re
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 from xml.etree.ElementTree import ParseError
 
-import requests
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
 from sqlalchemy import or_, select, update
@@ -45,12 +44,8 @@ from app.database import Database
 from app.lifecycle import TERMINAL
 from app.models import Complaint, Lease, SyncCursor
 from app.status_updates import apply_crm_update
-from schemas.open311 import (
-    Open311FormatError,
-    format_datetime,
-    parse_datetime,
-    parse_requests,
-)
+from schemas.open311 import format_datetime, parse_datetime
+from sync.crm import CrmClient
 from sync.errors import FatalError, RetriableError
 
 log = logging.getLogger(__name__)
@@ -76,56 +71,17 @@ REOPEN_WATCH = timedelta(days=7)
 # --- talking to the CRM --------------------------------------------------------------------
 
 
-class CrmReader:
-    """Reads updates and tickets from the CRM's Open311 endpoint (one Session, timeouts)."""
+class PollingClient(CrmClient):
+    """The CRM client, reading updates item by item: one malformed update spoils no window."""
 
-    def __init__(self, settings: Settings) -> None:
-        self.base = settings.CRM_URL
-        self.fmt = settings.CRM_FORMAT
-        self.api_key = settings.CRM_API_KEY
-        self.jurisdiction = settings.CRM_JURISDICTION
-        self.timeout = (settings.CRM_TIMEOUT_CONNECT_S, settings.CRM_TIMEOUT_READ_S)
-        self.http = requests.Session()
-        self.http.headers["User-Agent"] = "Jembatan/1"
-
-    def _get(self, path: str, params: dict[str, str]) -> bytes:
-        params = {**params, "jurisdiction_id": self.jurisdiction}
-        if self.api_key:
-            params["api_key"] = self.api_key
-        try:
-            response = self.http.get(
-                f"{self.base}{path}.{self.fmt}", params=params, timeout=self.timeout
-            )
-        except requests.Timeout:
-            raise RetriableError("CRM timeout") from None
-        except requests.RequestException as exc:
-            raise RetriableError(f"CRM connection error: {type(exc).__name__}") from None
-        if response.status_code in (408, 429) or response.status_code >= 500:
-            raise RetriableError("CRM error", status=response.status_code)
-        if response.status_code != 200:
-            raise FatalError("CRM refused the request", status=response.status_code)
-        return response.content
-
-    def updates(self, start: datetime, end: datetime) -> list[dict[str, Any]]:
-        """Raw update items of a window (bounds inclusive), each validated on its own later."""
-        body = self._get(
-            "servicerequestupdates",
-            {"start_date": format_datetime(start), "end_date": format_datetime(end)},
-        )
-        return read_update_items(body, self.fmt)
-
-    def requests(self, ids: Sequence[str]) -> list[dict[str, Any]]:
-        """Tickets by service_request_id (parsed, datetimes aware)."""
-        if not ids:
-            return []
-        body = self._get("requests", {"service_request_id": ",".join(ids)})
-        try:
-            return parse_requests(body, self.fmt)
-        except Open311FormatError as exc:
-            raise FatalError(f"unreadable GET requests answer: {exc}") from None
-
-    def close(self) -> None:
-        self.http.close()
+    def update_items(self, start: datetime, end: datetime) -> list[dict[str, Any]]:
+        """Raw update items of a window (bounds inclusive), each validated when applied."""
+        params = self._jurisdiction() | {
+            "start_date": format_datetime(start),
+            "end_date": format_datetime(end),
+        }
+        response = self._call("GET", f"servicerequestupdates.{self.fmt}", params=params)
+        return read_update_items(response.content, self.fmt)
 
 
 _UPDATE_FIELDS = (
@@ -261,7 +217,7 @@ class LeaseLost(Exception):
 
 
 def poll_updates(
-    db: Database, settings: Settings, reader: CrmReader, token: str,
+    db: Database, settings: Settings, reader: PollingClient, token: str,
     now: datetime | None = None,
 ) -> PollStats:
     """Read and apply servicerequestupdates windows up to now (the lease must be held)."""
@@ -273,7 +229,7 @@ def poll_updates(
         watermark = parse_datetime(stored) if stored else end_limit - FIRST_LOOKBACK
         start = watermark - OVERLAP
         end = min(end_limit, start + MAX_WINDOW)
-        items = reader.updates(start, end)
+        items = reader.update_items(start, end)
         _learn_agencies(db, reader, items)
         apply_window(db, settings, items, token, end, stats)
         stats.windows += 1
@@ -311,7 +267,7 @@ def _order_key(item: dict[str, Any]) -> tuple[int, str, str]:
     return (1 if stamp else 0, stamp, str(item.get("update_id") or ""))
 
 
-def _learn_agencies(db: Database, reader: CrmReader, items: list[dict[str, Any]]) -> None:
+def _learn_agencies(db: Database, reader: PollingClient, items: list[dict[str, Any]]) -> None:
     """Tell each update the SKPD of its ticket when the complaint does not know it yet."""
     tickets = {str(i["service_request_id"]) for i in items if i.get("service_request_id")}
     if not tickets:
@@ -327,7 +283,7 @@ def _learn_agencies(db: Database, reader: CrmReader, items: list[dict[str, Any]]
     agencies: dict[str, str] = {}
     for i in range(0, len(unknown), REQUESTS_BATCH):
         try:
-            found = reader.requests([t for t in unknown[i : i + REQUESTS_BATCH] if t])
+            found = reader.get_requests([t for t in unknown[i : i + REQUESTS_BATCH] if t])
         except (RetriableError, FatalError) as exc:
             # The agency is a nicety: learn it on a later update rather than stall the poll.
             log.warning("could not read tickets' agencies from the CRM: %s", exc)
@@ -374,7 +330,7 @@ def synthetic_update(ticket: dict[str, Any]) -> dict[str, Any]:
 
 
 def poll_requests(
-    db: Database, settings: Settings, reader: CrmReader, token: str,
+    db: Database, settings: Settings, reader: PollingClient, token: str,
     now: datetime | None = None,
 ) -> PollStats:
     """Look at watched tickets in batches, resuming where the last tick stopped."""
@@ -400,7 +356,7 @@ def poll_requests(
         if not tickets:
             position = ""  # a full round is done: start over next tick
             break
-        found = reader.requests([t for t in tickets if t])
+        found = reader.get_requests([t for t in tickets if t])
         items = [synthetic_update(ticket) for ticket in found]
         position = tickets[-1] or ""
         with db.transaction() as session:
@@ -424,7 +380,9 @@ def lease_ttl(settings: Settings) -> timedelta:
     return timedelta(seconds=max(60.0, 6 * settings.POLL_INTERVAL_S))
 
 
-def poll_once(db: Database, settings: Settings, owner: str, reader: CrmReader) -> PollStats | None:
+def poll_once(
+    db: Database, settings: Settings, owner: str, reader: PollingClient
+) -> PollStats | None:
     """One tick of the poller; None when another poller holds the lease (or in push mode)."""
     mode = settings.CRM_UPDATES_MODE
     if mode == "push":
@@ -445,14 +403,14 @@ def poll_once(db: Database, settings: Settings, owner: str, reader: CrmReader) -
             return None
 
 
-_readers: dict[int, CrmReader] = {}
+_readers: dict[int, PollingClient] = {}
 
 
 def poll_job(context: Any) -> None:
     """Poll the CRM for status updates (one poller at a time)."""
     reader = _readers.get(id(context))
     if reader is None:
-        reader = _readers[id(context)] = CrmReader(context.settings)
+        reader = _readers[id(context)] = PollingClient.from_settings(context.settings)
     stats = poll_once(context.db, context.settings, context.worker_id, reader)
     if stats is not None and stats.updates:
         log.info("CRM poll: %d updates in %d windows: %s", stats.updates, stats.windows,
