@@ -76,7 +76,9 @@ def apply_crm_update(session: Session, update: dict[str, Any], settings: Setting
     update_id = _text(update.get("update_id"))
     if not update_id:
         # Still recorded once: a repeat of the same malformed update is a duplicate.
-        digest = hashlib.sha256(json.dumps(raw, sort_keys=True).encode()).hexdigest()[:40]
+        # (what we add ourselves, the agency, stays out of the fingerprint)
+        wire = {k: v for k, v in raw.items() if k not in ("agency", "agency_responsible")}
+        digest = hashlib.sha256(json.dumps(wire, sort_keys=True).encode()).hexdigest()[:40]
         return _record_invalid(session, f"invalid:{digest}", raw, "update_id is missing")
     if len(update_id) > 128:
         return _record_invalid(

@@ -42,7 +42,7 @@ from app.clock import as_utc, utcnow
 from app.config import Settings
 from app.database import Database
 from app.lifecycle import TERMINAL
-from app.models import Complaint, Lease, SyncCursor
+from app.models import Complaint, CrmUpdate, Lease, SyncCursor
 from app.status_updates import apply_crm_update
 from schemas.open311 import format_datetime, parse_datetime
 from sync.crm import CrmClient
@@ -64,6 +64,8 @@ APPLY_BATCH = 200
 # Ticket ids per GET requests call (fallback mode and agency lookups).
 REQUESTS_BATCH = 50
 REQUESTS_BATCHES_PER_TICK = 20
+# Updates for a ticket we did not know yet are tried again this long.
+UNKNOWN_TICKET_RETRY = timedelta(days=7)
 # Closed tickets are still watched this long in the fallback mode, to see a reopen.
 REOPEN_WATCH = timedelta(days=7)
 
@@ -375,9 +377,41 @@ def poll_requests(
 # --- the job -------------------------------------------------------------------------------
 
 
+def retry_unknown_tickets(
+    db: Database, settings: Settings, token: str, now: datetime | None = None
+) -> PollStats:
+    """Apply again the recent updates whose ticket is now known.
+
+    The CRM can report a ticket before our forward has committed its id (the answer was slow
+    or lost and retried). The window overlap usually brings such an update again; this
+    covers a forward that took longer than the overlap, and pushed updates.
+    """
+    stats = PollStats()
+    since = (now or utcnow()) - UNKNOWN_TICKET_RETRY
+    with db.transaction() as session:
+        if not holds_lease(session, LEASE_NAME, token):
+            raise LeaseLost()
+        known = select(Complaint.id).where(
+            Complaint.crm_ticket_id == CrmUpdate.service_request_id
+        )
+        waiting = session.scalars(
+            select(CrmUpdate)
+            .where(
+                CrmUpdate.outcome == "unknown_ticket",
+                CrmUpdate.received_at >= since,
+                known.exists(),
+            )
+            .order_by(CrmUpdate.updated_datetime, CrmUpdate.update_id)
+            .limit(APPLY_BATCH)
+        ).all()
+        for record in waiting:
+            stats.count(apply_crm_update(session, dict(record.raw or {}), settings))
+    return stats
+
+
 def lease_ttl(settings: Settings) -> timedelta:
     """Long enough for a slow tick, short enough that a dead poller is replaced quickly."""
-    return timedelta(seconds=max(60.0, 6 * settings.POLL_INTERVAL_S))
+    return timedelta(seconds=max(settings.LEASE_S, 6 * settings.POLL_INTERVAL_S))
 
 
 def poll_once(
@@ -385,12 +419,13 @@ def poll_once(
 ) -> PollStats | None:
     """One tick of the poller; None when another poller holds the lease (or in push mode)."""
     mode = settings.CRM_UPDATES_MODE
-    if mode == "push":
-        return None
     with leader(db, owner, lease_ttl(settings)) as token:
         if token is None:
             return None
         try:
+            retried = retry_unknown_tickets(db, settings, token)
+            if mode == "push":
+                return retried if retried.updates else None
             if mode == "requests":
                 return poll_requests(db, settings, reader, token)
             return poll_updates(db, settings, reader, token)
@@ -412,6 +447,6 @@ def poll_job(context: Any) -> None:
     if reader is None:
         reader = _readers[id(context)] = PollingClient.from_settings(context.settings)
     stats = poll_once(context.db, context.settings, context.worker_id, reader)
-    if stats is not None and stats.updates:
+    if stats is not None and set(stats.outcomes or {}) - {"duplicate"}:
         log.info("CRM poll: %d updates in %d windows: %s", stats.updates, stats.windows,
                  stats.outcomes)
