@@ -29,7 +29,7 @@ from sync.outbox import Outbox, replay
 from tests.conftest import Keys
 from tests.support.complaints import forwarded_complaint
 from tests.support.processes import wait_until
-from tests.support.webhook_receiver import WebhookReceiver
+from tests.support.webhook_receiver import RecordingReceiver
 
 
 @pytest.fixture
@@ -92,7 +92,7 @@ def outbox_states(db: Database) -> dict[str, int]:
 def test_every_status_event_is_delivered_signed_in_order(
     app: Flask, db: Database, fast_settings: Settings, private_client: FlaskClient, keys: Keys
 ) -> None:
-    with WebhookReceiver() as receiver:
+    with RecordingReceiver() as receiver:
         receiver.secrets = [subscribe(private_client, keys, receiver.url)["secret"]]
         complaint = forwarded_complaint(app, ticket="3100077", external_id="PSI-77")
         crm(db, fast_settings, "3100077", "MENUNGGU", "DISPOSISI", "PROSES", "SELESAI")
@@ -100,7 +100,7 @@ def test_every_status_event_is_delivered_signed_in_order(
         forwarded_complaint(app, faction_code="PKS", ticket="3100078")
         outbox = make_outbox(db, fast_settings)
         drain(outbox, lambda: len(receiver.received) >= 6)
-        assert receiver.errors == [] and receiver.refused == []
+        assert receiver.errors == [] and receiver.rejected == 0
         data = receiver.events(str(complaint.id))
         assert [d["seq"] for d in data] == [1, 2, 3, 4, 5, 6]
         assert [d["status"] for d in data] == [
@@ -128,7 +128,7 @@ def test_every_status_event_is_delivered_signed_in_order(
 def test_down_then_500_then_recovers_delivers_everything_in_order(
     app: Flask, db: Database, fast_settings: Settings, private_client: FlaskClient, keys: Keys
 ) -> None:
-    with WebhookReceiver() as receiver:
+    with RecordingReceiver() as receiver:
         receiver.secrets = [subscribe(private_client, keys, receiver.url)["secret"]]
         receiver.set_mode("down")
         complaint = forwarded_complaint(app, ticket="3100101")
@@ -158,7 +158,7 @@ def test_down_then_500_then_recovers_delivers_everything_in_order(
 def test_rotation_signs_with_both_secrets_for_a_day_then_only_the_new(
     app: Flask, db: Database, fast_settings: Settings, private_client: FlaskClient, keys: Keys
 ) -> None:
-    with WebhookReceiver() as receiver:
+    with RecordingReceiver() as receiver:
         old = subscribe(private_client, keys, receiver.url)["secret"]
         new = private_client.post(
             "/api/v1/webhook/rotate-secret", headers=keys.headers("PSI")
@@ -183,13 +183,13 @@ def test_rotation_signs_with_both_secrets_for_a_day_then_only_the_new(
         crm(db, fast_settings, "3100201", "MENUNGGU", "PROSES")
         for _ in range(3):
             outbox.run([WEBHOOK_DELIVER])
-        assert receiver.refused, "a receiver with only the old secret must refuse now"
+        assert receiver.rejected, "a receiver with only the old secret must refuse now"
 
 
 def test_410_disables_and_dead_letters_the_rest(
     app: Flask, db: Database, fast_settings: Settings, private_client: FlaskClient, keys: Keys
 ) -> None:
-    with WebhookReceiver() as receiver:
+    with RecordingReceiver() as receiver:
         receiver.secrets = [subscribe(private_client, keys, receiver.url)["secret"]]
         receiver.set_mode("410")
         forwarded_complaint(app, ticket="3100301")
@@ -205,7 +205,7 @@ def test_410_disables_and_dead_letters_the_rest(
     crm(db, fast_settings, "3100301", "MENUNGGU", "PROSES", "SELESAI")
     assert outbox_states(db) == {"dead": 4}
     # Dead letters are replayable once the subscription is back.
-    with WebhookReceiver() as receiver:
+    with RecordingReceiver() as receiver:
         receiver.secrets = [subscribe(private_client, keys, receiver.url)["secret"]]
         with db.transaction() as session:
             for message in session.scalars(
@@ -219,7 +219,7 @@ def test_410_disables_and_dead_letters_the_rest(
 def test_long_failure_disables_and_says_why(
     app: Flask, db: Database, fast_settings: Settings, private_client: FlaskClient, keys: Keys
 ) -> None:
-    with WebhookReceiver() as receiver:
+    with RecordingReceiver() as receiver:
         receiver.secrets = [subscribe(private_client, keys, receiver.url)["secret"]]
         receiver.set_mode("500")
         forwarded_complaint(app, ticket="3100401")
@@ -238,7 +238,7 @@ def test_connect_time_check_refuses_a_name_that_resolves_to_loopback(
     app: Flask, db: Database, fast_settings: Settings, private_client: FlaskClient, keys: Keys
 ) -> None:
     """DNS rebinding: the URL was accepted, but the address connected to is loopback."""
-    with WebhookReceiver() as receiver:
+    with RecordingReceiver() as receiver:
         subscribe(private_client, keys, f"http://localhost:{receiver.port}/hook")
         forwarded_complaint(app, ticket="3100501")
         strict = dataclasses.replace(fast_settings, WEBHOOK_ALLOW_PRIVATE=False)
@@ -255,7 +255,7 @@ def test_connect_time_check_refuses_a_name_that_resolves_to_loopback(
 def test_one_failing_subscriber_does_not_hold_up_another(
     app: Flask, db: Database, fast_settings: Settings, private_client: FlaskClient, keys: Keys
 ) -> None:
-    with WebhookReceiver() as bad, WebhookReceiver() as good:
+    with RecordingReceiver() as bad, RecordingReceiver() as good:
         subscribe(private_client, keys, bad.url, faction="PKS")
         bad.set_mode("500")
         good.secrets = [subscribe(private_client, keys, good.url, faction="PSI")["secret"]]
@@ -272,7 +272,7 @@ def test_overdue_notice_follows_the_status_event_of_its_seq(
 ) -> None:
     from sync.sla import sweep_overdue
 
-    with WebhookReceiver() as receiver:
+    with RecordingReceiver() as receiver:
         receiver.secrets = [subscribe(private_client, keys, receiver.url)["secret"]]
         complaint = forwarded_complaint(app, ticket="3100601")
         with db.transaction() as session:
