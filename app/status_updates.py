@@ -108,7 +108,7 @@ def apply_crm_update(session: Session, update: dict[str, Any], settings: Setting
     query = select(Complaint).where(Complaint.crm_ticket_id == ticket)
     if session.get_bind().dialect.name == "postgresql":
         # Serialise with a concurrent poller or push on the same complaint (seq is per row).
-        query = query.with_for_update()
+        query = query.with_for_update(of=Complaint)
     complaint = session.scalars(query).first()
     agency = _text(update.get("agency") or update.get("agency_responsible"))
     record = existing or CrmUpdate(update_id=update_id)
