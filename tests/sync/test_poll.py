@@ -300,10 +300,11 @@ def test_poller_killed_and_restarted_misses_nothing_and_applies_nothing_twice(
             # Let it forward and poll for a while, then kill it without warning.
             time.sleep(2.0 + 0.37 * round_)
             stop(worker, signal.SIGKILL)
-        wait_until(lambda: all_final(base_url, 20), timeout=40, what="tickets final")
-        # The last poller; its lease must first expire (the killed one never released it).
+        # The last worker: it forwards what is left, and polls once the killed one's lease
+        # has expired (it never released it).
         worker = start_jembatan(["worker"], env, log)
         try:
+            wait_until(lambda: all_final(base_url, 20), timeout=60, what="tickets final")
             wait_until(lambda: _mirrored(db, polling, base_url), timeout=90,
                        interval=0.5, what="every update applied")
         finally:
