@@ -296,7 +296,18 @@ def _learn_agencies(db: Database, reader: PollingClient, items: list[dict[str, A
     for item in items:
         agency = agencies.get(str(item.get("service_request_id")))
         if agency:
+            # Carried by the update, so that its event (and webhook) already names the SKPD.
             item["agency"] = agency
+    if agencies:
+        # Stored at once as well: the window's updates may all have been applied before.
+        with db.transaction() as session:
+            for ticket, agency in agencies.items():
+                session.execute(
+                    update(Complaint)
+                    .where(Complaint.crm_ticket_id == ticket, Complaint.agency.is_(None))
+                    .values(agency=agency[:200], updated_at=utcnow())
+                    .execution_options(synchronize_session=False)
+                )
 
 
 def _report_lag(end: datetime) -> None:
