@@ -23,7 +23,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import select, update
+from sqlalchemy import event, select, update
 from sqlalchemy.orm import Session
 
 from app.clock import isoformat, utcnow
@@ -196,14 +196,30 @@ def disable_subscription(
 # --- fan-out ---------------------------------------------------------------------------
 
 
-def active_subscription(session: Session, faction_id: int) -> WebhookSubscription | None:
-    """The faction's subscription if it is active."""
-    return session.scalars(
-        select(WebhookSubscription).where(
-            WebhookSubscription.faction_id == faction_id,
-            WebhookSubscription.active.is_(True),
+def active_subscription_id(session: Session, faction_id: int) -> int | None:
+    """The id of the faction's subscription if it is active.
+
+    Remembered for the rest of the session's transaction: a poll applying a thousand updates
+    asks once per faction, not once per event.
+    """
+    cache = session.info.setdefault(_CACHE_KEY, {})
+    if faction_id not in cache:
+        cache[faction_id] = session.scalar(
+            select(WebhookSubscription.id).where(
+                WebhookSubscription.faction_id == faction_id,
+                WebhookSubscription.active.is_(True),
+            )
         )
-    ).first()
+    return cache[faction_id]
+
+
+_CACHE_KEY = "jembatan.webhook_subscriptions"
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_subscriptions(session: Session, transaction: Any) -> None:
+    if transaction.parent is None:
+        session.info.pop(_CACHE_KEY, None)
 
 
 def destination(subscription_id: int) -> str:
@@ -238,21 +254,21 @@ def _enqueue(
     session: Session, complaint: Complaint, kind: str, data: dict[str, Any], ordering_seq: int,
     source: str,
 ) -> None:
-    subscription = active_subscription(session, complaint.faction_id)
-    if subscription is None:
+    subscription_id = active_subscription_id(session, complaint.faction_id)
+    if subscription_id is None:
         return
     now = utcnow()
     enqueue(
         session,
         topic=WEBHOOK_DELIVER,
-        destination=destination(subscription.id),
+        destination=destination(subscription_id),
         payload={
-            "subscription_id": subscription.id,
+            "subscription_id": subscription_id,
             "body": {"type": kind, "timestamp": isoformat(now), "data": data},
             "source": source,
         },
         complaint_id=complaint.id,
-        ordering_key=f"webhook:{subscription.id}:{complaint.id}",
+        ordering_key=f"webhook:{subscription_id}:{complaint.id}",
         ordering_seq=ordering_seq,
     )
 
