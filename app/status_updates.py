@@ -60,7 +60,7 @@ def count_outcome(outcome: str) -> None:
     """Count one CRM update by outcome (Prometheus when app.metrics exists)."""
     LOCAL_COUNTS[outcome] += 1
     try:
-        from app.metrics import CRM_UPDATES_TOTAL  # type: ignore[import-not-found]
+        from app.metrics import CRM_UPDATES_TOTAL
     except ImportError:
         return
     CRM_UPDATES_TOTAL.labels(outcome=outcome).inc()

@@ -266,7 +266,7 @@ class WebhookDelivery:
 
 def _observe_latency(message: OutboxMessage) -> None:
     try:
-        from app.metrics import CRM_UPDATE_TO_WEBHOOK_SECONDS  # type: ignore[import-not-found]
+        from app.metrics import CRM_UPDATE_TO_WEBHOOK_SECONDS
     except ImportError:
         return
     created = message.created_at

@@ -312,7 +312,7 @@ def _learn_agencies(db: Database, reader: PollingClient, items: list[dict[str, A
 
 def _report_lag(end: datetime) -> None:
     try:
-        from app.metrics import POLL_LAG_SECONDS  # type: ignore[import-not-found]
+        from app.metrics import POLL_LAG_SECONDS
     except ImportError:
         return
     POLL_LAG_SECONDS.set(max(0.0, (utcnow() - end).total_seconds()))

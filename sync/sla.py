@@ -29,7 +29,7 @@ SWEEP_BATCH = 500
 def _public_stats_hook() -> Any:
     """app.public.stats.on_overdue when the public site is installed (it keeps counters)."""
     try:
-        from app.public.stats import on_overdue  # type: ignore[import-not-found]
+        from app.public.stats import on_overdue
     except ImportError:
         return None
     return on_overdue
