@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import itertools
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -21,7 +21,8 @@ from app.status_updates import LOCAL_COUNTS, apply_crm_update
 from tests.conftest import Keys
 from tests.support.complaints import forwarded_complaint
 
-T0 = datetime(2026, 11, 10, 1, 0, tzinfo=UTC)
+# Well in the past (updates from the future are refused), on a whole minute.
+T0 = (utcnow() - timedelta(days=30)).replace(second=0, microsecond=0)
 _ids = itertools.count(1)
 
 
