@@ -123,9 +123,10 @@ def submit_complaint(
     )
     try:
         # A savepoint, so a concurrent twin's unique violation leaves our transaction usable.
+        # The first event and the outbox message are added before anything is flushed, so
+        # the whole intake is one INSERT per table (no UPDATE of the fresh row).
         with session.begin_nested():
             session.add(complaint)
-            session.flush()
             append_event(
                 session,
                 complaint,
@@ -134,6 +135,7 @@ def submit_complaint(
                 occurred_at=now,
                 note="Aduan diterima oleh Jembatan.",
             )
+            complaint.updated_at = now
             enqueue(
                 session,
                 topic=CRM_SUBMIT,
