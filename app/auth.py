@@ -11,7 +11,7 @@ from typing import Any, TypeVar, cast
 
 from flask import g, request
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from app import ids
 from app.clock import utcnow
@@ -61,7 +61,10 @@ def find_key(session: Session, presented: str) -> ApiKey | None:
     if not match:
         return None
     key_id, secret = match.groups()
-    api_key = session.scalars(select(ApiKey).where(ApiKey.key_id == key_id)).first()
+    # The faction comes in the same query: every faction request needs it.
+    api_key = session.scalars(
+        select(ApiKey).options(joinedload(ApiKey.faction)).where(ApiKey.key_id == key_id)
+    ).first()
     if api_key is None or api_key.revoked_at is not None:
         return None
     if not hmac.compare_digest(api_key.secret_hash, ids.hash_secret(secret)):

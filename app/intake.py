@@ -15,7 +15,7 @@ from typing import Any
 
 from flask import current_app
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from app import ids
@@ -81,75 +81,83 @@ def submit_complaint(
     submitted with other content. Never commits: the caller's commit makes the 201 true.
     """
     fingerprint = content_hash(fields)
-    existing = _find(session, faction.id, fields["external_id"])
-    if existing is not None:
-        return _replay(existing, fingerprint)
-
     category = categories()[fields["category"]]
     kelurahan, kecamatan, kota = areas().lineage(fields["location"]["kelurahan_code"])
     location = fields["location"]
     reporter = fields.get("reporter") or {}
     now = utcnow()
-    complaint = Complaint(
-        id=uuid.uuid4(),
-        tracking_code=ids.tracking_code(),
-        faction_id=faction.id,
-        external_id=fields["external_id"],
-        source=source,
-        category=category.code,
-        title=fields["title"],
-        description=fields["description"],
-        occurred_at=fields.get("occurred_at"),
-        kelurahan_code=kelurahan.code,
-        kecamatan_code=kecamatan.code,
-        kota_code=kota.code,
-        address=location.get("address"),
-        lat=location.get("lat"),
-        lon=location.get("lon"),
-        reporter_name=reporter.get("name"),
-        reporter_phone=reporter.get("phone"),
-        reporter_email=reporter.get("email"),
-        reporter_nik=reporter.get("nik"),
-        visibility=fields.get("visibility") or "anonymous",
-        attachments=list(fields.get("attachments") or []),
-        content_hash=fingerprint,
-        status_secret=ids.secret_token(18),
-        status="received",
-        seq=0,
-        agency=None,
-        due_at=add_working_days(now, category.sla_days),
-        created_at=now,
-        updated_at=now,
-    )
-    try:
-        # A savepoint, so a concurrent twin's unique violation leaves our transaction usable.
-        # The first event and the outbox message are added before anything is flushed, so
-        # the whole intake is one INSERT per table (no UPDATE of the fresh row).
-        with session.begin_nested():
-            session.add(complaint)
-            append_event(
-                session,
-                complaint,
-                "received",
-                source="gateway",
-                occurred_at=now,
-                note="Aduan diterima oleh Jembatan.",
-            )
-            complaint.updated_at = now
-            enqueue(
-                session,
-                topic=CRM_SUBMIT,
-                destination=CRM_DESTINATION,
-                payload={"complaint_id": str(complaint.id)},
-                complaint_id=complaint.id,
-            )
-            session.flush()
-    except IntegrityError:
+    row = {
+        "id": uuid.uuid4(),
+        "tracking_code": ids.tracking_code(),
+        "faction_id": faction.id,
+        "external_id": fields["external_id"],
+        "source": source,
+        "category": category.code,
+        "title": fields["title"],
+        "description": fields["description"],
+        "occurred_at": fields.get("occurred_at"),
+        "kelurahan_code": kelurahan.code,
+        "kecamatan_code": kecamatan.code,
+        "kota_code": kota.code,
+        "address": location.get("address"),
+        "lat": location.get("lat"),
+        "lon": location.get("lon"),
+        "reporter_name": reporter.get("name"),
+        "reporter_phone": reporter.get("phone"),
+        "reporter_email": reporter.get("email"),
+        "reporter_nik": reporter.get("nik"),
+        "visibility": fields.get("visibility") or "anonymous",
+        "attachments": list(fields.get("attachments") or []),
+        "content_hash": fingerprint,
+        "status_secret": ids.secret_token(18),
+        "status": "received",
+        "seq": 0,
+        "agency": None,
+        "overdue": False,
+        "due_at": add_working_days(now, category.sla_days),
+        "created_at": now,
+        "updated_at": now,
+    }
+    # INSERT … ON CONFLICT DO NOTHING: a replay, or a concurrent twin that committed first,
+    # finds the stored row instead of failing, without a savepoint or a prior lookup (a
+    # twin still in flight makes this statement wait for its commit).
+    complaint = session.scalars(
+        _insert_for(session)(Complaint)
+        .values(row)
+        .on_conflict_do_nothing(index_elements=["faction_id", "external_id"])
+        .returning(Complaint),
+        execution_options={"populate_existing": True},
+    ).first()
+    if complaint is None:
         existing = _find(session, faction.id, fields["external_id"])
-        if existing is None:
-            raise
+        if existing is None:  # pragma: no cover - the conflicting row cannot vanish
+            raise RuntimeError("external_id conflict without a stored complaint")
         return _replay(existing, fingerprint)
+    append_event(
+        session,
+        complaint,
+        "received",
+        source="gateway",
+        occurred_at=now,
+        note="Aduan diterima oleh Jembatan.",
+    )
+    complaint.updated_at = now
+    enqueue(
+        session,
+        topic=CRM_SUBMIT,
+        destination=CRM_DESTINATION,
+        payload={"complaint_id": str(complaint.id)},
+        complaint_id=complaint.id,
+    )
+    session.flush()
     return IntakeResult(complaint, True)
+
+
+def _insert_for(session: Session) -> Any:
+    """The dialect's INSERT construct (both know ON CONFLICT DO NOTHING)."""
+    if session.get_bind().dialect.name == "postgresql":
+        return postgresql.insert
+    return sqlite.insert
 
 
 def _find(session: Session, faction_id: int, external_id: str) -> Complaint | None:
