@@ -11,6 +11,7 @@ import hashlib
 import json
 import uuid
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from flask import current_app
@@ -122,10 +123,8 @@ def submit_complaint(
     # finds the stored row instead of failing, without a savepoint or a prior lookup (a
     # twin still in flight makes this statement wait for its commit).
     complaint = session.scalars(
-        _insert_for(session)(Complaint)
-        .values(row)
-        .on_conflict_do_nothing(index_elements=["faction_id", "external_id"])
-        .returning(Complaint),
+        _insert_statement(session.get_bind().dialect.name),
+        [row],
         execution_options={"populate_existing": True},
     ).first()
     if complaint is None:
@@ -153,11 +152,15 @@ def submit_complaint(
     return IntakeResult(complaint, True)
 
 
-def _insert_for(session: Session) -> Any:
-    """The dialect's INSERT construct (both know ON CONFLICT DO NOTHING)."""
-    if session.get_bind().dialect.name == "postgresql":
-        return postgresql.insert
-    return sqlite.insert
+@lru_cache(maxsize=4)
+def _insert_statement(dialect: str) -> Any:
+    """INSERT … ON CONFLICT (faction_id, external_id) DO NOTHING RETURNING, built once."""
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return (
+        insert(Complaint)
+        .on_conflict_do_nothing(index_elements=["faction_id", "external_id"])
+        .returning(Complaint)
+    )
 
 
 def _find(session: Session, faction_id: int, external_id: str) -> Complaint | None:
