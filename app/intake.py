@@ -17,7 +17,7 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, make_transient_to_detached
 
 from app import ids
 from app.clock import utcnow
@@ -119,47 +119,63 @@ def submit_complaint(
         "created_at": now,
         "updated_at": now,
     }
-    # INSERT … ON CONFLICT DO NOTHING: a replay, or a concurrent twin that committed first,
-    # finds the stored row instead of failing, without a savepoint or a prior lookup (a
-    # twin still in flight makes this statement wait for its commit).
-    complaint = session.scalars(
-        _insert_statement(session.get_bind().dialect.name),
-        [row],
-        execution_options={"populate_existing": True},
-    ).first()
-    if complaint is None:
+    # Every column gets a value, so the object is complete once persistent (no lazy loads).
+    complaint = Complaint(**({column.key: None for column in _COLUMNS} | row))
+    complaint.faction = faction
+    # Everything that follows from the complaint is decided before the one INSERT per table:
+    # the first event (which sets seq and updated_at) is appended to the new complaint while
+    # it is still transient, so its row goes out complete and is never UPDATEd at intake.
+    before = set(session.new)
+    with session.no_autoflush:
+        append_event(
+            session,
+            complaint,
+            "received",
+            source="gateway",
+            occurred_at=now,
+            note="Aduan diterima oleh Jembatan.",
+        )
+        enqueue(
+            session,
+            topic=CRM_SUBMIT,
+            destination=CRM_DESTINATION,
+            payload={"complaint_id": str(complaint.id)},
+            complaint_id=complaint.id,
+        )
+        # INSERT … ON CONFLICT DO NOTHING: a replay, or a concurrent twin that committed
+        # first, finds the stored row instead of failing, with neither a savepoint nor a
+        # prior lookup (a twin still in flight makes this statement wait for its commit).
+        values = {column.key: getattr(complaint, column.key) for column in _COLUMNS}
+        inserted = session.execute(
+            _insert_statement(session.get_bind().dialect.name), values
+        ).first()
+    if inserted is None:
+        # Not ours to write: drop what was prepared for it.
+        for pending in set(session.new) - before:
+            session.expunge(pending)
         existing = _find(session, faction.id, fields["external_id"])
         if existing is None:  # pragma: no cover - the conflicting row cannot vanish
             raise RuntimeError("external_id conflict without a stored complaint")
         return _replay(existing, fingerprint)
-    append_event(
-        session,
-        complaint,
-        "received",
-        source="gateway",
-        occurred_at=now,
-        note="Aduan diterima oleh Jembatan.",
-    )
-    complaint.updated_at = now
-    enqueue(
-        session,
-        topic=CRM_SUBMIT,
-        destination=CRM_DESTINATION,
-        payload={"complaint_id": str(complaint.id)},
-        complaint_id=complaint.id,
-    )
+    # The row is in the database exactly as the object says: make the object persistent.
+    make_transient_to_detached(complaint)
+    session.add(complaint)
     session.flush()
     return IntakeResult(complaint, True)
 
 
+_COLUMNS = tuple(Complaint.__table__.columns)
+
+
 @lru_cache(maxsize=4)
 def _insert_statement(dialect: str) -> Any:
-    """INSERT … ON CONFLICT (faction_id, external_id) DO NOTHING RETURNING, built once."""
+    """INSERT … ON CONFLICT (faction_id, external_id) DO NOTHING RETURNING id, built once."""
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    table = Complaint.__table__
     return (
-        insert(Complaint)
+        insert(table)
         .on_conflict_do_nothing(index_elements=["faction_id", "external_id"])
-        .returning(Complaint)
+        .returning(table.c.id)
     )
 
 
