@@ -33,6 +33,7 @@ JAKARTA_LON = (106.30, 107.10)
 FUTURE_TOLERANCE = timedelta(minutes=5)
 # Nothing before this is a plausible complaint time (and far-past values break arithmetic).
 EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+LATEST_YEAR = 2999
 
 # NUL cannot be stored in PostgreSQL text, and lone surrogates cannot be encoded at all.
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
@@ -72,9 +73,11 @@ class Timestamp(fields.AwareDateTime):
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> datetime:
         parsed = super()._deserialize(value, attr, data, **kwargs)
-        # Compare the year before converting: year-1 values with an offset overflow.
+        # Check the year before converting: years 1 and 9999 with an offset overflow.
         if parsed.year < EARLIEST.year or parsed < EARLIEST:
             raise ValidationError("Must not be before 2000-01-01.")
+        if parsed.year > LATEST_YEAR:
+            raise ValidationError(f"Must be before {LATEST_YEAR + 1}.")
         return parsed.astimezone(UTC)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import wraps
 from typing import Any
 
@@ -198,7 +198,9 @@ class ComplaintEvents(MethodView):
         )
         if args.get("cursor"):
             (after_seq,) = decode_cursor(args["cursor"], "e", 1)
-            query = query.where(StatusEvent.seq > int(after_seq))
+            if not isinstance(after_seq, int) or not 0 <= after_seq < 2**31:
+                raise _bad_cursor()
+            query = query.where(StatusEvent.seq > after_seq)
         limit = args["limit"]
         events = list(session.scalars(query.order_by(StatusEvent.seq).limit(limit + 1)))
         next_cursor = None
@@ -242,12 +244,17 @@ def _cursor_values(cursor: str, kind: str) -> tuple[Any, Any]:
         complaint_id = uuid.UUID(str(id_text))
         if moment.tzinfo is None:
             raise ValueError("naive")
-    except ValueError:
-        raise Problem(
-            400, "Bad cursor", "The cursor is damaged.", slug="bad-cursor",
-            errors={"cursor": ["Not a valid cursor."]},
-        ) from None
+        moment = moment.astimezone(UTC)
+    except (ValueError, OverflowError):
+        raise _bad_cursor() from None
     return literal(moment, UTCDateTime()), literal(complaint_id, Complaint.id.type)
+
+
+def _bad_cursor() -> Problem:
+    return Problem(
+        400, "Bad cursor", "The cursor is damaged.", slug="bad-cursor",
+        errors={"cursor": ["Not a valid cursor."]},
+    )
 
 
 def _visible_complaint(session: Session, complaint_id: str) -> Complaint:

@@ -32,7 +32,12 @@ class ApiParser(FlaskParser):
                 slug="unsupported-media-type",
                 headers={"Accept-Post": "application/json"},
             )
-        body = core.parse_json(req.get_data(cache=True))
+        try:
+            body = core.parse_json(req.get_data(cache=True))
+        except RecursionError:
+            raise Problem(
+                400, "Malformed JSON", "The body is nested too deeply.", slug="malformed-json"
+            ) from None
         if not isinstance(body, dict):
             raise Problem(
                 400,

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
+from app.api.parsing import encode_cursor
 from app.clock import WIB, utcnow
 from app.events import EVENT_LISTENERS
 from app.models import Complaint, Faction, OutboxMessage, StatusEvent
@@ -184,6 +185,8 @@ BAD_PAYLOADS = [
     ("occurred_at", "2999-01-01T00:00:00+07:00", "occurred_at"),
     ("occurred_at", "0001-01-01T00:00:00+01:00", "occurred_at"),
     ("occurred_at", 1700000000, "occurred_at"),
+    ("occurred_at", "9999-12-31T23:00:00-05:00", "occurred_at"),
+    ("location.lat", 10**400, "location.lat"),
     ("location", DROP, "location"),
     ("location", "Jl. Sudirman", "location"),
     ("location.kelurahan_code", DROP, "location.kelurahan_code"),
@@ -283,6 +286,13 @@ def test_nan_and_lone_surrogates_are_refused(client, keys) -> None:
         response = client.post(URL, data=raw, content_type="application/json",
                                headers=keys.headers("PSI"))
         assert response.status_code == 422 and field in response.json["errors"]
+
+
+def test_deeply_nested_json_is_a_400(client, keys) -> None:
+    raw = "[" * 100_000 + "]" * 100_000
+    response = client.post(URL, data=raw, content_type="application/json",
+                           headers=keys.headers("PSI"))
+    assert response.status_code == 400 and response.json["type"] == "/problems/malformed-json"
 
 
 def test_oversized_body_is_413(client, keys) -> None:
@@ -487,13 +497,22 @@ def test_bad_list_query_is_a_422_naming_the_parameter(client, keys, query, field
 
 @pytest.mark.parametrize(
     "cursor",
-    ["garbage", "W10", "WyJ1IiwieCIsInkiXQ", "WyJjIiwibm90LWEtZGF0ZSIsIngiXQ", "!!!"],
+    [
+        "garbage", "W10", "WyJ1IiwieCIsInkiXQ", "WyJjIiwibm90LWEtZGF0ZSIsIngiXQ", "!!!",
+        encode_cursor("c", "9999-12-31T23:00:00-05:00", str(uuid.UUID(int=0))),
+        encode_cursor("c", "2026-01-01T00:00:00", str(uuid.UUID(int=0))),
+        encode_cursor("e", 1),
+    ],
 )
 def test_bad_cursor_is_a_400_problem(client, keys, cursor) -> None:
-    _submit_many(client, keys, 1)
+    created = _submit_many(client, keys, 1)[0]
     response = client.get(URL, query_string={"cursor": cursor}, headers=keys.headers("PSI"))
     assert response.status_code == 400 and response.content_type == PROBLEM
     assert response.json["type"] == "/problems/bad-cursor" and "cursor" in response.json["errors"]
+    for bad in ("x", encode_cursor("e", "1"), encode_cursor("e", 2**40), encode_cursor("e", -1)):
+        events = client.get(f"{URL}/{created['id']}/events", query_string={"cursor": bad},
+                            headers=keys.headers("PSI"))
+        assert events.status_code == 400 and events.json["type"] == "/problems/bad-cursor"
 
 
 def test_cursor_of_one_ordering_is_refused_by_the_other(client, keys) -> None:
