@@ -82,7 +82,7 @@ def submitting_faction(view: Callable[..., Any]) -> Callable[..., Any]:
 @blp.route("")
 class Complaints(MethodView):
     @submitting_faction
-    @blp.arguments(ComplaintCreateSchema, description="The complaint, as the posko has it.")
+    @blp.arguments(ComplaintCreateSchema(), description="The complaint, as the posko has it.")
     @blp.response(201, ComplaintSchema, description="Created and committed.")
     @blp.alt_response(200, schema=ComplaintSchema, description="Replay: already stored.")
     @blp.alt_response(400, response="BAD_REQUEST")
@@ -129,7 +129,7 @@ class Complaints(MethodView):
         return _send(status, body, headers)
 
     @require("faction", "admin")
-    @blp.arguments(ComplaintQueryArgsSchema, location="query")
+    @blp.arguments(ComplaintQueryArgsSchema(), location="query")
     @blp.response(200, ComplaintListSchema)
     @blp.alt_response(400, response="BAD_REQUEST")
     @blp.alt_response(401, response="UNAUTHORIZED")
@@ -183,7 +183,7 @@ class ComplaintById(MethodView):
 @blp.route("/<complaint_id>/events")
 class ComplaintEvents(MethodView):
     @require("faction", "admin")
-    @blp.arguments(EventQueryArgsSchema, location="query")
+    @blp.arguments(EventQueryArgsSchema(), location="query")
     @blp.response(200, StatusEventListSchema)
     @blp.alt_response(400, response="BAD_REQUEST")
     @blp.alt_response(401, response="UNAUTHORIZED")
