@@ -126,7 +126,34 @@ def test_external_id_is_unique_per_faction_only(client, keys) -> None:
     assert post(client, keys, complaint_payload(), who="PKS").status_code == 201
 
 
-def test_failure_after_the_insert_leaves_nothing_half_written(client, keys, db) -> None:
+def test_database_failure_after_the_complaint_insert_rolls_everything_back(
+    client, keys, db
+) -> None:
+    from sqlalchemy import event
+
+    statements: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        statements.append(statement.split(None, 3)[2] if statement.startswith("INSERT") else "")
+
+    def add_a_broken_row(session: Any, complaint: Any, _event: Any) -> None:
+        # Written in the same flush as the status event: NOT NULL fails in the database.
+        session.add(OutboxMessage(topic=None, destination="x", payload={}))
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    EVENT_LISTENERS.append(add_a_broken_row)
+    try:
+        response = post(client, keys, complaint_payload())
+    finally:
+        EVENT_LISTENERS.remove(add_a_broken_row)
+        event.remove(db.engine, "before_cursor_execute", record)
+    assert response.status_code == 500 and response.content_type == PROBLEM
+    assert "complaints" in statements  # the complaint row had been written
+    assert counts(db) == (0, 0, 0)
+    assert post(client, keys, complaint_payload()).status_code == 201
+
+
+def test_failure_in_an_event_listener_leaves_nothing_written(client, keys, db) -> None:
     def explode(*_args: Any) -> None:
         raise RuntimeError("listener failed")
 
