@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session, make_transient_to_detached
 
 from app import ids
 from app.clock import utcnow
-from app.events import append_event
+from app.events import append_event, notify_listeners
 from app.models import Complaint, Faction
 from app.models.outbox import enqueue
 from app.reference import areas, load_categories
@@ -122,20 +122,20 @@ def submit_complaint(
     # Every column gets a value, so the object is complete once persistent (no lazy loads).
     complaint = Complaint(**({column.key: None for column in _COLUMNS} | row))
     complaint.faction = faction
-    # Everything that follows from the complaint is decided before the one INSERT per table:
-    # the first event (which sets seq and updated_at) is appended to the new complaint while
-    # it is still transient, so its row goes out complete and is never UPDATEd at intake.
-    before = set(session.new)
+    # The first event (which sets seq and updated_at) is appended while the complaint is
+    # still transient, so its row goes out complete and is never UPDATEd at intake; the
+    # listeners run only once the INSERT has stood, on the persistent complaint.
     with session.no_autoflush:
-        append_event(
+        event = append_event(
             session,
             complaint,
             "received",
             source="gateway",
             occurred_at=now,
             note="Aduan diterima oleh Jembatan.",
+            notify=False,
         )
-        enqueue(
+        message = enqueue(
             session,
             topic=CRM_SUBMIT,
             destination=CRM_DESTINATION,
@@ -151,8 +151,8 @@ def submit_complaint(
         ).first()
     if inserted is None:
         # Not ours to write: drop what was prepared for it.
-        for pending in set(session.new) - before:
-            session.expunge(pending)
+        session.expunge(event)
+        session.expunge(message)
         existing = _find(session, faction.id, fields["external_id"])
         if existing is None:  # pragma: no cover - the conflicting row cannot vanish
             raise RuntimeError("external_id conflict without a stored complaint")
@@ -160,6 +160,7 @@ def submit_complaint(
     # The row is in the database exactly as the object says: make the object persistent.
     make_transient_to_detached(complaint)
     session.add(complaint)
+    notify_listeners(session, complaint, event)
     session.flush()
     return IntakeResult(complaint, True)
 

@@ -126,6 +126,26 @@ def test_external_id_is_unique_per_faction_only(client, keys) -> None:
     assert post(client, keys, complaint_payload(), who="PKS").status_code == 201
 
 
+def test_event_listeners_hear_received_once_and_never_for_a_replay(client, keys) -> None:
+    from sqlalchemy import inspect
+
+    heard: list[tuple[str, int, str, bool]] = []
+
+    def listener(session: Any, complaint: Any, event: Any) -> None:
+        # The complaint is stored (persistent) by the time listeners hear of it.
+        heard.append((str(complaint.id), event.seq, event.status,
+                      inspect(complaint).persistent))
+
+    EVENT_LISTENERS.append(listener)
+    try:
+        created = post(client, keys, complaint_payload()).json
+        assert post(client, keys, complaint_payload()).status_code == 200
+        assert post(client, keys, complaint_payload(title="lain")).status_code == 409
+    finally:
+        EVENT_LISTENERS.remove(listener)
+    assert heard == [(created["id"], 1, "received", True)]
+
+
 def test_database_failure_after_the_complaint_insert_rolls_everything_back(
     client, keys, db
 ) -> None:
