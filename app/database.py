@@ -75,17 +75,18 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         )
         _configure_sqlite(engine)
         return engine
+    kwargs.setdefault("pool_pre_ping", True)
     kwargs.setdefault("pool_size", 10)
     kwargs.setdefault("max_overflow", 20)
     engine = create_engine(url, **kwargs)
-    if not kwargs.get("pool_pre_ping"):
+    if not kwargs["pool_pre_ping"]:
         _ping_when_idle(engine)
     return engine
 
 
-# A connection used within this many seconds is taken as alive: pinging on every checkout
-# (pool_pre_ping) would cost a round trip per request; a connection that died in between
-# fails that one request with a 503 and the pool replaces it.
+# With pool_pre_ping=False (the web app): a connection used within this many seconds is taken
+# as alive, since pinging on every checkout costs a round trip per request; one that died in
+# between fails that request with a 503, and the pool drops all its connections.
 PING_IF_IDLE_S = 10.0
 
 
