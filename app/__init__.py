@@ -32,7 +32,8 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     app.config.from_mapping(settings.flask_config())
     app.config.update(_openapi_config())
     app.extensions["settings"] = settings
-    app.extensions["db"] = Database(settings.DATABASE_URL)
+    # Requests follow each other closely: ping pooled connections only after idling.
+    app.extensions["db"] = Database(settings.DATABASE_URL, pool_pre_ping=False)
     app.teardown_appcontext(close_request_session)
 
     rest_api = Api(app)

@@ -115,6 +115,8 @@ class Settings:
             SECRET_KEY=self.SECRET_KEY,
             JSON_SORT_KEYS=False,
             TESTING=self.ENV == "test",
+            # No request Jembatan accepts needs more; bigger bodies are a 413 problem.
+            MAX_CONTENT_LENGTH=256 * 1024,
             RATELIMIT_STORAGE_URI=self.RATELIMIT_STORAGE_URI,
             RATELIMIT_ENABLED=self.RATELIMIT_ENABLED,
             RATELIMIT_HEADERS_ENABLED=True,
