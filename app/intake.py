@@ -21,6 +21,8 @@ from sqlalchemy.orm import Session
 from app import ids
 from app.clock import utcnow
 from app.events import append_event
+from app.factions import ensure_can_submit
+from app.metrics import INTAKE_TOTAL
 from app.models import Complaint, Faction
 from app.models.outbox import enqueue
 from app.reference import areas, load_categories
@@ -80,6 +82,7 @@ def submit_complaint(
     whether it was created now; raises DuplicateConflict when the same `external_id` was
     submitted with other content. Never commits: the caller's commit makes the 201 true.
     """
+    ensure_can_submit(faction)
     fingerprint = content_hash(fields)
     existing = _find(session, faction.id, fields["external_id"])
     if existing is not None:
@@ -147,6 +150,7 @@ def submit_complaint(
         if existing is None:
             raise
         return _replay(existing, fingerprint)
+    INTAKE_TOTAL.labels(faction=faction.code, outcome="created").inc()
     return IntakeResult(complaint, True)
 
 
@@ -160,5 +164,7 @@ def _find(session: Session, faction_id: int, external_id: str) -> Complaint | No
 
 def _replay(existing: Complaint, fingerprint: str) -> IntakeResult:
     if existing.content_hash != fingerprint:
+        INTAKE_TOTAL.labels(faction=existing.faction.code, outcome="conflict").inc()
         raise DuplicateConflict(existing)
+    INTAKE_TOTAL.labels(faction=existing.faction.code, outcome="replayed").inc()
     return IntakeResult(existing, False)
