@@ -7,6 +7,7 @@ from typing import Any
 from flask import g
 from flask.views import MethodView
 from flask_smorest import Blueprint
+from marshmallow import RAISE
 
 from app import admin
 from app.auth import authenticate
@@ -57,7 +58,7 @@ def _page(page: admin.Page) -> dict[str, Any]:
 
 @blp.route("/complaints")
 class Complaints(MethodView):
-    @blp.arguments(AdminComplaintQueryArgsSchema, location="query")
+    @blp.arguments(AdminComplaintQueryArgsSchema, location="query", unknown=RAISE)
     @blp.response(200, AdminComplaintPageSchema)
     def get(self, args: dict[str, Any]) -> Any:
         """List every faction's complaints; filter by faction, status, category, overdue."""
@@ -117,7 +118,7 @@ class FactionEnable(MethodView):
 
 @blp.route("/keys")
 class Keys(MethodView):
-    @blp.arguments(ApiKeyQueryArgsSchema, location="query")
+    @blp.arguments(ApiKeyQueryArgsSchema, location="query", unknown=RAISE)
     @blp.response(200, ApiKeyListSchema)
     def get(self, args: dict[str, Any]) -> Any:
         """List keys (ids, roles, factions, use; never the secrets)."""
@@ -160,7 +161,7 @@ class OutboxStats(MethodView):
 
 @blp.route("/outbox/messages")
 class OutboxMessages(MethodView):
-    @blp.arguments(OutboxMessageQueryArgsSchema, location="query")
+    @blp.arguments(OutboxMessageQueryArgsSchema, location="query", unknown=RAISE)
     @blp.response(200, OutboxMessagePageSchema)
     def get(self, args: dict[str, Any]) -> Any:
         """List outbox messages, newest first, by state and topic."""
@@ -169,7 +170,7 @@ class OutboxMessages(MethodView):
 
 @blp.route("/dead-letters")
 class DeadLetters(MethodView):
-    @blp.arguments(DeadLetterQueryArgsSchema, location="query")
+    @blp.arguments(DeadLetterQueryArgsSchema, location="query", unknown=RAISE)
     @blp.response(200, OutboxMessagePageSchema)
     def get(self, args: dict[str, Any]) -> Any:
         """List dead letters, newest first."""
@@ -212,7 +213,7 @@ class Webhooks(MethodView):
 
 @blp.route("/audit")
 class Audit(MethodView):
-    @blp.arguments(AuditQueryArgsSchema, location="query")
+    @blp.arguments(AuditQueryArgsSchema, location="query", unknown=RAISE)
     @blp.response(200, AuditPageSchema)
     def get(self, args: dict[str, Any]) -> Any:
         """Read the audit log, newest first; filter by action (or `prefix.`) and target."""
