@@ -82,6 +82,10 @@ def _redact_value(value: Any) -> Any:
 
 
 def _scrub(record: logging.LogRecord) -> logging.LogRecord:
+    # `extra` fields are set after the record factory ran: the handler filter gets them.
+    for name, value in list(record.__dict__.items()):
+        if name not in _STANDARD_ATTRS and not name.startswith("_"):
+            record.__dict__[name] = _redact_value(value)
     if getattr(record, "_jembatan_scrubbed", False):
         return record
     try:
@@ -98,9 +102,6 @@ def _scrub(record: logging.LogRecord) -> logging.LogRecord:
         record.exc_text = redact(record.exc_text)
     if record.stack_info:
         record.stack_info = redact(record.stack_info)
-    for name, value in list(record.__dict__.items()):
-        if name not in _STANDARD_ATTRS and not name.startswith("_"):
-            record.__dict__[name] = _redact_value(value)
     record._jembatan_scrubbed = True
     return record
 
