@@ -186,6 +186,14 @@ def render(database: Any | None = None) -> tuple[bytes, str]:
     return generate_latest(scrape_registry(database)), CONTENT_TYPE_LATEST
 
 
+def serve_metrics(port: int, database: Any | None = None, addr: str = "127.0.0.1") -> Any:
+    """Expose `/metrics` from a process without a web app (a worker on another machine)."""
+    from prometheus_client import start_http_server
+
+    server, _thread = start_http_server(port, addr=addr, registry=scrape_registry(database))
+    return server
+
+
 def mark_process_dead(pid: int) -> None:
     """gunicorn `child_exit` hook: drop a dead worker's live gauges (multi-process mode)."""
     if multiprocess_dir():

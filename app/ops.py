@@ -4,12 +4,30 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, current_app, jsonify
+from flask import Blueprint, Response, current_app, g, jsonify, request
 from sqlalchemy import select, text
 
 bp = Blueprint("ops", __name__)
 
 CRM_DESTINATION = "crm"
+
+# Submissions refused as invalid are counted here, whichever surface refused them; the
+# other intake outcomes are counted where they are decided (app.intake, app.factions).
+INTAKE_PATHS = ("/api/v1/complaints", "/open311/v2/requests")
+
+
+@bp.after_app_request
+def _count_invalid_intake(response: Response) -> Response:
+    if (
+        request.method == "POST"
+        and response.status_code in (400, 422)
+        and request.path.split(".")[0] in INTAKE_PATHS
+        and g.get("faction") is not None
+    ):
+        from app.metrics import INTAKE_TOTAL
+
+        INTAKE_TOTAL.labels(faction=g.faction.code, outcome="invalid").inc()
+    return response
 
 
 @bp.get("/healthz")

@@ -38,6 +38,14 @@ def init_rate_limiting(app: Flask, settings: Any) -> Limiter:
         enabled=settings.RATELIMIT_ENABLED,
         strategy="fixed-window",
     )
+    # Registered before the limiter's own hook so that it runs after it (Flask runs these in
+    # reverse): Flask-Limiter adds Retry-After to every response; it belongs on refusals only.
+    @app.after_request
+    def _retry_after_only_on_refusals(response: Response) -> Response:
+        if response.status_code not in (429, 503):
+            response.headers.pop("Retry-After", None)
+        return response
+
     limiter.init_app(app)
     # Probes and scrapes must never be throttled.
     limiter.exempt(app.blueprints["ops"])

@@ -112,3 +112,46 @@ def test_multiprocess_mode_adds_up_every_process(tmp_path) -> None:
         for n in (2, 3)
     ]
     assert 'jembatan_intake_total{faction="PSI",outcome="created"} 5.0' in outputs[1]
+
+
+def test_a_worker_can_serve_its_own_metrics(db) -> None:
+    import requests
+
+    from app.metrics import CRM_UPDATES_TOTAL, serve_metrics
+    from tests.support.processes import free_port
+
+    CRM_UPDATES_TOTAL.labels(outcome="applied").inc()
+    port = free_port()
+    server = serve_metrics(port, db)
+    try:
+        text = requests.get(f"http://127.0.0.1:{port}/metrics", timeout=5).text
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert 'jembatan_crm_updates_total{outcome="applied"}' in text
+    assert "jembatan_database_up 1.0" in text
+
+
+def test_invalid_submissions_are_counted_per_faction(app, client, keys) -> None:
+    """Whatever view answers POST /api/v1/complaints, a 422 for a faction counts as invalid."""
+    from werkzeug.exceptions import HTTPException
+
+    from app.auth import authenticate
+    from app.errors import validation_problem
+
+    def refuse():
+        authenticate("faction")
+        raise validation_problem({"title": ["Missing data for required field."]})
+
+    try:
+        app.url_map.bind("localhost").match("/api/v1/complaints", method="POST")
+    except HTTPException:  # the intake view is not on this branch: stand in for it
+        app.add_url_rule("/api/v1/complaints", "refuse", refuse, methods=["POST"])
+    before = scrape(client)
+    response = client.post("/api/v1/complaints", json={"external_id": "X"},
+                           headers=keys.headers("PKS"))
+    assert response.status_code == 422
+    after = scrape(client)
+    key = {"faction": "PKS", "outcome": "invalid"}
+    assert (value(after, "jembatan_intake_total", **key)
+            - value(before, "jembatan_intake_total", **key)) == 1

@@ -38,8 +38,11 @@ def limited_keys(limited_app: Flask):
 def test_a_key_over_its_limit_gets_a_429_problem_with_retry_after(limited_app,
                                                                    limited_keys) -> None:
     client = limited_app.test_client()
-    for _ in range(3):
-        assert client.get("/api/v1/categories", headers=limited_keys["PSI"]).status_code == 200
+    for remaining in (2, 1, 0):
+        allowed = client.get("/api/v1/categories", headers=limited_keys["PSI"])
+        assert allowed.status_code == 200
+        assert allowed.headers["X-RateLimit-Remaining"] == str(remaining)
+        assert "Retry-After" not in allowed.headers
     refused = client.get("/api/v1/categories", headers=limited_keys["PSI"])
     assert refused.status_code == 429
     assert refused.content_type == "application/problem+json"
