@@ -151,7 +151,7 @@ def configure_logging(
     _literal_secrets = tuple(_secrets_of(settings))
     logging.setLogRecordFactory(_record_factory)
 
-    handler = logging.StreamHandler(stream or sys.stderr)
+    handler = logging.StreamHandler(stream) if stream is not None else _StderrHandler()
     handler._jembatan = True  # type: ignore[attr-defined]
     if getattr(settings, "LOG_JSON", True):
         from pythonjsonlogger.json import JsonFormatter
@@ -175,7 +175,25 @@ def configure_logging(
             root.removeHandler(existing)
     root.addHandler(handler)
     root.setLevel(getattr(settings, "LOG_LEVEL", "INFO").upper())
+    # SQL statements carry bound parameters (secrets, personal data): never at DEBUG by
+    # accident. `echo=True` on an engine still shows them to whoever asks on purpose.
+    logging.getLogger("sqlalchemy.engine").setLevel(logging.WARNING)
     return handler
+
+
+class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever `sys.stderr` is at the time (test runners swap it)."""
+
+    def __init__(self) -> None:
+        super().__init__(sys.stderr)
+
+    @property  # type: ignore[override]
+    def stream(self) -> IO[str]:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value: IO[str]) -> None:
+        pass
 
 
 def _secrets_of(settings: Any) -> Iterable[str]:
