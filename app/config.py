@@ -53,6 +53,10 @@ class Settings:
     SWEEP_INTERVAL_S: float = 60.0
     MIRROR_INTERVAL_S: float = 30.0
     RECONCILE_INTERVAL_S: float = 3600.0
+    # How long a worker holds a claimed outbox message before others may take it over.
+    LEASE_S: float = 60.0
+    # Messages a worker claims at once.
+    BATCH_SIZE: int = 20
     RETENTION_DAYS: int = 365
     PORT: int = 5000
     PUBLIC_URL: str = "http://127.0.0.1:5000"

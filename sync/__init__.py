@@ -1,0 +1,1 @@
+"""The worker: scheduler, jobs, connectors (CRM, webhooks, feeds) and the outbox engine."""
