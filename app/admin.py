@@ -33,7 +33,7 @@ from app.models import (
     OutboxMessage,
     WebhookSubscription,
 )
-from app.models.outbox import OUTBOX_STATES
+from app.models.outbox import OUTBOX_STATES, replay
 
 MAX_LIMIT = 200
 LAST_ERRORS = 3
@@ -283,7 +283,6 @@ def replay_dead_letters(
         listed = ", ".join(f"{i} ({found[i].status})" for i in not_dead)
         raise Problem(409, "Conflict", f"Only dead letters can be replayed: {listed}.",
                       slug="not-dead-lettered")
-    now = utcnow()
     replayed = []
     for message_id in wanted:
         message = found[message_id]
@@ -292,12 +291,7 @@ def replay_dead_letters(
             {"topic": message.topic, "attempts": message.attempts,
              "last_error": message.last_error},
         )
-        message.status = "pending"
-        message.attempts = 0
-        message.next_attempt_at = now
-        message.dead_at = None
-        message.lease_owner = message.lease_token = None
-        message.lease_expires_at = None
+        replay(session, message)
         replayed.append(message)
     session.flush()
     return replayed

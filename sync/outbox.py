@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session, aliased
 from app.clock import utcnow
 from app.database import Database
 from app.models import OutboxMessage
+from app.models.outbox import replay  # noqa: F401 - the one replay, shared with the admin API
 from sync import breaker
 from sync.errors import FatalError, RetriableError
 
@@ -307,17 +308,5 @@ def dead_letter(session: Session, message: OutboxMessage, reason: str) -> None:
     message.status = "dead"
     message.dead_at = utcnow()
     message.last_error = reason[:2000]
-    message.lease_owner = message.lease_token = None
-    message.lease_expires_at = None
-
-
-def replay(session: Session, message: OutboxMessage) -> None:
-    """Put a dead letter back in the queue, due now, with a fresh attempt count."""
-    if message.status != "dead":
-        raise ValueError(f"outbox message {message.id} is {message.status}, not dead")
-    message.status = "pending"
-    message.attempts = 0
-    message.next_attempt_at = utcnow()
-    message.dead_at = None
     message.lease_owner = message.lease_token = None
     message.lease_expires_at = None
