@@ -90,14 +90,9 @@ def serve(host: str, port: int | None) -> None:
 @click.option("--once", is_flag=True, help="run each job once and exit (for scripts)")
 def worker(once: bool) -> None:
     """The scheduler process: forward, poll, deliver, mirror, SLA sweep. Safe to run many."""
-    from app import crypto
-    from app.logging import configure_logging
     from sync.worker import run_worker
 
-    settings = _settings()
-    configure_logging(settings, process="worker")
-    crypto.configure(settings)
-    run_worker(settings, once=once)
+    run_worker(_settings(), once=once)
 
 
 @main.command("crm-sim")

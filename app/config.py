@@ -58,6 +58,7 @@ class Settings:
     # Messages a worker claims at once.
     BATCH_SIZE: int = 20
     RETENTION_DAYS: int = 365
+    RETENTION_INTERVAL_S: float = 3600.0
     PORT: int = 5000
     PUBLIC_URL: str = "http://127.0.0.1:5000"
     CATEGORIES_FILE: str = str(REFERENCE_DIR / "categories.toml")

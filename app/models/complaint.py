@@ -45,6 +45,8 @@ class Complaint(Base):
         # The SLA sweep: open complaints whose deadline has passed.
         Index("ix_complaints_overdue_sweep", "overdue", "due_at"),
         Index("ix_complaints_crm_ticket_id", "crm_ticket_id"),
+        # Retention: reporter data not yet erased, of terminal complaints, oldest first.
+        Index("ix_complaints_retention", "reporter_erased_at", "status", "updated_at"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
