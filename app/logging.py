@@ -21,26 +21,31 @@ from typing import IO, Any
 
 REDACTED = "[REDACTED]"
 
-_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
-    (re.compile(r"jbt_[A-Za-z0-9]+_[A-Za-z0-9_\-]+"), f"jbt_{REDACTED}"),
-    (re.compile(r"whsec_[A-Za-z0-9+/=_\-]+"), f"whsec_{REDACTED}"),
-    (re.compile(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=\-]+"), rf"\1 {REDACTED}"),
-    (
-        re.compile(r"(?i)(authorization['\"]?\s*[:=,]\s*['\"]?)[^'\"\n,}]+"),
-        rf"\1{REDACTED}",
-    ),
-    (
-        re.compile(r"(?i)\b((?:api_key|apikey|access_token|token|secret|password)=)[^&\s'\"]+"),
-        rf"\1{REDACTED}",
-    ),
-    (re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}"), REDACTED),
+_DIGIT_RUN = re.compile(r"\d{3}")
+
+# (cheap test that the pattern could match, pattern, replacement): most lines skip most regexes.
+_PATTERNS: tuple[tuple[Any, re.Pattern[str], str], ...] = (
+    (lambda t, _l: "jbt_" in t, re.compile(r"jbt_[A-Za-z0-9]+_[A-Za-z0-9_\-]+"),
+     f"jbt_{REDACTED}"),
+    (lambda t, _l: "whsec_" in t, re.compile(r"whsec_[A-Za-z0-9+/=_\-]+"), f"whsec_{REDACTED}"),
+    (lambda _t, lower: "bearer" in lower or "basic" in lower,
+     re.compile(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=\-]+"), rf"\1 {REDACTED}"),
+    (lambda _t, lower: "authorization" in lower,
+     re.compile(r"(?i)(authorization['\"]?\s*[:=,]\s*['\"]?)[^'\"\n,}]+"), rf"\1{REDACTED}"),
+    (lambda t, _l: "=" in t,
+     re.compile(r"(?i)\b((?:api_key|apikey|access_token|token|secret|password)=)[^&\s'\"]+"),
+     rf"\1{REDACTED}"),
+    (lambda t, _l: "@" in t,
+     re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}"), REDACTED),
     # NIK: 16 digits, not part of a longer number.
-    (re.compile(r"(?<![\d])\d{16}(?![\d])"), REDACTED),
+    (lambda t, _l: _DIGIT_RUN.search(t) is not None,
+     re.compile(r"(?<![\d])\d{16}(?![\d])"), REDACTED),
     # Indonesian phone numbers: +62 / 62 / 0, then 8–13 more digits, maybe grouped.
-    (
-        re.compile(r"(?<![\w+.:/-])(?:\+62|62|0)[\s.\-]?[1-9]\d{1,3}[\s.\-]?\d{3,4}[\s.\-]?\d{2,5}(?![\d])"),
-        REDACTED,
-    ),
+    (lambda t, _l: _DIGIT_RUN.search(t) is not None,
+     re.compile(
+         r"(?<![\w+.:/-])(?:\+62|62|0)[\s.\-]?[1-9]\d{1,3}[\s.\-]?\d{3,4}[\s.\-]?\d{2,5}(?![\d])"
+     ),
+     REDACTED),
 )
 
 _literal_secrets: tuple[str, ...] = ()
@@ -66,8 +71,10 @@ def redact(text: str) -> str:
     for secret in _literal_secrets:
         if secret in text:
             text = text.replace(secret, REDACTED)
-    for pattern, replacement in _PATTERNS:
-        text = pattern.sub(replacement, text)
+    lower = text.lower()
+    for could_match, pattern, replacement in _PATTERNS:
+        if could_match(text, lower):
+            text = pattern.sub(replacement, text)
     return text
 
 
