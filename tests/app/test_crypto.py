@@ -140,3 +140,14 @@ def test_encrypted_text_round_trips_any_text(value: str) -> None:
     assert stored is not None and stored.startswith("f1:")
     assert column.process_result_value(stored, None) == value
     assert column.process_bind_param(None, None) is None
+
+
+def test_malformed_data_keys_fail_at_boot() -> None:
+    from app.config import ConfigError
+
+    with pytest.raises(ConfigError, match="Fernet keys"):
+        Settings.from_env(environ={"JEMBATAN_DATA_KEYS": "not-a-fernet-key"}, ENV="test")
+    runner = CliRunner()
+    result = runner.invoke(main, ["factions", "list"],
+                           env={"JEMBATAN_ENV": "test", "JEMBATAN_DATA_KEYS": "nope"})
+    assert result.exit_code == 1 and "Fernet keys" in result.output
