@@ -6,7 +6,7 @@ import math
 import time
 from typing import Any
 
-from flask import Flask, Response, request
+from flask import Flask, Response, g, request
 from flask_limiter import Limiter, RateLimitExceeded
 from flask_limiter.util import get_remote_address
 
@@ -38,15 +38,27 @@ def init_rate_limiting(app: Flask, settings: Any) -> Limiter:
         enabled=settings.RATELIMIT_ENABLED,
         strategy="fixed-window",
     )
-    # Registered before the limiter's own hook so that it runs after it (Flask runs these in
-    # reverse): Flask-Limiter adds Retry-After to every response; it belongs on refusals only.
+    # Flask-Limiter puts its Retry-After on every response (and raises the application's own,
+    # e.g. a 409 "still in progress", to its window's reset). It belongs on refusals only: the
+    # application's value is kept as it was, and the limiter's is dropped elsewhere. Flask runs
+    # after_request hooks in reverse order: this one runs after the limiter's…
     @app.after_request
-    def _retry_after_only_on_refusals(response: Response) -> Response:
-        if response.status_code not in (429, 503):
+    def _restore_retry_after(response: Response) -> Response:
+        own = g.pop("jembatan_retry_after", None)
+        if own is not None:
+            response.headers["Retry-After"] = own
+        elif response.status_code != 429:
             response.headers.pop("Retry-After", None)
         return response
 
     limiter.init_app(app)
+
+    # …and this one before it, noting what the application itself said.
+    @app.after_request
+    def _note_retry_after(response: Response) -> Response:
+        if "Retry-After" in response.headers:
+            g.jembatan_retry_after = response.headers["Retry-After"]
+        return response
     # Probes and scrapes must never be throttled.
     limiter.exempt(app.blueprints["ops"])
 
