@@ -89,7 +89,8 @@ def test_worker_context_marks_every_line(settings, restore_logging) -> None:
         with log_context(message_id=42):
             logging.getLogger("sync.jobs").info("inner")
     logging.getLogger("sync.jobs").info("outside")
-    first, inner, outside = _lines(buffer)
+    # Only this test's logger: other threads of the test process may log meanwhile.
+    first, inner, outside = [line for line in _lines(buffer) if line["logger"] == "sync.jobs"]
     assert first["run_id"] == run_id and first["job"] == "crm.forward"
     assert first["message"] == "forwarded 3" and first["process_kind"] == "worker"
     assert inner["run_id"] == run_id and inner["message_id"] == 42

@@ -46,7 +46,8 @@ def test_worker_runs_retention_and_marks_its_log_lines(app, db, keys, settings,
         assert session.get(Complaint, old.id).reporter_nik is None
         assert session.get(Complaint, fresh.id).reporter_nik == "3171010101900001"
     lines = [json.loads(line) for line in buffer.getvalue().splitlines()]
-    erased = [line for line in lines if "retention erased" in line["message"]]
+    erased = [line for line in lines
+              if line["logger"] == "sync.retention" and "retention erased" in line["message"]]
     assert len(erased) == 1
     assert erased[0]["job"] == "retention" and len(erased[0]["run_id"]) == 16
     assert erased[0]["process_kind"] == "worker"
