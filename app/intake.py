@@ -22,6 +22,8 @@ from sqlalchemy.orm import Session, make_transient_to_detached
 from app import ids
 from app.clock import utcnow
 from app.events import append_event, notify_listeners
+from app.factions import ensure_can_submit
+from app.metrics import INTAKE_TOTAL
 from app.models import Complaint, Faction
 from app.models.outbox import enqueue
 from app.reference import areas, load_categories
@@ -81,6 +83,7 @@ def submit_complaint(
     whether it was created now; raises DuplicateConflict when the same `external_id` was
     submitted with other content. Never commits: the caller's commit makes the 201 true.
     """
+    ensure_can_submit(faction)
     fingerprint = content_hash(fields)
     category = categories()[fields["category"]]
     kelurahan, kecamatan, kota = areas().lineage(fields["location"]["kelurahan_code"])
@@ -162,6 +165,7 @@ def submit_complaint(
     session.add(complaint)
     notify_listeners(session, complaint, event)
     session.flush()
+    INTAKE_TOTAL.labels(faction=faction.code, outcome="created").inc()
     return IntakeResult(complaint, True)
 
 
@@ -190,5 +194,7 @@ def _find(session: Session, faction_id: int, external_id: str) -> Complaint | No
 
 def _replay(existing: Complaint, fingerprint: str) -> IntakeResult:
     if existing.content_hash != fingerprint:
+        INTAKE_TOTAL.labels(faction=existing.faction.code, outcome="conflict").inc()
         raise DuplicateConflict(existing)
+    INTAKE_TOTAL.labels(faction=existing.faction.code, outcome="replayed").inc()
     return IntakeResult(existing, False)

@@ -19,8 +19,10 @@ from typing import Any
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.blocking import BlockingScheduler
 
+from app import crypto
 from app.config import Settings
 from app.database import Database
+from app.logging import configure_logging, log_context, new_run_id
 from sync.outbox import Outbox
 
 log = logging.getLogger("jembatan.worker")
@@ -62,16 +64,18 @@ def topic_registrations() -> list[Callable[[Outbox, Settings], None]]:
 
 def jobs(settings: Settings) -> list[tuple[str, float, Job]]:
     """(name, interval in seconds, function) of every scheduled job."""
-    from sync import forward
+    from sync import forward, retention
 
     return [
         ("forward", settings.FORWARD_INTERVAL_S, forward.forward_job),
+        ("retention", settings.RETENTION_INTERVAL_S, retention.retention_job),
     ]
 
 
 def run_worker(settings: Settings, *, once: bool = False) -> None:
     """Run the scheduler until SIGTERM/SIGINT (or each job once with `once`)."""
-    logging.basicConfig(level=settings.LOG_LEVEL)
+    configure_logging(settings, process="worker")
+    crypto.configure(settings)
     context = build_context(settings)
     log.info("worker %s starting", context.worker_id)
     for startup in startup_checks():
@@ -123,7 +127,8 @@ def _soon() -> Any:
 def _run_job(name: str, job: Job, context: WorkerContext) -> None:
     if context.outbox.stopping:
         return
-    try:
-        job(context)
-    except Exception:  # one failing tick must not stop the scheduler
-        log.exception("job %s failed", name)
+    with log_context(job=name, run_id=new_run_id(), worker=context.worker_id):
+        try:
+            job(context)
+        except Exception:  # one failing tick must not stop the scheduler
+            log.exception("job %s failed", name)

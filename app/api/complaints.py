@@ -19,7 +19,7 @@ from app.auth import authenticate, require
 from app.clock import as_utc
 from app.database import UTCDateTime, request_session
 from app.errors import Problem
-from app.factions import find_faction
+from app.factions import ensure_can_submit, find_faction
 from app.idempotency import (
     StoredResponse,
     claim,
@@ -66,14 +66,7 @@ def submitting_faction(view: Callable[..., Any]) -> Callable[..., Any]:
     @wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         authenticate("faction")
-        if not g.faction.active:
-            reason = f" ({g.faction.disabled_reason})" if g.faction.disabled_reason else ""
-            raise Problem(
-                403,
-                "Faction disabled",
-                f"Faction {g.faction.code} is disabled{reason}; it cannot submit complaints.",
-                slug="faction-disabled",
-            )
+        ensure_can_submit(g.faction)
         return view(*args, **kwargs)
 
     return wrapper

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-29 18:56:40.384331
+Create Date: 2026-11-29 19:16:36.015838
 """
 
 from collections.abc import Sequence
@@ -10,6 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
+import app.crypto
 import app.database
 
 
@@ -68,7 +69,7 @@ def upgrade() -> None:
     sa.Column('request_hash', sa.String(length=64), nullable=False),
     sa.Column('state', sa.String(length=16), nullable=False),
     sa.Column('response_status', sa.Integer(), nullable=True),
-    sa.Column('response_body', sa.Text(), nullable=True),
+    sa.Column('response_body', app.crypto.EncryptedText(), nullable=True),
     sa.Column('response_headers', sa.JSON(), nullable=True),
     sa.Column('created_at', app.database.UTCDateTime(timezone=True), nullable=False),
     sa.Column('expires_at', app.database.UTCDateTime(timezone=True), nullable=False),
@@ -149,13 +150,13 @@ def upgrade() -> None:
     sa.Column('kelurahan_code', sa.String(length=16), nullable=False),
     sa.Column('kecamatan_code', sa.String(length=16), nullable=False),
     sa.Column('kota_code', sa.String(length=8), nullable=False),
-    sa.Column('address', sa.Text(), nullable=True),
+    sa.Column('address', app.crypto.EncryptedText(), nullable=True),
     sa.Column('lat', sa.Float(), nullable=True),
     sa.Column('lon', sa.Float(), nullable=True),
-    sa.Column('reporter_name', sa.Text(), nullable=True),
-    sa.Column('reporter_phone', sa.Text(), nullable=True),
-    sa.Column('reporter_email', sa.Text(), nullable=True),
-    sa.Column('reporter_nik', sa.Text(), nullable=True),
+    sa.Column('reporter_name', app.crypto.EncryptedText(), nullable=True),
+    sa.Column('reporter_phone', app.crypto.EncryptedText(), nullable=True),
+    sa.Column('reporter_email', app.crypto.EncryptedText(), nullable=True),
+    sa.Column('reporter_nik', app.crypto.EncryptedText(), nullable=True),
     sa.Column('reporter_erased_at', app.database.UTCDateTime(timezone=True), nullable=True),
     sa.Column('visibility', sa.String(length=16), nullable=False),
     sa.Column('attachments', sa.JSON(), nullable=False),
@@ -188,6 +189,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_complaints_kelurahan_code'), ['kelurahan_code'], unique=False)
         batch_op.create_index(batch_op.f('ix_complaints_kota_code'), ['kota_code'], unique=False)
         batch_op.create_index('ix_complaints_overdue_sweep', ['overdue', 'due_at'], unique=False)
+        batch_op.create_index('ix_complaints_retention', ['reporter_erased_at', 'status', 'updated_at'], unique=False)
         batch_op.create_index('ix_complaints_updated', ['updated_at', 'id'], unique=False)
 
     op.create_table('webhook_subscriptions',
@@ -266,6 +268,7 @@ def downgrade() -> None:
     op.drop_table('webhook_subscriptions')
     with op.batch_alter_table('complaints', schema=None) as batch_op:
         batch_op.drop_index('ix_complaints_updated')
+        batch_op.drop_index('ix_complaints_retention')
         batch_op.drop_index('ix_complaints_overdue_sweep')
         batch_op.drop_index(batch_op.f('ix_complaints_kota_code'))
         batch_op.drop_index(batch_op.f('ix_complaints_kelurahan_code'))
