@@ -32,13 +32,36 @@ _PHONE = re.compile(
 )
 
 
-def scrub_text(text: str | None) -> str:
-    """`text` with NIK, phone numbers and e-mail addresses replaced by a marker."""
+def scrub_text(text: str | None, known: tuple[str | None, ...] = ()) -> str:
+    """`text` with NIK, phone numbers, e-mail addresses and any `known` value masked.
+
+    `known` is what we know identifies the reporter (their name, address…): a note that
+    repeats it is masked even where no pattern would catch it.
+    """
     if not text:
         return ""
+    for value in sorted((v.strip() for v in known if v and len(v.strip()) >= 3),
+                        key=len, reverse=True):
+        text = re.sub(re.escape(value), MASK, text, flags=re.IGNORECASE)
     text = _EMAIL.sub(MASK, text)
     text = _NIK.sub(MASK, text)
     return _PHONE.sub(MASK, text)
+
+
+def reporter_values(complaint: Any) -> tuple[str | None, ...]:
+    """The complaint's own identifying values, to mask wherever its text is shown."""
+    return (
+        complaint.reporter_name,
+        complaint.reporter_phone,
+        complaint.reporter_email,
+        complaint.reporter_nik,
+        complaint.address,
+    )
+
+
+def scrub_complaint_text(complaint: Any, text: str | None) -> str:
+    """Public text of (or about) `complaint`: patterns and its reporter's own values masked."""
+    return scrub_text(text, reporter_values(complaint))
 
 
 def is_public(complaint: Any) -> bool:

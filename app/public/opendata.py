@@ -10,7 +10,7 @@ from typing import Any
 from app.clock import isoformat
 from app.lifecycle import TERMINAL, status_label
 from app.models import Complaint
-from app.privacy import public_location, scrub_text
+from app.privacy import public_location, scrub_complaint_text
 from app.public.stats import agency_of
 
 
@@ -71,8 +71,8 @@ def public_record(complaint: Complaint, faction_code: str, base_url: str) -> dic
         "url": f"{base_url.rstrip('/')}/aduan/{complaint.tracking_code}",
         "faction": faction_code,
         "category": complaint.category,
-        "title": scrub_text(complaint.title),
-        "description": scrub_text(complaint.description),
+        "title": scrub_complaint_text(complaint, complaint.title),
+        "description": scrub_complaint_text(complaint, complaint.description),
         "kota_code": place.kota_code,
         "kota": place.kota,
         "kecamatan_code": place.kecamatan_code,

@@ -32,7 +32,7 @@ from app.database import request_session
 from app.lifecycle import STATUSES, TERMINAL, status_label
 from app.models import Complaint, Faction, StatusEvent
 from app.models.complaint import PUBLIC_OVERDUE_SQL
-from app.privacy import is_public, public_location, scrub_text
+from app.privacy import is_public, public_location, scrub_complaint_text
 from app.public import bp, charts, current_locale
 from app.public.opendata import FIELDS, csv_header, csv_line, public_record
 from app.public.stats import read_breakdown, read_figures, recent_weeks
@@ -274,7 +274,7 @@ def dashboard() -> Response:
         "public/dashboard.html",
         figures=figures,
         tables=tables,
-        status_chart=charts.status_bar(figures.by_status),
+        status_bar=charts.status_bar(figures.by_status),
         trend=charts.weekly_trend(weeks, figures.received_weeks, figures.resolved_weeks),
         overdue=[_summary(c) for c in overdue],
         computed_at=utcnow(),
@@ -319,7 +319,7 @@ def _summary(complaint: Complaint) -> dict[str, Any]:
     place = public_location(complaint)
     return {
         "tracking_code": complaint.tracking_code,
-        "title": scrub_text(complaint.title),
+        "title": scrub_complaint_text(complaint, complaint.title),
         "category": complaint.category,
         "faction": complaint.faction.code,
         "status": complaint.status,
@@ -360,7 +360,7 @@ def complaint(tracking_code: str) -> Response:
         "public/complaint.html",
         complaint=found,
         summary=_summary(found),
-        description=scrub_text(found.description),
+        description=scrub_complaint_text(found, found.description),
         events=_timeline(session, found),
         category=categories().get(found.category),
     )
@@ -379,7 +379,7 @@ def _timeline(session: Session, complaint: Complaint) -> list[dict[str, Any]]:
             "changed": e.status != e.previous_status,
             "occurred_at": e.occurred_at,
             "source": e.source,
-            "note": scrub_text(e.note),
+            "note": scrub_complaint_text(complaint, e.note),
         }
         for e in events
     ]
@@ -396,11 +396,13 @@ def track(tracking_code: str, secret: str) -> Response:
     # Compared in constant time, and compared even when the code is unknown.
     if not hmac.compare_digest(secret.encode(), expected.encode()) or found is None:
         not_found(_("This status link is not valid."))
+    events = _timeline(session, found)
+    if not is_public(found):
+        # A CRM note may quote a confidential complaint: its holder sees statuses and dates.
+        for event in events:
+            event["note"] = ""
     body = render_template(
-        "public/track.html",
-        complaint=found,
-        events=_timeline(session, found),
-        public=is_public(found),
+        "public/track.html", complaint=found, events=events, public=is_public(found)
     )
     response = Response(body, mimetype="text/html")
     # The link is a secret: no shared caches, no referrer, no search engines.
@@ -429,7 +431,7 @@ def faction(code: str) -> Response:
         "public/faction.html",
         faction=found,
         figures=figures,
-        status_chart=charts.status_bar(figures.by_status),
+        status_bar=charts.status_bar(figures.by_status),
         trend=charts.weekly_trend(weeks, figures.received_weeks, figures.resolved_weeks),
         complaints=[_summary(c) for c in latest],
         computed_at=utcnow(),
@@ -542,8 +544,8 @@ def feed() -> Response:
             "title": f"{c.tracking_code}: {status_label(e.status, current_locale())}",
             "updated": isoformat(e.recorded_at),
             "published": isoformat(e.occurred_at),
-            "summary": scrub_text(c.title),
-            "note": scrub_text(e.note),
+            "summary": scrub_complaint_text(c, c.title),
+            "note": scrub_complaint_text(c, e.note),
             "category": c.category,
         }
         for e, c in events
