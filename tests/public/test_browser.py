@@ -65,6 +65,12 @@ def test_dashboard_language_and_tracking_code_search(app: Flask, seed) -> None:
             phone.goto(base + "/aduan")
             assert phone.locator(".card").count() == 4
             phone.screenshot(path=str(ARTIFACTS / "list-phone-id.png"), full_page=True)
+            for path in ("/", "/fraksi/PSI", f"/aduan/{followed.tracking_code}"):
+                phone.goto(base + path)
+                # Responsive: nothing wider than the phone's screen.
+                assert phone.evaluate("document.documentElement.scrollWidth") <= 390, path
+            phone.goto(base + "/fraksi/PSI")
+            phone.screenshot(path=str(ARTIFACTS / "faction-phone-id.png"), full_page=True)
             assert console_errors == []  # no CSP violation, nothing failed to load
         finally:
             browser.close()
