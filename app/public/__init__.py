@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from flask import Blueprint, Flask, Response, g, render_template, request
@@ -52,9 +54,25 @@ def _setup(state: Any) -> None:
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", "translations")
     Babel(app, locale_selector=current_locale, timezone_selector=lambda: "Asia/Jakarta")
     app.jinja_env.filters.update(num=number, pct=percent, wib=wib, wibdate=wib_date)
+    # Asset URLs carry a hash of their content, so browsers may keep them for a long time.
+    app.jinja_env.globals["asset_version"] = _asset_version()
     app.after_request(_security_headers)
     for prefix in PUBLIC_PREFIXES:
         ERROR_RENDERERS[prefix] = render_error
+
+
+def _asset_version() -> str:
+    digest = hashlib.sha256()
+    for path in sorted(Path(bp.static_folder or "").glob("*")):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+@bp.after_app_request
+def _static_cache(response: Response) -> Response:
+    if request.endpoint == "public.static" and response.status_code in (200, 304):
+        response.headers["Cache-Control"] = "public, max-age=604800"
+    return response
 
 
 def number(value: int | float | None) -> str:

@@ -237,3 +237,13 @@ def test_atom_feed_parses_and_lists_status_changes(client: FlaskClient, seed) ->
     assert entries[0].find(f"{ATOM}title").text == f"{complaint.tracking_code}: Proses"
     assert "Dikerjakan" in entries[0].find(f"{ATOM}summary").text
     assert feed.find(f"{ATOM}updated").text.endswith("+00:00")
+
+
+def test_stylesheet_is_local_versioned_and_cached(client: FlaskClient) -> None:
+    body = client.get("/").get_data(as_text=True)
+    href = re.search(r'<link rel="stylesheet" href="([^"]+)"', body).group(1)
+    assert href.startswith("/static/public/site.css?v=")
+    response = client.get(href)
+    assert response.status_code == 200 and response.mimetype == "text/css"
+    assert response.headers["Cache-Control"] == "public, max-age=604800"
+    assert "http" not in re.sub(r"https?://www\.w3\.org", "", body.split("<body>")[0])
