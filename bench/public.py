@@ -79,6 +79,14 @@ def seed(url: str, count: int, rng: random.Random) -> str:
     sample_code = ""
     started = time.monotonic()
     with psycopg.connect(url) as conn, conn.cursor() as cur:
+        # Secondary indexes are built once after loading: far faster than row by row.
+        secondary = cur.execute(
+            "SELECT indexname, indexdef FROM pg_indexes i WHERE tablename IN"
+            " ('complaints', 'status_events') AND NOT EXISTS (SELECT 1 FROM pg_constraint c"
+            " WHERE c.conname = i.indexname)"
+        ).fetchall()
+        for name, _definition in secondary:
+            cur.execute(f'DROP INDEX "{name}"')
         complaints = io.StringIO()
         events = io.StringIO()
 
@@ -134,6 +142,8 @@ def seed(url: str, count: int, rng: random.Random) -> str:
             if (i + 1) % 50_000 == 0:
                 flush()
         flush()
+        for _name, definition in secondary:
+            cur.execute(definition)
         conn.commit()
     with app.app_context(), db.transaction() as session:
         rebuild(session)
@@ -184,6 +194,8 @@ def main() -> None:
     parser.add_argument("--small", type=int, default=10_000)
     parser.add_argument("--large", type=int, default=1_000_000)
     parser.add_argument("--requests", type=int, default=60)
+    parser.add_argument("--db-prefix", default="jembatan_bench",
+                        help="the two databases are PREFIX_small and PREFIX_large (recreated)")
     args = parser.parse_args()
     admin = args.pg.rstrip("/") + "/"
     rng = random.Random(6)
@@ -196,7 +208,7 @@ def main() -> None:
     try:
         for label, count in sizes.items():
             print(f"{label}: seeding {count:,} complaints", flush=True)
-            url = recreate(admin, f"jembatan_bench_{label}")
+            url = recreate(admin, f"{args.db_prefix}_{label}")
             codes[label] = seed(url, count, rng)
             servers[label] = serve(url, out / f"public-{label}.log")
         pages = {
@@ -219,11 +231,11 @@ def main() -> None:
                     url = servers[label][1] + path.format(code=codes[label])
                     results[name][label].append(timed(sessions[label], url, first_byte))
         print()
-        print(f"{'page':38} {'10k p50':>8} {'p95':>7} {'big p50':>8} {'p95':>7} {'ratio':>6}")
+        print(f"{'page':38} {'small p50':>9} {'p95':>7} {'big p50':>8} {'p95':>7} {'ratio':>6}")
         for name, by_size in results.items():
             s50, s95 = _p(by_size["small"], 50), _p(by_size["small"], 95)
             l50, l95 = _p(by_size["large"], 50), _p(by_size["large"], 95)
-            print(f"{name:38} {s50:8.1f} {s95:7.1f} {l50:8.1f} {l95:7.1f} {l50 / s50:6.2f}")
+            print(f"{name:38} {s50:9.1f} {s95:7.1f} {l50:8.1f} {l95:7.1f} {l50 / s50:6.2f}")
         print(f"\nms; small = {args.small:,}, big = {args.large:,} complaints; "
               f"{args.requests} requests per page and size; ratio = big p50 / small p50")
     finally:

@@ -277,7 +277,7 @@ def dashboard() -> Response:
         status_bar=charts.status_bar(figures.by_status),
         trend=charts.weekly_trend(weeks, figures.received_weeks, figures.resolved_weeks),
         overdue=[_summary(c) for c in overdue],
-        computed_at=utcnow(),
+        computed_at=utcnow().replace(second=0, microsecond=0),  # stable ETag per minute
     )
     return cached_page(body)
 
@@ -434,7 +434,7 @@ def faction(code: str) -> Response:
         status_bar=charts.status_bar(figures.by_status),
         trend=charts.weekly_trend(weeks, figures.received_weeks, figures.resolved_weeks),
         complaints=[_summary(c) for c in latest],
-        computed_at=utcnow(),
+        computed_at=utcnow().replace(second=0, microsecond=0),  # stable ETag per minute
     )
     return cached_page(body)
 
