@@ -40,9 +40,11 @@ def scrub_text(text: str | None, known: tuple[str | None, ...] = ()) -> str:
     """
     if not text:
         return ""
+    folded = text.casefold()
     for value in sorted((v.strip() for v in known if v and len(v.strip()) >= 3),
                         key=len, reverse=True):
-        text = re.sub(re.escape(value), MASK, text, flags=re.IGNORECASE)
+        if value.casefold() in folded:  # the cheap test first: most texts hold none
+            text = re.sub(re.escape(value), MASK, text, flags=re.IGNORECASE)
     text = _EMAIL.sub(MASK, text)
     text = _NIK.sub(MASK, text)
     return _PHONE.sub(MASK, text)

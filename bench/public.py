@@ -230,6 +230,10 @@ def main() -> None:
                 for label in sizes:  # alternate: both see the same machine noise
                     url = servers[label][1] + path.format(code=codes[label])
                     results[name][label].append(timed(sessions[label], url, first_byte))
+                    if first_byte:
+                        # The client hung up after one byte; let the server notice and stop
+                        # that stream, or the next request measures the leftover work.
+                        time.sleep(0.3)
         print()
         print(f"{'page':38} {'small p50':>9} {'p95':>7} {'big p50':>8} {'p95':>7} {'ratio':>6}")
         for name, by_size in results.items():

@@ -63,7 +63,7 @@ FIELDS: tuple[Field, ...] = (
 )
 
 
-def public_record(complaint: Complaint, faction_code: str, base_url: str) -> dict[str, Any]:
+def public_record(complaint: Complaint | Any, faction_code: str, base_url: str) -> dict[str, Any]:
     """The complaint as open data: no reporter field, scrubbed text, coarse place."""
     place = public_location(complaint)
     return {
@@ -94,16 +94,21 @@ def public_record(complaint: Complaint, faction_code: str, base_url: str) -> dic
 
 def csv_header() -> str:
     """The CSV header row."""
-    return csv_line({f.name: f.name for f in FIELDS})
+    return csv_lines([{f.name: f.name for f in FIELDS}])
 
 
-def csv_line(record: dict[str, Any]) -> str:
-    """One CSV row (RFC 4180 quoting, CRLF)."""
+def _cell(value: Any) -> Any:
+    if value is None:
+        return ""
+    if value is True or value is False:
+        return "true" if value else "false"
+    return value
+
+
+def csv_lines(records: list[dict[str, Any]]) -> str:
+    """CSV rows (RFC 4180 quoting, CRLF) for `records`, in FIELDS order."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(
-        ["" if record[f.name] is None else
-         ("true" if record[f.name] is True else "false" if record[f.name] is False
-          else record[f.name]) for f in FIELDS]
-    )
+    names = [f.name for f in FIELDS]
+    writer.writerows([_cell(record[name]) for name in names] for record in records)
     return buffer.getvalue()
