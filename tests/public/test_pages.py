@@ -247,3 +247,31 @@ def test_stylesheet_is_local_versioned_and_cached(client: FlaskClient) -> None:
     assert response.status_code == 200 and response.mimetype == "text/css"
     assert response.headers["Cache-Control"] == "public, max-age=604800"
     assert "http" not in re.sub(r"https?://www\.w3\.org", "", body.split("<body>")[0])
+
+
+def test_pages_never_scan_or_aggregate_the_complaints(app: Flask, client: FlaskClient,
+                                                      seed) -> None:
+    """Item 9's shape: every complaints query is a keyed lookup or a LIMITed index walk."""
+    from sqlalchemy import event
+
+    complaint = seed(statuses=("forwarded",), overdue=True)
+    statements: list[str] = []
+
+    def record(_conn, _cursor, statement, *_args) -> None:
+        statements.append(" ".join(statement.split()))
+
+    engine = app.extensions["db"].engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        for url in ("/", "/aduan", "/aduan?kategori=sampah&kota=31.71&terlambat=1",
+                    f"/aduan/{complaint.tracking_code}", "/fraksi/PSI", "/feed.atom",
+                    f"/lacak/{complaint.tracking_code}/{complaint.status_secret}"):
+            assert client.get(url).status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    touching = [s for s in statements if re.search(r"\bFROM complaints\b|JOIN complaints\b", s)]
+    assert touching
+    for statement in touching:
+        upper = statement.upper()
+        assert "COUNT(" not in upper and "GROUP BY" not in upper, statement
+        assert " LIMIT " in upper or "COMPLAINTS.TRACKING_CODE =" in upper, statement
