@@ -118,7 +118,7 @@ def seed(url: str, count: int, rng: random.Random) -> str:
             resolved = created + timedelta(hours=rng.randrange(2, 24 * 20)) \
                 if status == "resolved" else None
             overdue = status not in TERMINAL and due < now
-            visibility = ("anonymous", "anonymous", "public", "confidential")[i % 4] \
+            visibility = ("anonymous", "anonymous", "public", "confidential")[(i // 20) % 4] \
                 if i % 20 == 0 else "anonymous"
             code = code_for(i)
             if visibility != "confidential" and i == count // 2:

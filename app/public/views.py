@@ -78,9 +78,15 @@ def _template_helpers() -> dict[str, Any]:
         "status_label": lambda s: status_label(s, lang),
         "category_label": lambda c: (categories()[c].label(lang) if c in categories() else c),
         "area_name": lambda code: areas().name(code),
+        "short_area_name": short_area_name,
         "STATUSES": STATUSES,
         "TERMINAL": TERMINAL,
     }
+
+
+def short_area_name(name: str) -> str:
+    """`Jakarta Selatan` for `Kota Administrasi Jakarta Selatan` (lists and tables)."""
+    return name.removeprefix("Kota Administrasi ").removeprefix("Kabupaten Administrasi ")
 
 
 def bad_request(message: str) -> None:
@@ -251,8 +257,7 @@ def dashboard() -> Response:
     labels = {
         "faction": lambda v: by_code[v].code if v in by_code else v,
         "category": lambda v: categories()[v].label(lang) if v in categories() else v,
-        "kota": lambda v: known.name(v).removeprefix("Kota Administrasi ")
-        .removeprefix("Kabupaten Administrasi "),
+        "kota": lambda v: short_area_name(known.name(v)),
         "agency": lambda v: v,
     }
     links = {
