@@ -13,6 +13,7 @@ from app.database import Database
 from app.events import append_event
 from app.factions import find_faction
 from app.intake import submit_complaint
+from app.models import Complaint
 from app.public.stats import read_breakdown, read_figures
 from tests.conftest import complaint_payload
 
@@ -36,8 +37,6 @@ def test_concurrent_intake_and_updates_keep_exact_counts(app: Flask, db: Databas
                 complaint = submit_complaint(session, find_faction(session, code), fields)
                 complaint_id = complaint.complaint.id
             with db.transaction() as session:
-                from app.models import Complaint
-
                 stored = session.get(Complaint, complaint_id)
                 append_event(session, stored, "forwarded", source="gateway")
                 append_event(session, stored, "resolved" if n % 3 else "rejected", source="crm")
