@@ -18,6 +18,7 @@ from app.extensions import Api
 # (flask-smorest), which also make up the OpenAPI document.
 BLUEPRINTS = [
     "app.ops:bp",
+    "app.open311:bp",
 ]
 API_BLUEPRINTS = [
     "app.api.categories:blp",
