@@ -19,6 +19,7 @@ from app.extensions import Api
 BLUEPRINTS = [
     "app.ops:bp",
     "app.open311:bp",
+    "app.public:bp",
 ]
 API_BLUEPRINTS = [
     "app.api.categories:blp",

@@ -17,6 +17,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     Uuid,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -25,6 +26,11 @@ from app.database import Base, UTCDateTime
 from app.models.faction import Faction
 
 VISIBILITIES = ("public", "anonymous", "confidential")
+# Overdue, still open and shown publicly: the public site's partial index and its filter.
+PUBLIC_OVERDUE_SQL = (
+    "overdue AND visibility <> 'confidential' "
+    "AND status NOT IN ('resolved', 'rejected', 'closed')"
+)
 SOURCES = ("gateway", "crm", "admin")
 
 
@@ -44,6 +50,20 @@ class Complaint(Base):
         # The SLA sweep: open complaints whose deadline has passed.
         Index("ix_complaints_overdue_sweep", "overdue", "due_at"),
         Index("ix_complaints_crm_ticket_id", "crm_ticket_id"),
+        # The public site's filtered lists, newest first (keyset on created_at, id).
+        Index("ix_complaints_category_created", "category", "created_at", "id"),
+        Index("ix_complaints_status_created", "status", "created_at", "id"),
+        Index("ix_complaints_kota_created", "kota_code", "created_at", "id"),
+        Index("ix_complaints_kecamatan_created", "kecamatan_code", "created_at", "id"),
+        Index("ix_complaints_kelurahan_created", "kelurahan_code", "created_at", "id"),
+        # Public overdue complaints (dashboard and the `overdue` filter): a small partial index.
+        Index(
+            "ix_complaints_public_overdue",
+            "created_at",
+            "id",
+            postgresql_where=text(PUBLIC_OVERDUE_SQL),
+            sqlite_where=text(PUBLIC_OVERDUE_SQL),
+        ),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
