@@ -14,27 +14,13 @@ from app.clock import WIB
 from app.errors import flatten_messages
 from app.lifecycle import mysociety_status, open311_status, status_label
 from app.models import Complaint, StatusEvent
+from app.privacy import public_location, scrub_text
 from app.reference import Category, areas
 from schemas.open311_intake import load_complaint, open311_parameter
 
 TITLE_LIMIT = 200
 # Attributes of our service definitions (services/{code}); anything else is ignored.
 ATTRIBUTE_CODES = ("kelurahan_code", "external_id", "visibility")
-
-try:  # the public site's scrubber (branch `public`); until it is merged, the same rules here
-    from app.privacy import scrub_text  # type: ignore[import-not-found,unused-ignore]
-except ImportError:  # pragma: no cover - replaced by app.privacy once merged
-    _MASK = "[disamarkan]"
-    _EMAIL = re.compile(r"[^\s@<>()\[\],;:\"]+@[^\s@<>()\[\],;:\"]+\.[^\s@<>()\[\],;:\"]+")
-    _NIK = re.compile(r"(?<!\d)\d{16}(?!\d)")
-    _PHONE_TEXT = re.compile(r"(?:\+\s?62|(?<!\d)62|(?<!\d)0)[\s\-]?\d(?:[\s\-]?\d){7,12}")
-
-    def scrub_text(text: str | None) -> str:
-        """`text` with NIK, phone numbers and e-mail addresses masked."""
-        if not text:
-            return ""
-        return _PHONE_TEXT.sub(_MASK, _NIK.sub(_MASK, _EMAIL.sub(_MASK, text)))
-
 
 class InvalidSubmission(ValueError):
     """A submission that fails validation; `errors` maps Open311 parameters to messages."""
@@ -102,10 +88,9 @@ def request_document(complaint: Complaint, category: Category | None, *, full: b
     if full:
         address, lat, lon = complaint.address, complaint.lat, complaint.lon
     else:
+        place = public_location(complaint)
         description = scrub_text(description)
-        address = areas().name(complaint.kelurahan_code) or None
-        lat = round(complaint.lat, 3) if complaint.lat is not None else None
-        lon = round(complaint.lon, 3) if complaint.lon is not None else None
+        address, lat, lon = place.kelurahan or None, place.lat, place.lon
         if complaint.visibility != "public":
             media_url = None
     return {
