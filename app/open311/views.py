@@ -537,8 +537,10 @@ def _crm_update(session: Session, form: dict[str, Any], fmt: str) -> Response:
         from app.status_updates import apply_crm_update  # type: ignore[import-not-found]
     except ImportError:  # the status-sync engineer's module (branch `status`) is not merged yet
         raise Problem(501, "Not Implemented", "CRM push updates are not enabled yet") from None
-    apply_crm_update(session, form, current_app.extensions["settings"])
-    session.commit()
+    outcome = apply_crm_update(session, form, current_app.extensions["settings"])
+    session.commit()  # every update is kept, even one that could not be applied
+    if outcome == "invalid":
+        raise _fail(400, f"update_id '{form['update_id']}' is not a valid update (recorded)")
     return _document(render_updates([form], fmt), fmt)
 
 
