@@ -24,6 +24,7 @@ from typing import Any
 import requests
 from flask import Flask
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.clock import utcnow
@@ -172,8 +173,11 @@ def mirror_feed(
         for index, item in enumerate(items, start=1):
             stats.items += 1
             _mirror_item(db, faction_id, code, index, item, stats)
-        with db.transaction() as session:
-            _advance_cursor(session, cursor_name(code), end)
+        try:
+            with db.transaction() as session:
+                _advance_cursor(session, cursor_name(code), end)
+        except IntegrityError:
+            pass  # another worker created the cursor at the same moment; it moves next tick
         if end >= now:
             return
         start = end

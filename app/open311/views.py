@@ -544,6 +544,11 @@ def _crm_update(session: Session, form: dict[str, Any], fmt: str) -> Response:
     return _document(render_updates([form], fmt), fmt)
 
 
+def _note_scope(api_key: ApiKey) -> str:
+    # Apart from the native API's Idempotency-Key records, which share the table.
+    return f"open311-note:faction:{api_key.faction_id}"
+
+
 def _posko_note(session: Session, api_key: ApiKey, form: dict[str, Any], fmt: str) -> Response:
     """A note from the posko on its own complaint, recorded as a note event (same status).
 
@@ -572,7 +577,7 @@ def _posko_note(session: Session, api_key: ApiKey, form: dict[str, Any], fmt: st
         ).hexdigest()
         record = session.scalars(
             select(IdempotencyRecord).where(
-                IdempotencyRecord.scope == f"faction:{api_key.faction_id}",
+                IdempotencyRecord.scope == _note_scope(api_key),
                 IdempotencyRecord.key == f"open311-update:{form['update_id'][:200]}",
             )
         ).first()
@@ -598,7 +603,7 @@ def _posko_note(session: Session, api_key: ApiKey, form: dict[str, Any], fmt: st
     if form["update_id"] is not None:
         session.add(
             IdempotencyRecord(
-                scope=f"faction:{api_key.faction_id}",
+                scope=_note_scope(api_key),
                 key=f"open311-update:{form['update_id'][:200]}",
                 method="POST",
                 path=request.path[:255],
