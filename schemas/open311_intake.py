@@ -18,7 +18,7 @@ from app.models.complaint import VISIBILITIES
 
 # Jakarta, Kepulauan Seribu included, with a margin: "in or near Jakarta".
 LAT_RANGE = (-6.5, -5.0)
-LON_RANGE = (106.3, 107.2)
+LON_RANGE = (106.3, 107.1)
 
 # Native field path → the Open311 parameter a client sent it as.
 OPEN311_PARAMETER: dict[str, str] = {
@@ -102,7 +102,10 @@ class AttachmentFieldsSchema(_Fields):
     """A photo or document the posko holds."""
 
     url = fields.Url(required=True, schemes={"http", "https"}, validate=validate.Length(max=2000))
-    content_type = fields.String(allow_none=True, validate=validate.Length(max=100))
+    content_type = fields.String(
+        required=True,
+        validate=[validate.Length(max=100), validate.Regexp(r"^[\w.+\-!#$&^]+/[\w.+\-!#$&^]+$")],
+    )
 
 
 class ComplaintFieldsSchema(_Fields):

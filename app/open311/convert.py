@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import mimetypes
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -55,6 +56,12 @@ def derived_external_id(faction_code: str, content: Mapping[str, Any]) -> str:
         {"faction": faction_code, **content}, sort_keys=True, default=str, ensure_ascii=False
     )
     return "o311-" + hashlib.sha256(encoded.encode()).hexdigest()[:40]
+
+
+def attachment(url: str) -> dict[str, str]:
+    """A native attachment for a media URL (the native API wants its media type)."""
+    guessed, _ = mimetypes.guess_type(url.split("?", 1)[0])
+    return {"url": url, "content_type": guessed or "application/octet-stream"}
 
 
 def validate_native(raw: dict[str, Any]) -> dict[str, Any]:
@@ -184,6 +191,6 @@ def complaint_from_feed_item(item: Mapping[str, Any]) -> dict[str, Any]:
             "lon": item.get("long"),
         },
         "visibility": "anonymous",
-        "attachments": [{"url": item["media_url"]}] if item.get("media_url") else [],
+        "attachments": [attachment(item["media_url"])] if item.get("media_url") else [],
     }
     return validate_native(raw)

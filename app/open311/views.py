@@ -29,6 +29,7 @@ from app.open311 import feeds
 from app.open311.convert import (
     ATTRIBUTE_CODES,
     InvalidSubmission,
+    attachment,
     derived_external_id,
     normalise_text,
     request_document,
@@ -343,7 +344,7 @@ def _submission(faction: Faction) -> dict[str, Any]:
             "lon": lon,
         },
         "visibility": chosen["visibility"] or "anonymous",
-        "attachments": [{"url": url} for url in media_urls],
+        "attachments": [attachment(url) for url in media_urls],
     }
     if reporter:
         raw["reporter"] = reporter
