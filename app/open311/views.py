@@ -154,8 +154,6 @@ def _api_key(session: Session, roles: tuple[str, ...], *, optional: bool = False
         raise _fail(403, "api_key is unknown, revoked or malformed")
     if api_key.role not in roles:
         raise _fail(403, f"api_key must be a {' or '.join(roles)} key, not a {api_key.role} key")
-    if api_key.faction is not None and not api_key.faction.active:
-        raise _fail(403, f"api_key belongs to faction {api_key.faction.code}, which is disabled")
     return api_key
 
 
@@ -377,6 +375,9 @@ def create_request(fmt: str) -> Response:
     assert api_key is not None and api_key.faction is not None
     _check_jurisdiction()
     faction = api_key.faction
+    if not faction.active:
+        # A disabled faction's intake stops; its complaints can still be read and followed.
+        raise _fail(403, f"api_key belongs to faction {faction.code}, which is disabled")
     fields = _submission(faction)
     try:
         result = submit_complaint(session, faction, fields, source="open311")

@@ -57,6 +57,9 @@ def test_wrong_role_and_disabled_faction(client: Any, db: Database, keys: Any) -
         faction.active = False
     response = client.post(f"{BASE}/requests.xml", data=request_form(keys.faction["PSI"]))
     assert "disabled" in error_of(response, "xml", 403)
+    # Reading its own complaints and their updates still works.
+    listed = client.get(f"{BASE}/requests.xml?api_key={keys.faction['PSI']}")
+    assert listed.status_code == 200
 
 
 def test_plain_text_body_is_refused(client: Any, psi: str) -> None:
