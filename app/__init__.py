@@ -21,6 +21,7 @@ from app.ratelimit import init_rate_limiting
 # (flask-smorest), which also make up the OpenAPI document.
 BLUEPRINTS = [
     "app.ops:bp",
+    "app.open311:bp",
     "app.public:bp",
 ]
 API_BLUEPRINTS = [

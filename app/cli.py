@@ -203,6 +203,44 @@ def factions_enable(db: Any, settings: Settings, code: str) -> None:
     click.echo(f"enabled {_switch(db, code, True, None)}")
 
 
+@factions.command("feed")
+@click.argument("code")
+@click.argument("url", required=False)
+@click.option("--api-key", "api_key", default=None, help="the key the feed wants on POSTs")
+@click.option("--format", "fmt", type=click.Choice(["xml", "json"]), default="xml",
+              show_default=True)
+@click.option("--clear", is_flag=True, help="stop mirroring this faction's feed")
+@with_db
+def factions_feed(
+    db: Any, settings: Settings, code: str, url: str | None, api_key: str | None, fmt: str,
+    clear: bool,
+) -> None:
+    """Mirror a faction's own Open311 endpoint (URL of its /open311/v2/), or --clear it."""
+    from urllib.parse import urlsplit
+
+    from app.audit import cli_actor, record
+    from app.factions import find_faction
+
+    if clear == (url is not None):
+        raise click.UsageError("give a feed URL, or --clear (not both)")
+    if url is not None:
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise click.BadParameter("the feed URL must be http(s)://host/…", param_hint="URL")
+        url = url if url.endswith("/") else url + "/"
+    with db.transaction() as session:
+        faction = find_faction(session, code)
+        if faction is None:
+            raise click.ClickException(f"no faction {code.upper()}")
+        faction.feed_url = url
+        faction.feed_api_key = api_key if url else None
+        faction.feed_format = fmt
+        # The key is a secret: the audit log says only whether there is one.
+        detail = {"url": url, "format": fmt, "api_key": bool(api_key)}
+        record(session, cli_actor(), "faction.feed", "faction", faction.code, detail)
+    click.echo(f"{faction.code}: feed cleared" if clear else f"{faction.code}: mirroring {url}")
+
+
 # --- keys -----------------------------------------------------------------------------
 
 

@@ -57,17 +57,19 @@ def build_context(settings: Settings, worker_id: str | None = None) -> WorkerCon
 
 def topic_registrations() -> list[Callable[[Outbox, Settings], None]]:
     """Each topic module registers its handler and retry policy."""
-    from sync import forward
+    from sync import forward, mirror
 
-    return [forward.register]
+    return [forward.register, mirror.register]
 
 
 def jobs(settings: Settings) -> list[tuple[str, float, Job]]:
     """(name, interval in seconds, function) of every scheduled job."""
-    from sync import forward, retention
+    from sync import forward, mirror, retention
 
     return [
         ("forward", settings.FORWARD_INTERVAL_S, forward.forward_job),
+        ("mirror", settings.MIRROR_INTERVAL_S, mirror.mirror_job),
+        ("feed_updates", settings.DELIVER_INTERVAL_S, mirror.deliver_feed_updates),
         ("retention", settings.RETENTION_INTERVAL_S, retention.retention_job),
     ]
 

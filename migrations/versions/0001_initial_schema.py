@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-29 19:45:35.772912
+Create Date: 2026-11-29 19:45:41.899966
 """
 
 from collections.abc import Sequence
