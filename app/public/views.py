@@ -541,6 +541,50 @@ def export_json() -> Response:
     return _stream_headers(response, "aduan.json")
 
 
+@bp.get("/data/statistik.json")
+def statistics_json() -> Response:
+    """The dashboard's figures as JSON: totals, statuses, deadlines, breakdowns."""
+    session = request_session()
+    figures = read_figures(session, weeks=recent_weeks(12))
+
+    def summary(f: Any) -> dict[str, Any]:
+        return {
+            "total": f.total,
+            "confidential": f.confidential,
+            "open": f.open,
+            "resolved": f.resolved,
+            "overdue": f.overdue,
+            "resolved_on_time": f.on_time,
+            "resolved_late": f.late,
+            "on_time_rate": f.on_time_rate,
+            "by_status": {s: n for s, n in sorted(f.by_status.items()) if n},
+        }
+
+    body = {
+        "generated_at": isoformat(utcnow()),
+        "license": "CC BY 4.0",
+        **summary(figures),
+        "median_days_to_resolve": figures.percentile_days(0.5),
+        "p90_days_to_resolve": figures.percentile_days(0.9),
+        "weekly": {
+            "received": figures.received_weeks,
+            "resolved": figures.resolved_weeks,
+        },
+        "breakdowns": {
+            dimension: {
+                value: summary(f)
+                for value, f in sorted(read_breakdown(session, dimension).items())
+            }
+            for dimension in ("faction", "category", "kota", "agency")
+        },
+    }
+    response = current_app.response_class(
+        json.dumps(body, ensure_ascii=False), mimetype="application/json"
+    )
+    response.headers["Cache-Control"] = "public, max-age=60"
+    return response
+
+
 @bp.get("/feed.atom")
 def feed() -> Response:
     """The newest 50 status changes of public complaints, as Atom."""

@@ -306,3 +306,23 @@ def test_indonesian_catalogue_is_complete_and_compiled() -> None:
     }
     assert len(used) > 100  # templates and views were both read
     assert used <= set(translated), sorted(used - set(translated))
+
+
+def test_statistics_json_equals_the_database(client: FlaskClient, db, seed) -> None:
+    from sqlalchemy import func, select
+
+    seed(faction="PSI", statuses=("forwarded", "resolved"), resolve_after=timedelta(days=1))
+    seed(faction="PKS", statuses=("forwarded", "in_progress"), overdue=True)
+    seed(faction="PDIP", visibility="confidential")
+    body = client.get("/data/statistik.json").json
+    with db.session() as session:
+        total = session.scalar(select(func.count()).select_from(Complaint))
+        statuses = dict(
+            session.execute(select(Complaint.status, func.count()).group_by(Complaint.status)).all()
+        )
+    assert body["total"] == total == 3
+    assert body["confidential"] == 1
+    assert body["by_status"] == statuses
+    assert body["overdue"] == 1 and body["resolved"] == 1
+    assert body["breakdowns"]["faction"]["PSI"]["total"] == 1
+    assert "reporter" not in json.dumps(body)
