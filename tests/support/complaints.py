@@ -1,4 +1,4 @@
-"""Complaints in a known state, made through intake (the one way in) for tests of what follows."""
+"""Storing complaints through the one intake path, for tests that need some in the database."""
 
 from __future__ import annotations
 
@@ -15,12 +15,23 @@ from app.models import Complaint, Faction
 from tests.conftest import complaint_payload
 
 
-def intake_fields(**overrides: Any) -> dict[str, Any]:
-    """A complaint as intake takes it (the native schema's loaded shape)."""
+def store_complaint(app: Flask, faction_code: str = "PSI", **overrides: Any) -> Complaint:
+    """Submit a complaint for `faction_code` with `submit_complaint` and commit it."""
     fields = complaint_payload(**overrides)
     if isinstance(fields.get("occurred_at"), str):
         fields["occurred_at"] = datetime.fromisoformat(fields["occurred_at"])
-    return fields
+    db = app.extensions["db"]
+    with app.app_context(), db.transaction() as session:
+        faction = session.scalars(select(Faction).where(Faction.code == faction_code)).one()
+        result = submit_complaint(session, faction, fields)
+        complaint = result.complaint
+    return complaint
+
+
+def cli_env(database_url: str) -> dict[str, str]:
+    """The environment for running `jembatan` commands against the test database."""
+    return {"JEMBATAN_ENV": "test", "JEMBATAN_DATABASE_URL": database_url,
+            "JEMBATAN_LOG_JSON": "0"}
 
 
 def forwarded_complaint(
@@ -28,21 +39,21 @@ def forwarded_complaint(
 ) -> Complaint:
     """Submit a complaint and, when `ticket` is given, record it as forwarded to that ticket.
 
-    The forward step is done here directly (as the crm.submit handler would) so that these
-    tests do not depend on the CRM connector.
+    The forward step is done here directly (as the crm.submit handler would) so that tests of
+    what follows do not depend on the CRM connector.
     """
+    overrides.setdefault("external_id", f"{faction_code}-{ticket}-{utcnow().timestamp()}")
+    complaint = store_complaint(app, faction_code, **overrides)
+    if ticket is None:
+        return complaint
     db = app.extensions["db"]
     with app.app_context(), db.transaction() as session:
-        faction = session.scalars(select(Faction).where(Faction.code == faction_code)).one()
-        overrides.setdefault("external_id", f"{faction_code}-{ticket}-{utcnow().timestamp()}")
-        complaint = submit_complaint(session, faction, intake_fields(**overrides)).complaint
-        if ticket is not None:
-            complaint.crm_ticket_id = ticket
-            complaint.forwarded_at = utcnow()
-            append_event(
-                session, complaint, "forwarded", source="gateway",
-                note="Aduan diteruskan ke CRM.",
-            )
+        complaint = session.get(Complaint, complaint.id)
+        assert complaint is not None
+        complaint.crm_ticket_id = ticket
+        complaint.forwarded_at = utcnow()
+        append_event(session, complaint, "forwarded", source="gateway",
+                     note="Aduan diteruskan ke CRM.")
         session.flush()
         session.expunge(complaint)
     return complaint
