@@ -5,7 +5,7 @@ from __future__ import annotations
 from marshmallow import RAISE, Schema, fields
 
 
-class WebhookSubscriptionArgsSchema(Schema):
+class WebhookArgsSchema(Schema):
     """PUT /api/v1/webhook: where to deliver."""
 
     class Meta:
@@ -17,7 +17,7 @@ class WebhookSubscriptionArgsSchema(Schema):
     )
 
 
-class WebhookSubscriptionSchema(Schema):
+class WebhookSchema(Schema):
     """A faction's subscription, with its signing secret (shown to that faction only)."""
 
     id = fields.Integer(dump_only=True)

@@ -22,7 +22,7 @@ from app.webhooks import (
     rotate_secret,
     webhook_url_problems,
 )
-from schemas.webhook import WebhookSubscriptionArgsSchema, WebhookSubscriptionSchema
+from schemas.webhook import WebhookArgsSchema, WebhookSchema
 
 blp = Blueprint(
     "webhook", __name__, url_prefix="/api/v1/webhook",
@@ -50,7 +50,7 @@ def _not_found() -> Problem:
 
 @blp.route("")
 class Webhook(MethodView):
-    @blp.response(200, WebhookSubscriptionSchema)
+    @blp.response(200, WebhookSchema)
     def get(self) -> Any:
         """Show the faction's webhook subscription, its secret and why it was disabled."""
         authenticate("faction")
@@ -59,8 +59,8 @@ class Webhook(MethodView):
             raise _not_found()
         return subscription
 
-    @blp.arguments(WebhookSubscriptionArgsSchema)
-    @blp.response(200, WebhookSubscriptionSchema)
+    @blp.arguments(WebhookArgsSchema)
+    @blp.response(200, WebhookSchema)
     def put(self, args: dict[str, Any]) -> Any:
         """Set the URL (creating the subscription and its secret, or re-enabling it)."""
         authenticate("faction")
@@ -104,7 +104,7 @@ class Webhook(MethodView):
 
 @blp.route("/rotate-secret")
 class RotateSecret(MethodView):
-    @blp.response(200, WebhookSubscriptionSchema)
+    @blp.response(200, WebhookSchema)
     def post(self) -> Any:
         """A new signing secret; deliveries are signed with both for 24 hours."""
         authenticate("faction")
