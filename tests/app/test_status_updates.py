@@ -276,3 +276,43 @@ def test_any_arrival_order_ends_at_the_newest_update(
         )
     assert all(count == 1 for _id, count in applied_per_update)
     assert recorded == len(updates)
+
+
+def test_pull_sees_every_change(
+    app: Flask, client: Any, db: Database, settings: Settings, keys: Keys,
+) -> None:
+    """A faction without webhooks pulls: updated_since and /events reflect each CRM update."""
+    from sync.sla import sweep_overdue
+
+    complaint = forwarded_complaint(app, ticket="3100555")
+    headers = keys.headers("PSI")
+    mark = client.get(f"/api/v1/complaints/{complaint.id}", headers=headers).json["updated_at"]
+
+    def changed_since(since: str) -> list[str]:
+        answer = client.get("/api/v1/complaints", query_string={"updated_since": since},
+                            headers=headers)
+        assert answer.status_code == 200, answer.json
+        return [item["id"] for item in answer.json["items"]]
+
+    apply(db, settings, update(ticket="3100555", code="DISPOSISI", at=T0,
+                               agency="Dinas Lingkungan Hidup"))
+    after_crm = client.get(f"/api/v1/complaints/{complaint.id}", headers=headers).json
+    assert datetime.fromisoformat(after_crm["updated_at"]) > datetime.fromisoformat(mark)
+    assert (after_crm["status"], after_crm["agency"]) == ("dispatched", "Dinas Lingkungan Hidup")
+    assert str(complaint.id) in changed_since(mark)
+    events_seen = client.get(f"/api/v1/complaints/{complaint.id}/events", headers=headers).json
+    last = events_seen["items"][-1]
+    assert (last["seq"], last["status"], last["source"]) == (3, "dispatched", "crm")
+
+    # Becoming overdue is a change too, though not a status change.
+    with db.transaction() as session:
+        stored = session.get(Complaint, complaint.id)
+        assert stored is not None
+        stored.due_at = utcnow() - timedelta(minutes=1)
+    assert sweep_overdue(db) == 1
+    overdue = client.get(f"/api/v1/complaints/{complaint.id}", headers=headers).json
+    assert overdue["overdue"] is True
+    assert datetime.fromisoformat(overdue["updated_at"]) > datetime.fromisoformat(
+        after_crm["updated_at"]
+    )
+    assert str(complaint.id) in changed_since(after_crm["updated_at"])
