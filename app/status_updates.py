@@ -27,7 +27,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from collections import Counter
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -41,6 +40,7 @@ from app.clock import as_utc, utcnow
 from app.config import Settings
 from app.events import append_event
 from app.lifecycle import map_crm_status
+from app.metrics import CRM_UPDATES_TOTAL
 from app.models import Complaint, CrmUpdate
 from schemas.open311 import Open311UpdateSchema
 
@@ -52,17 +52,8 @@ FUTURE_TOLERANCE = timedelta(minutes=10)
 
 _UPDATE_SCHEMA = Open311UpdateSchema()
 
-# Counted here when app.metrics (the ops branch) is not importable; see count_outcome.
-LOCAL_COUNTS: Counter[str] = Counter()
-
-
 def count_outcome(outcome: str) -> None:
-    """Count one CRM update by outcome (Prometheus when app.metrics exists)."""
-    LOCAL_COUNTS[outcome] += 1
-    try:
-        from app.metrics import CRM_UPDATES_TOTAL
-    except ImportError:
-        return
+    """Count one CRM update by outcome (jembatan_crm_updates_total)."""
     CRM_UPDATES_TOTAL.labels(outcome=outcome).inc()
 
 

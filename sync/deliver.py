@@ -36,6 +36,7 @@ from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from app.clock import utcnow
 from app.config import Settings
 from app.database import Database
+from app.metrics import CRM_UPDATE_TO_WEBHOOK_SECONDS
 from app.models import OutboxMessage, WebhookSubscription
 from app.webhooks import (
     WEBHOOK_DELIVER,
@@ -265,10 +266,6 @@ class WebhookDelivery:
 
 
 def _observe_latency(message: OutboxMessage) -> None:
-    try:
-        from app.metrics import CRM_UPDATE_TO_WEBHOOK_SECONDS
-    except ImportError:
-        return
     created = message.created_at
     if created is not None and message.payload.get("source") == "crm":
         CRM_UPDATE_TO_WEBHOOK_SECONDS.observe(max(0.0, (utcnow() - created).total_seconds()))

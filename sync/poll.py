@@ -42,6 +42,7 @@ from app.clock import as_utc, utcnow
 from app.config import Settings
 from app.database import Database
 from app.lifecycle import TERMINAL
+from app.metrics import POLL_LAG_SECONDS
 from app.models import Complaint, CrmUpdate, Lease, SyncCursor
 from app.status_updates import apply_crm_update
 from schemas.open311 import format_datetime, parse_datetime
@@ -311,10 +312,6 @@ def _learn_agencies(db: Database, reader: PollingClient, items: list[dict[str, A
 
 
 def _report_lag(end: datetime) -> None:
-    try:
-        from app.metrics import POLL_LAG_SECONDS
-    except ImportError:
-        return
     POLL_LAG_SECONDS.set(max(0.0, (utcnow() - end).total_seconds()))
 
 

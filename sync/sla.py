@@ -19,6 +19,10 @@ from app.clock import utcnow
 from app.database import Database
 from app.lifecycle import OPEN_STATUSES
 from app.models import Complaint
+
+# Importing app.public (the package) also registers its counters' EVENT_LISTENERS hook, which
+# the worker's own events (forward, poll) need as much as the web's.
+from app.public.stats import on_overdue
 from app.webhooks import enqueue_overdue
 
 log = logging.getLogger(__name__)
@@ -26,19 +30,9 @@ log = logging.getLogger(__name__)
 SWEEP_BATCH = 500
 
 
-def _public_stats_hook() -> Any:
-    """app.public.stats.on_overdue when the public site is installed (it keeps counters)."""
-    try:
-        from app.public.stats import on_overdue
-    except ImportError:
-        return None
-    return on_overdue
-
-
 def sweep_overdue(db: Database, now: datetime | None = None, batch: int = SWEEP_BATCH) -> int:
     """Mark every open complaint past its deadline overdue; returns how many (commits)."""
     now = now or utcnow()
-    hook = _public_stats_hook()
     marked = 0
     while True:
         with db.transaction() as session:
@@ -67,8 +61,7 @@ def sweep_overdue(db: Database, now: datetime | None = None, batch: int = SWEEP_
                     continue
                 session.refresh(complaint)
                 enqueue_overdue(session, complaint)
-                if hook is not None:
-                    hook(session, complaint)
+                on_overdue(session, complaint)
                 marked += 1
         if len(complaints) < batch:
             break
