@@ -49,6 +49,6 @@ def test_concurrent_intake_and_updates_keep_exact_counts(app: Flask, db: Databas
         by_faction = read_breakdown(session, "faction")
     assert figures.total == 80
     assert figures.by_status.get("resolved") == 53 and figures.by_status.get("rejected") == 27
-    assert figures.by_status.get("received") == 0 and figures.by_status.get("forwarded") == 0
+    assert figures.by_status.get("received", 0) == 0 == figures.by_status.get("forwarded", 0)
     assert figures.resolved == 53
     assert {code: f.total for code, f in by_faction.items()} == {c: 20 for c in factions}
