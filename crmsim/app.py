@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import socket
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask import Blueprint, Flask, Response, current_app, g, jsonify, request
@@ -33,6 +33,7 @@ from schemas.open311 import (
 
 DEFAULT_SPEED = 1440.0  # a simulated day per real minute: visible progress in a demo
 DESCRIPTION_LIMIT = 4000  # GeoReport v2: description is "limited to 4,000 characters"
+DEFAULT_REQUESTS_WINDOW = timedelta(days=90)
 CHANGESET = datetime(2026, 11, 1, tzinfo=UTC)  # when this service list last changed
 
 open311 = Blueprint("open311", __name__, url_prefix="/open311/v2")
@@ -44,7 +45,9 @@ FMT = "<any(xml, json):fmt>"
 class Open311Error(Exception):
     """An Open311 error answer: status and (code, description) pairs."""
 
-    def __init__(self, status: int, description: str, headers: dict[str, str] | None = None):
+    def __init__(
+        self, status: int, description: str, headers: dict[str, str] | None = None
+    ) -> None:
         super().__init__(description)
         self.status = status
         self.description = description
@@ -65,7 +68,9 @@ def _fmt_of_path() -> str:
     return "json" if request.path.endswith(".json") else "xml"
 
 
-def _errors_response(status: int, description: str, headers: dict[str, str] | None = None):
+def _errors_response(
+    status: int, description: str, headers: dict[str, str] | None = None
+) -> Response:
     fmt = _fmt_of_path()
     response = open311_response(render_errors([(str(status), description)], fmt), fmt, status)
     response.headers.update(headers or {})
@@ -85,27 +90,28 @@ def inject_faults() -> Response | None:
     if decision.kind == "down":
         return _errors_response(503, "CRM sedang tidak tersedia (simulated outage)")
     if decision.kind == "rate_limit":
-        retry_after = sim().faults.settings.retry_after_s
         return _errors_response(
-            429, "Terlalu banyak permintaan (simulated)", {"Retry-After": str(retry_after)}
+            429,
+            "Terlalu banyak permintaan (simulated)",
+            {"Retry-After": str(decision.retry_after_s)},
         )
     if decision.kind == "error":
         return _errors_response(decision.status or 500, "Kesalahan server (simulated)")
     if decision.kind == "timeout":
-        time.sleep(sim().faults.settings.timeout_s)
+        time.sleep(decision.hold_s)
         return _errors_response(504, "Waktu habis (simulated)")
     # A lost answer: the request is processed in full, then the answer is thrown away.
-    g.lose_response = decision.kind == "lost_response"
+    if decision.kind == "lost_response":
+        g.lose_response_after_s = decision.hold_s
     return None
 
 
 @open311.after_request
 def lose_response(response: Response) -> Response:
     """Drop the connection instead of answering, when the fault says so."""
-    if g.get("lose_response"):
-        delay = sim().faults.settings.lost_response_delay_s
-        if delay:
-            time.sleep(delay)
+    delay = g.get("lose_response_after_s")
+    if delay is not None:
+        time.sleep(delay)
         connection = request.environ.get("werkzeug.socket")
         if connection is not None:
             # Shut the socket before werkzeug writes a byte: the client sees the connection
@@ -283,11 +289,15 @@ def list_requests(fmt: str) -> Response:
     statuses = _list_arg("status")
     if statuses and not set(statuses) <= {"open", "closed"}:
         raise Open311Error(400, "status harus open atau closed")
+    start_us, end_us = _date_arg("start_date"), _date_arg("end_date")
+    if start_us is None and end_us is None:
+        # The spec's default window: the last 90 days (and at most 1000 requests).
+        start_us = to_us(datetime.now(UTC) - DEFAULT_REQUESTS_WINDOW)
     found = sim().requests(
         ids=_list_arg("service_request_id"),
         service_codes=_list_arg("service_code"),
-        start_us=_date_arg("start_date"),
-        end_us=_date_arg("end_date"),
+        start_us=start_us,
+        end_us=end_us,
         statuses=statuses,
     )
     return open311_response(render_requests(found, fmt), fmt)

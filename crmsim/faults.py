@@ -66,6 +66,9 @@ class Decision:
     latency_s: float = 0.0
     kind: str | None = None  # "down", "rate_limit", "error", "timeout", "lost_response"
     status: int | None = None
+    # Settings captured with the draw, so a concurrent change cannot mix two configurations.
+    hold_s: float = 0.0  # timeout: how long to hang; lost_response: delay before the drop
+    retry_after_s: int = 0
 
 
 class FaultInjector:
@@ -123,7 +126,13 @@ class FaultInjector:
             for (kind, rate), draw in zip(rates, draws, strict=True):
                 if draw < rate:
                     status = {"rate_limit": 429, "error": status_pick, "timeout": 504}.get(kind)
-                    return self._count(Decision(latency_s, kind, status))
+                    hold_s = {
+                        "timeout": settings.timeout_s,
+                        "lost_response": settings.lost_response_delay_s,
+                    }.get(kind, 0.0)
+                    return self._count(
+                        Decision(latency_s, kind, status, hold_s, settings.retry_after_s)
+                    )
             return Decision(latency_s)
 
     def _count(self, decision: Decision) -> Decision:

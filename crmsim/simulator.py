@@ -105,6 +105,8 @@ class CrmSimulator:
                     return Created(existing["service_request_id"], existing["token"], False)
             now = now_us()
             visible = now + int(self.token_delay_s * 1e6) if self.tokens else now
+            # The ticket id (and its plan) derive from the row number, known only after the
+            # insert; the placeholder id never leaves this transaction.
             number = db.execute(
                 "INSERT INTO tickets (service_request_id, gateway_ref, service_code, description,"
                 " address_string, address_id, lat, long, media_url, attributes, created_us,"
@@ -195,6 +197,7 @@ class CrmSimulator:
     def _write_update(
         self, db: sqlite3.Connection, service_request_id: str, step: Step, stamp: int
     ) -> str:
+        # As for tickets: the id derives from the row number; the placeholder never commits.
         number = db.execute(
             "INSERT INTO updates (update_id, service_request_id, status, external_status_code,"
             " description, updated_us) VALUES (?, ?, ?, ?, ?, ?)",
@@ -356,7 +359,7 @@ class CrmSimulator:
             "service_request_id": row["service_request_id"],
             "status": "closed" if code in CLOSED_CODES else "open",
             # The CRM's own code leads status_notes: Open311's open/closed says too little.
-            "status_notes": f"{code}: {row['status_note'] or ''}".rstrip(": "),
+            "status_notes": f"{code}: {row['status_note']}" if row["status_note"] else code,
             "service_name": service.service_name if service else None,
             "service_code": row["service_code"],
             "description": row["description"],

@@ -3,7 +3,7 @@
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from werkzeug.datastructures import MultiDict
 
@@ -352,6 +352,12 @@ def test_parse_attributes_all_three_spellings():
     when=aware_datetimes,
     lat=st.floats(min_value=-90, max_value=90, allow_nan=False),
 )
+@example(
+    fmt="xml",
+    texts=["0", "baris satu\r\nbaris dua\r", "<a href='x'>&amp; ]]> é 🚧", " \t "],
+    when=datetime(2026, 11, 29, 1, 2, 3, 456789, tzinfo=UTC),
+    lat=-6.1754,
+)
 def test_requests_render_parse_is_identity(fmt, texts, when, lat):
     request = {
         "service_request_id": texts[0],
@@ -410,4 +416,10 @@ def test_parse_attributes_groups_values_by_code_in_order(entries, noise):
     expected: dict[str, list[str]] = {}
     for code, _, value in entries:
         expected.setdefault(code, []).append(value)
-    assert parse_attributes(MultiDict(pairs)) == expected
+    # Pairs keep the order they came in; a werkzeug MultiDict (what request.form is) groups
+    # the values of one key together, so across spellings only the multiset is kept.
+    assert parse_attributes(pairs) == expected
+    from_form = parse_attributes(MultiDict(pairs))
+    assert {code: sorted(values) for code, values in from_form.items()} == {
+        code: sorted(values) for code, values in expected.items()
+    }
