@@ -72,6 +72,8 @@ def jobs(settings: Settings) -> list[tuple[str, float, Job]]:
 def run_worker(settings: Settings, *, once: bool = False) -> None:
     """Run the scheduler until SIGTERM/SIGINT (or each job once with `once`)."""
     logging.basicConfig(level=settings.LOG_LEVEL)
+    # One line per tick is noise; the scheduler still reports what goes wrong.
+    logging.getLogger("apscheduler").setLevel(max(logging.WARNING, logging.root.level))
     context = build_context(settings)
     log.info("worker %s starting", context.worker_id)
     for startup in startup_checks():

@@ -68,7 +68,7 @@ def test_happy_path_stores_ticket_and_appends_forwarded_event(
     codes = make_complaints(app, db, 3)
     outbox = new_outbox(sim_settings(settings, crm_sim, CRM_FORMAT=fmt))
     stats = outbox.run(TOPICS)
-    assert (stats.claimed, stats.done) == (3, 3)
+    assert (stats.done, stats.dead, stats.lost_lease) == (3, 0, 0), stats
     assert_one_ticket_each(crm_sim, db, codes)
     with db.session() as session:
         query = select(Complaint).where(Complaint.tracking_code == codes[0])
