@@ -1,6 +1,6 @@
 """Forwarding throughput and latency: the outbox engine against a bare loop of requests.
 
-    python bench/forward.py                        # 1,000 complaints per run, 1 and 4 workers
+    python bench/forward.py                        # 600 complaints per run, 1 and 4 workers
     python bench/forward.py --complaints 4000 --workers 1 2 4 8
     python bench/forward.py --database-url postgresql://…   # an existing, migrated-or-empty db
 
@@ -129,15 +129,19 @@ def engine_run(app: Flask, db: Database, tmp: Path, database_url: str, crm_url: 
     """Complaints per second forwarded by `concurrency` worker processes."""
     empty(db)
     with workers(tmp, database_url, crm_url, concurrency, FORWARD_INTERVAL_S=0.05):
-        began = utcnow()
+        # A few complaints first, so that what is measured is a worker in its stride.
+        fill(app, db, 10 * concurrency, f"warm{concurrency}")
+        wait_forwarded(db, 10 * concurrency, timeout=60)
+        mark = utcnow()
         fill(app, db, count, f"engine{concurrency}")
-        wait_forwarded(db, count, timeout=240)
+        wait_forwarded(db, 10 * concurrency + count, timeout=240)
     with db.session() as session:
-        last = session.scalar(select(func.max(Complaint.forwarded_at)))
-        first_created = session.scalar(select(func.max(Complaint.created_at)))
-    # From the commit that filled the outbox (every row carries it) to the last ticket.
-    start = max(began, first_created) if first_created else began
-    return count / (last - start).total_seconds()
+        measured = Complaint.created_at > mark
+        last = session.scalar(select(func.max(Complaint.forwarded_at)).where(measured))
+        # Every row of the filling transaction becomes visible at its commit, just after
+        # the last row was written.
+        filled = session.scalar(select(func.max(Complaint.created_at)).where(measured))
+    return count / (last - filled).total_seconds()
 
 
 def bare_run(settings: Settings, crm_url: str, count: int, concurrency: int,
@@ -195,7 +199,8 @@ def latency_run(app: Flask, db: Database, tmp: Path, database_url: str, crm_url:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--complaints", type=int, default=1000, help="per throughput run")
+    parser.add_argument("--complaints", type=int, default=600, help="per throughput run")
+    parser.add_argument("--rounds", type=int, default=2, help="alternating runs per setting")
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 4])
     parser.add_argument("--latency-complaints", type=int, default=60)
     parser.add_argument("--latency-rate", type=float, default=4.0, help="complaints per second")
@@ -218,14 +223,29 @@ def main() -> int:
                 )
                 print(f"forwarding {args.complaints} complaints per run to the CRM simulator, "
                       f"{db.dialect}", flush=True)
-                print(f"{'workers':>7} {'bare loop/s':>12} {'engine/s':>10} {'ratio':>7}")
+                print(f"{'workers':>7} {'bare loop/s':>12} {'engine/s':>10} {'ratio':>7}"
+                      f"   (medians of {args.rounds} alternating rounds)")
                 for concurrency in args.workers:
-                    bare = bare_run(bench_settings, crm_url, args.complaints, concurrency,
-                                    f"bare{concurrency}")
-                    engine = engine_run(app, db, tmp, database_url, crm_url,
-                                        args.complaints, concurrency)
-                    print(f"{concurrency:>7} {bare:>12.0f} {engine:>10.0f} "
-                          f"{engine / bare:>7.2f}", flush=True)
+                    bare_rates: list[float] = []
+                    engine_rates: list[float] = []
+                    for round_number in range(args.rounds):
+                        # Alternate which goes first, so a machine that gets busier or
+                        # quieter during the run favours neither.
+                        order = ("bare", "engine") if round_number % 2 == 0 else ("engine", "bare")
+                        for step in order:
+                            if step == "bare":
+                                bare_rates.append(bare_run(
+                                    bench_settings, crm_url, args.complaints, concurrency,
+                                    f"bare{concurrency}-{round_number}"))
+                            else:
+                                engine_rates.append(engine_run(
+                                    app, db, tmp, database_url, crm_url, args.complaints,
+                                    concurrency))
+                    bare_rate = statistics.median(bare_rates)
+                    engine_rate = statistics.median(engine_rates)
+                    print(f"{concurrency:>7} {bare_rate:>12.0f} {engine_rate:>10.0f} "
+                          f"{engine_rate / bare_rate:>7.2f}   bare {_rates(bare_rates)}, "
+                          f"engine {_rates(engine_rates)}", flush=True)
                 p50, p95, tick = latency_run(app, db, tmp, database_url, crm_url,
                                              args.latency_complaints, args.latency_rate)
                 print(f"intake-to-ticket latency at the default tick ({tick:g} s), "
@@ -233,6 +253,10 @@ def main() -> int:
                       f"p50 {p50:.2f} s, p95 {p95:.2f} s")
             db.dispose()
     return 0
+
+
+def _rates(rates: list[float]) -> str:
+    return "/".join(f"{rate:.0f}" for rate in rates)
 
 
 @contextmanager

@@ -94,16 +94,19 @@ def _row(session: Session, destination: str) -> CircuitBreaker:
 
 
 def record_success(session: Session, destination: str) -> None:
-    """The destination answered: close its breaker."""
-    breaker = session.get(CircuitBreaker, destination)
-    if breaker is None or (breaker.state == "closed" and breaker.consecutive_failures == 0):
-        return
-    breaker.state = "closed"
-    breaker.consecutive_failures = 0
-    breaker.opened_at = None
-    breaker.next_probe_at = None
-    breaker.probe_owner = None
-    breaker.last_error = None
+    """The destination answered: close its breaker (one UPDATE, a no-op when closed)."""
+    session.execute(
+        update(CircuitBreaker)
+        .where(
+            CircuitBreaker.destination == destination,
+            or_(CircuitBreaker.state != "closed", CircuitBreaker.consecutive_failures != 0),
+        )
+        .values(
+            state="closed", consecutive_failures=0, opened_at=None, next_probe_at=None,
+            probe_owner=None, last_error=None,
+        )
+        .execution_options(synchronize_session="fetch")
+    )
 
 
 def record_failure(

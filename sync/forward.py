@@ -71,6 +71,17 @@ class ForwardHandler:
         self.client = client
         self.settings = settings
 
+    def preload(self, session: Session, messages: list[OutboxMessage]) -> None:
+        """Read a batch's complaints (and their factions) in one query."""
+        ids = []
+        for message in messages:
+            try:
+                ids.append(_complaint_id(message))
+            except FatalError:
+                continue  # prepare reports it for this message alone
+        if ids:
+            session.scalars(select(Complaint).where(Complaint.id.in_(ids))).all()
+
     def prepare(self, session: Session, message: OutboxMessage) -> PreparedSubmission | None:
         """Load the complaint, its faction and kelurahan; None if it already has a ticket."""
         complaint_id = _complaint_id(message)
