@@ -288,18 +288,20 @@ class Outbox:
         renewed_at = batch.claimed_at
         blocked = self._blocked_now()
         checked_at = time.monotonic()
+        lost: set[int] = set()
         for index, job in enumerate(work):
             if self.stopping:
                 # Finish nothing new; hand the rest back at once.
-                self.release(j.claim for j in work[index:])
+                self.release(j.claim for j in work[index:] if j.claim.id not in lost)
                 return
             if time.monotonic() - renewed_at > self.lease_s / 3:
                 # Each call starts with at least two thirds of a lease ahead of it.
-                kept = self.renew([j.claim for j in work[index:]])
+                ahead = [j.claim for j in work[index:] if j.claim.id not in lost]
+                lost.update({c.id for c in ahead} - self.renew(ahead))
                 renewed_at = time.monotonic()
-                if job.claim.id not in kept:
-                    stats.lost_lease += 1
-                    continue
+            if job.claim.id in lost:
+                stats.lost_lease += 1
+                continue
             if time.monotonic() - checked_at > BREAKER_CHECK_S:
                 blocked, checked_at = self._blocked_now(), time.monotonic()
             if job.destination in blocked:
