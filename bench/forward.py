@@ -1,8 +1,8 @@
 """Forwarding throughput and latency: the outbox engine against a bare loop of requests.
 
-    python bench/forward.py                        # 600 complaints per run, 1 and 4 workers
+    python bench/forward.py            # 400 complaints per run, 3 rounds, 1 and 4 workers
     python bench/forward.py --complaints 4000 --workers 1 2 4 8
-    python bench/forward.py --database-url postgresql://…   # an existing, migrated-or-empty db
+    python bench/forward.py --database-url postgresql://…   # a scratch db: tables are emptied
 
 Throughput: the outbox is filled with N complaints in one intake transaction while the
 `jembatan worker` processes (1, then 4) are already running; the run lasts from that commit to
@@ -128,7 +128,9 @@ def engine_run(app: Flask, db: Database, tmp: Path, database_url: str, crm_url: 
                count: int, concurrency: int) -> float:
     """Complaints per second forwarded by `concurrency` worker processes."""
     empty(db)
-    with workers(tmp, database_url, crm_url, concurrency, FORWARD_INTERVAL_S=0.05):
+    # A short tick, so the filled outbox is found at once; not shorter, so that idle polling
+    # costs the machine (which the simulator shares) next to nothing.
+    with workers(tmp, database_url, crm_url, concurrency, FORWARD_INTERVAL_S=0.25):
         # A few complaints first, so that what is measured is a worker in its stride.
         fill(app, db, 10 * concurrency, f"warm{concurrency}")
         wait_forwarded(db, 10 * concurrency, timeout=60)
@@ -199,8 +201,8 @@ def latency_run(app: Flask, db: Database, tmp: Path, database_url: str, crm_url:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--complaints", type=int, default=600, help="per throughput run")
-    parser.add_argument("--rounds", type=int, default=2, help="alternating runs per setting")
+    parser.add_argument("--complaints", type=int, default=400, help="per throughput run")
+    parser.add_argument("--rounds", type=int, default=3, help="alternating runs per setting")
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 4])
     parser.add_argument("--latency-complaints", type=int, default=60)
     parser.add_argument("--latency-rate", type=float, default=4.0, help="complaints per second")

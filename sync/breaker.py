@@ -105,8 +105,12 @@ def record_success(session: Session, destination: str) -> None:
             state="closed", consecutive_failures=0, opened_at=None, next_probe_at=None,
             probe_owner=None, last_error=None,
         )
-        .execution_options(synchronize_session="fetch")
+        .execution_options(synchronize_session=False)
     )
+    # A breaker this session already holds is now stale: read it again if used later.
+    held = session.identity_map.get(session.identity_key(CircuitBreaker, destination))
+    if held is not None:
+        session.expire(held)
 
 
 def record_failure(

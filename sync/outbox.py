@@ -50,11 +50,13 @@ BREAKER_CHECK_S = 1.0
 class Handler(Protocol):
     """What a topic does. `perform` runs with no transaction open.
 
-    `prepare` runs for a whole claimed batch in one session; `complete` and `dead` run in the
-    finaliser's transaction, possibly on another thread than `perform` and together with other
-    messages' outcomes: they must only touch the session they are given. A handler may also
-    define `preload(session, messages)`, called once per batch before `prepare`, to read what
-    the whole batch needs in one query (what it loads, `prepare` then finds in the session).
+    `prepare` runs for a whole claimed batch in one session, possibly on a helper thread ahead
+    of the calls; `complete` and `dead` run in the finaliser's transaction, on another thread
+    than `perform` and together with other messages' outcomes (if that transaction fails, each
+    outcome is retried in its own). They must only touch the session they are given.
+    A handler may also define `preload(session, messages)`, called once per batch before
+    `prepare`, to read what the whole batch needs in one query (`prepare` then finds it in
+    the session).
     """
 
     def prepare(self, session: Session, message: OutboxMessage) -> Any:
