@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, lazyload
 
 from app.clock import utcnow
 from app.config import Settings
@@ -123,6 +123,7 @@ class ForwardHandler:
         complaint = session.scalars(
             select(Complaint)
             .where(Complaint.id == result.complaint_id)
+            .options(lazyload(Complaint.faction))
             .with_for_update(of=Complaint)
         ).first()
         if complaint is None or complaint.crm_ticket_id:

@@ -414,6 +414,17 @@ class Outbox:
         # Successes close a breaker once per group, not once per message; a failure after
         # a success closes it first, so the count of consecutive failures stays exact.
         answered: set[str] = set()
+        # The group's writes are flushed together at commit (batched INSERTs and UPDATEs),
+        # not one message at a time before each handler's next read.
+        with session.no_autoflush:
+            self._apply_each(session, outcomes, owned, answered, stats)
+        for destination in sorted(answered):
+            breaker.record_success(session, destination)
+
+    def _apply_each(
+        self, session: Session, outcomes: list[_Outcome], owned: dict[int, OutboxMessage],
+        answered: set[str], stats: RunStats,
+    ) -> None:
         for outcome in outcomes:
             message = owned.get(outcome.claim.id)
             if outcome.lost or message is None or message.lease_token != outcome.claim.token:
@@ -433,8 +444,6 @@ class Outbox:
                 stats.retried += 1
             else:
                 stats.dead += 1
-        for destination in sorted(answered):
-            breaker.record_success(session, destination)
 
     def _done(self, session: Session, message: OutboxMessage, outcome: _Outcome) -> None:
         if outcome.handler is not None:
