@@ -9,30 +9,40 @@ from typing import Any
 import swagger_ui_bundle
 from flask import Flask, send_from_directory
 
+from app import crypto
 from app.config import Settings
 from app.database import Database, close_request_session
 from app.errors import register_error_handlers
 from app.extensions import Api
+from app.logging import configure_logging, install_request_ids
+from app.ratelimit import init_rate_limiting
 
 # Blueprints, as "module:attribute". Plain Flask blueprints first, then the /api/v1 ones
 # (flask-smorest), which also make up the OpenAPI document.
 BLUEPRINTS = [
     "app.ops:bp",
+    "app.open311:bp",
+    "app.public:bp",
 ]
 API_BLUEPRINTS = [
     "app.api.categories:blp",
     "app.api.complaints:blp",
+    "app.api.reporter:blp",
+    "app.api.admin:blp",
 ]
 
 
 def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     """Build the web application: config → extensions → blueprints → error handlers → CLI."""
     settings = settings or Settings.from_env(**overrides)
+    configure_logging(settings, process="web")
+    crypto.configure(settings)
     app = Flask(__name__, instance_path=str(Path.cwd() / "instance"))
     app.config.from_mapping(settings.flask_config())
     app.config.update(_openapi_config())
     app.extensions["settings"] = settings
-    app.extensions["db"] = Database(settings.DATABASE_URL)
+    # Requests follow each other closely: ping pooled connections only after idling.
+    app.extensions["db"] = Database(settings.DATABASE_URL, pool_pre_ping=False)
     app.teardown_appcontext(close_request_session)
 
     rest_api = Api(app)
@@ -43,6 +53,8 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
         rest_api.register_blueprint(_load(target))
     _serve_docs_assets(app)
     register_error_handlers(app)
+    init_rate_limiting(app, settings)
+    install_request_ids(app)
     return app
 
 

@@ -10,8 +10,8 @@ from functools import wraps
 from typing import Any, TypeVar, cast
 
 from flask import g, request
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm import Session, joinedload
 
 from app import ids
 from app.clock import utcnow
@@ -55,13 +55,21 @@ def issue_key(
     return IssuedKey(key_id, f"jbt_{key_id}_{secret}", role, faction.code if faction else None)
 
 
+# Built once (every request runs it); the faction comes in the same query.
+_KEY_BY_ID = (
+    select(ApiKey)
+    .options(joinedload(ApiKey.faction))
+    .where(ApiKey.key_id == bindparam("key_id"))
+)
+
+
 def find_key(session: Session, presented: str) -> ApiKey | None:
     """The active key matching `presented`, or None (constant-time on the secret)."""
     match = KEY_PATTERN.match(presented.strip())
     if not match:
         return None
     key_id, secret = match.groups()
-    api_key = session.scalars(select(ApiKey).where(ApiKey.key_id == key_id)).first()
+    api_key = session.scalars(_KEY_BY_ID, {"key_id": key_id}).first()
     if api_key is None or api_key.revoked_at is not None:
         return None
     if not hmac.compare_digest(api_key.secret_hash, ids.hash_secret(secret)):

@@ -8,7 +8,8 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from functools import wraps
 from pathlib import Path
 from typing import Any
@@ -32,9 +33,11 @@ def with_db(fn: Callable[..., Any]) -> Callable[..., Any]:
 
     @wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from app import crypto
         from app.database import Database
 
         settings = _settings()
+        crypto.configure(settings)
         db = Database(settings.DATABASE_URL)
         try:
             return fn(db, settings, *args, **kwargs)
@@ -112,6 +115,30 @@ def crm_sim(
 # --- factions -------------------------------------------------------------------------
 
 
+@contextmanager
+def _admin_transaction(db: Any) -> Iterator[Any]:
+    """A transaction for an admin action; a refused action changes nothing and exits 1."""
+    from app.errors import Problem
+
+    try:
+        with db.transaction() as session:
+            yield session
+    except Problem as problem:
+        raise click.ClickException(problem.detail or problem.title) from problem
+
+
+def _echo_json(value: Any) -> None:
+    click.echo(json.dumps(value, ensure_ascii=False, default=_json_default))
+
+
+def _json_default(value: Any) -> Any:
+    from datetime import datetime
+
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return str(value)
+
+
 @main.group()
 def factions() -> None:
     """Factions (fraksi) that may submit complaints."""
@@ -123,16 +150,12 @@ def factions() -> None:
 @with_db
 def factions_add(db: Any, settings: Settings, code: str, name: str) -> None:
     """Add a faction."""
-    from app.audit import cli_actor, record
-    from app.factions import find_faction
-    from app.models import Faction
+    from app.admin import add_faction
+    from app.audit import cli_actor
 
-    with db.transaction() as session:
-        if find_faction(session, code) is not None:
-            raise click.ClickException(f"faction {code.upper()} already exists")
-        session.add(Faction(code=code.upper(), name=name, active=True))
-        record(session, cli_actor(), "faction.add", "faction", code.upper(), {"name": name})
-    click.echo(f"added {code.upper()}")
+    with _admin_transaction(db) as session:
+        faction = add_faction(session, cli_actor(), code, name)
+    click.echo(f"added {faction.code}")
 
 
 @factions.command("list")
@@ -140,34 +163,27 @@ def factions_add(db: Any, settings: Settings, code: str, name: str) -> None:
 @with_db
 def factions_list(db: Any, settings: Settings, as_json: bool) -> None:
     """List factions."""
-    from app.models import Faction
+    from app.admin import list_factions
 
     with db.session() as session:
-        rows = session.scalars(select(Faction).order_by(Faction.code)).all()
         items = [
             {"code": f.code, "name": f.name, "active": f.active, "reason": f.disabled_reason}
-            for f in rows
+            for f in list_factions(session)
         ]
     if as_json:
-        click.echo(json.dumps(items, ensure_ascii=False))
+        _echo_json(items)
         return
     for item in items:
         state = "active" if item["active"] else "disabled"
         click.echo(f"{item['code']:<10} {state:<9} {item['name']}")
 
 
-def _switch(db: Any, code: str, active: bool, reason: str | None) -> None:
-    from app.audit import cli_actor, record
-    from app.factions import find_faction
+def _switch(db: Any, code: str, active: bool, reason: str | None) -> str:
+    from app.admin import set_faction_active
+    from app.audit import cli_actor
 
-    with db.transaction() as session:
-        faction = find_faction(session, code)
-        if faction is None:
-            raise click.ClickException(f"no faction {code.upper()}")
-        faction.active = active
-        faction.disabled_reason = None if active else reason
-        action = "faction.enable" if active else "faction.disable"
-        record(session, cli_actor(), action, "faction", faction.code, {"reason": reason})
+    with _admin_transaction(db) as session:
+        return set_faction_active(session, cli_actor(), code, active, reason).code
 
 
 @factions.command("disable")
@@ -176,8 +192,7 @@ def _switch(db: Any, code: str, active: bool, reason: str | None) -> None:
 @with_db
 def factions_disable(db: Any, settings: Settings, code: str, reason: str | None) -> None:
     """Stop a faction's intake (its complaints keep syncing)."""
-    _switch(db, code, False, reason)
-    click.echo(f"disabled {code.upper()}")
+    click.echo(f"disabled {_switch(db, code, False, reason)}")
 
 
 @factions.command("enable")
@@ -185,8 +200,45 @@ def factions_disable(db: Any, settings: Settings, code: str, reason: str | None)
 @with_db
 def factions_enable(db: Any, settings: Settings, code: str) -> None:
     """Let a faction submit again."""
-    _switch(db, code, True, None)
-    click.echo(f"enabled {code.upper()}")
+    click.echo(f"enabled {_switch(db, code, True, None)}")
+
+
+@factions.command("feed")
+@click.argument("code")
+@click.argument("url", required=False)
+@click.option("--api-key", "api_key", default=None, help="the key the feed wants on POSTs")
+@click.option("--format", "fmt", type=click.Choice(["xml", "json"]), default="xml",
+              show_default=True)
+@click.option("--clear", is_flag=True, help="stop mirroring this faction's feed")
+@with_db
+def factions_feed(
+    db: Any, settings: Settings, code: str, url: str | None, api_key: str | None, fmt: str,
+    clear: bool,
+) -> None:
+    """Mirror a faction's own Open311 endpoint (URL of its /open311/v2/), or --clear it."""
+    from urllib.parse import urlsplit
+
+    from app.audit import cli_actor, record
+    from app.factions import find_faction
+
+    if clear == (url is not None):
+        raise click.UsageError("give a feed URL, or --clear (not both)")
+    if url is not None:
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise click.BadParameter("the feed URL must be http(s)://host/…", param_hint="URL")
+        url = url if url.endswith("/") else url + "/"
+    with db.transaction() as session:
+        faction = find_faction(session, code)
+        if faction is None:
+            raise click.ClickException(f"no faction {code.upper()}")
+        faction.feed_url = url
+        faction.feed_api_key = api_key if url else None
+        faction.feed_format = fmt
+        # The key is a secret: the audit log says only whether there is one.
+        detail = {"url": url, "format": fmt, "api_key": bool(api_key)}
+        record(session, cli_actor(), "faction.feed", "faction", faction.code, detail)
+    click.echo(f"{faction.code}: feed cleared" if clear else f"{faction.code}: mirroring {url}")
 
 
 # --- keys -----------------------------------------------------------------------------
@@ -194,7 +246,7 @@ def factions_enable(db: Any, settings: Settings, code: str) -> None:
 
 @main.group()
 def keys() -> None:
-    """API keys."""
+    """API keys, and the data keys of reporter data."""
 
 
 @keys.command("issue")
@@ -212,9 +264,8 @@ def keys_issue(
     as_json: bool,
 ) -> None:
     """Issue a key; the key is printed alone on the last line, and only now."""
-    from app.audit import cli_actor, record
-    from app.auth import issue_key
-    from app.factions import find_faction
+    from app.admin import issue_api_key
+    from app.audit import cli_actor
 
     role = role or ("faction" if faction_code else None)
     if role is None:
@@ -223,13 +274,8 @@ def keys_issue(
         raise click.UsageError("a faction key needs --faction CODE")
     if role != "faction" and faction_code:
         raise click.UsageError("--faction goes with the faction role only")
-    with db.transaction() as session:
-        faction = find_faction(session, faction_code) if faction_code else None
-        if faction_code and faction is None:
-            raise click.ClickException(f"no faction {faction_code.upper()}")
-        issued = issue_key(session, role, faction, label)
-        record(session, cli_actor(), "key.issue", "api_key", issued.key_id,
-               {"role": role, "faction": issued.faction_code})
+    with _admin_transaction(db) as session:
+        issued = issue_api_key(session, cli_actor(), role, faction_code, label)
     if as_json:
         click.echo(json.dumps({"key_id": issued.key_id, "key": issued.key}))
     else:
@@ -238,23 +284,259 @@ def keys_issue(
         click.echo(issued.key)
 
 
+@keys.command("list")
+@click.option("--faction", "faction_code", default=None)
+@click.option("--active", "active_only", is_flag=True, help="hide revoked keys")
+@click.option("--json", "as_json", is_flag=True)
+@with_db
+def keys_list(
+    db: Any, settings: Settings, faction_code: str | None, active_only: bool, as_json: bool
+) -> None:
+    """List keys (never their secrets)."""
+    from app.admin import list_keys
+
+    with _admin_transaction(db) as session:
+        items = [
+            {
+                "key_id": k.key_id,
+                "role": k.role,
+                "faction": k.faction.code if k.faction else None,
+                "label": k.label,
+                "active": k.active,
+                "created_at": k.created_at,
+                "revoked_at": k.revoked_at,
+                "last_used_at": k.last_used_at,
+            }
+            for k in list_keys(session, faction_code, include_revoked=not active_only)
+        ]
+    if as_json:
+        _echo_json(items)
+        return
+    for item in items:
+        state = "active" if item["active"] else "revoked"
+        click.echo(
+            f"{item['key_id']:<12} {item['role']:<8} {item['faction'] or '-':<10} "
+            f"{state:<8} {item['label'] or ''}"
+        )
+
+
 @keys.command("revoke")
 @click.argument("key_id")
 @with_db
 def keys_revoke(db: Any, settings: Settings, key_id: str) -> None:
     """Revoke a key at once."""
+    from app.admin import revoke_key
+    from app.audit import cli_actor
+
+    with _admin_transaction(db) as session:
+        revoke_key(session, cli_actor(), key_id)
+    click.echo(f"revoked {key_id}")
+
+
+@keys.command("rotate-data")
+@click.option("--batch-size", type=int, default=500, show_default=True)
+@with_db
+def keys_rotate_data(db: Any, settings: Settings, batch_size: int) -> None:
+    """Re-encrypt stored reporter data with the newest of JEMBATAN_DATA_KEYS."""
+    _reencrypt(db, settings, batch_size)
+
+
+@keys.command("generate-data-key")
+def keys_generate_data_key() -> None:
+    """Print a new Fernet key to put first in JEMBATAN_DATA_KEYS."""
+    from app.crypto import generate_key
+
+    click.echo(generate_key())
+
+
+def _reencrypt(db: Any, settings: Settings, batch_size: int) -> None:
     from app.audit import cli_actor, record
-    from app.clock import utcnow
-    from app.models import ApiKey
+    from app.rotation import reencrypt_all
+
+    with db.session() as session:
+        counts = reencrypt_all(session, batch_size=batch_size)
+    with db.transaction() as session:
+        record(session, cli_actor(), "data_keys.rotate", "complaint", None, counts)
+    click.echo(f"re-encrypted {counts['rows']} rows ({counts['values']} values); "
+               f"{counts['current']} rows were already current")
+
+
+# --- reporter data, retention ------------------------------------------------------------
+
+
+@main.group()
+def reporter() -> None:
+    """Reporters' personal data."""
+
+
+@reporter.command("erase")
+@click.argument("complaint_id")
+@with_db
+def reporter_erase(db: Any, settings: Settings, complaint_id: str) -> None:
+    """Erase one complaint's reporter data now (id or tracking code)."""
+    import uuid
+
+    from app.audit import cli_actor
+    from app.models import Complaint
+    from app.retention import erase_reporter
 
     with db.transaction() as session:
-        api_key = session.scalars(select(ApiKey).where(ApiKey.key_id == key_id)).first()
-        if api_key is None:
-            raise click.ClickException(f"no key {key_id}")
-        if api_key.revoked_at is None:
-            api_key.revoked_at = utcnow()
-            record(session, cli_actor(), "key.revoke", "api_key", key_id)
-    click.echo(f"revoked {key_id}")
+        try:
+            complaint = session.get(Complaint, uuid.UUID(complaint_id))
+        except ValueError:
+            complaint = session.scalars(
+                select(Complaint).where(Complaint.tracking_code == complaint_id.upper())
+            ).first()
+        if complaint is None:
+            raise click.ClickException(f"no complaint {complaint_id}")
+        erased = erase_reporter(session, cli_actor(), complaint)
+    click.echo(f"erased reporter data of {complaint.tracking_code}" if erased
+               else f"reporter data of {complaint.tracking_code} was already erased")
+
+
+@reporter.command("reencrypt")
+@click.option("--batch-size", type=int, default=500, show_default=True)
+@with_db
+def reporter_reencrypt(db: Any, settings: Settings, batch_size: int) -> None:
+    """Re-encrypt stored reporter data with the newest data key (= keys rotate-data)."""
+    _reencrypt(db, settings, batch_size)
+
+
+@main.group()
+def retention() -> None:
+    """Retention of reporters' personal data."""
+
+
+@retention.command("run")
+@click.option("--days", type=int, default=None, help="default: JEMBATAN_RETENTION_DAYS")
+@with_db
+def retention_run(db: Any, settings: Settings, days: int | None) -> None:
+    """Erase reporter data of complaints terminal for more than the retention period."""
+    from app.audit import cli_actor
+    from app.retention import run_retention
+
+    days = settings.RETENTION_DAYS if days is None else days
+    if days < 0:
+        raise click.BadParameter("must be 0 or more", param_hint="--days")
+    with db.session() as session:
+        erased = run_retention(session, days=days, actor=cli_actor())
+    click.echo(f"erased reporter data of {erased} complaints (terminal for > {days} days)")
+
+
+# --- dead letters, outbox, audit ---------------------------------------------------------
+
+
+@main.group()
+def dlq() -> None:
+    """Dead letters: outbox messages that gave up."""
+
+
+@dlq.command("list")
+@click.option("--topic", default=None)
+@click.option("--limit", type=click.IntRange(1, 200), default=50, show_default=True)
+@click.option("--json", "as_json", is_flag=True)
+@with_db
+def dlq_list(db: Any, settings: Settings, topic: str | None, limit: int, as_json: bool) -> None:
+    """List dead letters, newest first."""
+    from app.admin import list_messages
+
+    with _admin_transaction(db) as session:
+        page = list_messages(session, state="dead", topic=topic, limit=limit)
+        items = [
+            {"id": m.id, "topic": m.topic, "destination": m.destination,
+             "complaint_id": m.complaint_id, "attempts": m.attempts,
+             "last_status_code": m.last_status_code, "last_error": m.last_error,
+             "dead_at": m.dead_at}
+            for m in page.items
+        ]
+    if as_json:
+        _echo_json(items)
+        return
+    if not items:
+        click.echo("no dead letters")
+    for item in items:
+        click.echo(f"{item['id']:<8} {item['topic']:<18} attempts={item['attempts']:<3} "
+                   f"{item['last_status_code'] or '-'} {item['last_error'] or ''}")
+
+
+@dlq.command("replay")
+@click.argument("message_ids", nargs=-1, type=int, required=True)
+@with_db
+def dlq_replay(db: Any, settings: Settings, message_ids: tuple[int, ...]) -> None:
+    """Put dead letters back in the queue (all, or none if one id is bad)."""
+    from app.admin import replay_dead_letters
+    from app.audit import cli_actor
+
+    with _admin_transaction(db) as session:
+        replayed = [m.id for m in replay_dead_letters(session, cli_actor(), message_ids)]
+    click.echo(f"replayed {len(replayed)}: {' '.join(str(i) for i in replayed)}")
+
+
+@main.group()
+def outbox() -> None:
+    """The outbox of outgoing work."""
+
+
+@outbox.command("stats")
+@click.option("--json", "as_json", is_flag=True)
+@with_db
+def outbox_stats_command(db: Any, settings: Settings, as_json: bool) -> None:
+    """Depth, oldest age and last errors per topic and state."""
+    from app.admin import outbox_stats
+
+    with db.session() as session:
+        stats = outbox_stats(session)
+    if as_json:
+        _echo_json(stats)
+        return
+    if not stats:
+        click.echo("outbox empty (nothing pending or dead)")
+    for entry in stats:
+        age = entry["oldest_age_seconds"]
+        click.echo(f"{entry['topic']:<18} {entry['state']:<8} depth={entry['depth']:<6} "
+                   f"oldest={age:.0f}s")
+        for error in entry["last_errors"]:
+            click.echo(f"    #{error['id']} {error['status_code'] or '-'} {error['error']}")
+
+
+@main.group("audit")
+def audit_group() -> None:
+    """The audit log of administrative actions."""
+
+
+@audit_group.command("list")
+@click.option("--action", default=None, help="an action, or a prefix ending in '.'")
+@click.option("--target-type", default=None)
+@click.option("--target-id", default=None)
+@click.option("--limit", type=click.IntRange(1, 200), default=50, show_default=True)
+@click.option("--json", "as_json", is_flag=True)
+@with_db
+def audit_list(
+    db: Any,
+    settings: Settings,
+    action: str | None,
+    target_type: str | None,
+    target_id: str | None,
+    limit: int,
+    as_json: bool,
+) -> None:
+    """Show audit entries, newest first."""
+    from app.admin import list_audit
+
+    with _admin_transaction(db) as session:
+        page = list_audit(session, action=action, target_type=target_type,
+                          target_id=target_id, limit=limit)
+        items = [
+            {"id": e.id, "at": e.created_at, "actor": e.actor, "action": e.action,
+             "target_type": e.target_type, "target_id": e.target_id, "detail": e.detail}
+            for e in page.items
+        ]
+    if as_json:
+        _echo_json(items)
+        return
+    for item in items:
+        click.echo(f"{item['at']:%Y-%m-%d %H:%M:%S} {item['actor']:<20} {item['action']:<18} "
+                   f"{item['target_type']}:{item['target_id'] or '-'}")
 
 
 # --- the demo (`make run`) --------------------------------------------------------------

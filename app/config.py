@@ -62,6 +62,7 @@ class Settings:
     # Messages a worker claims at once.
     BATCH_SIZE: int = 20
     RETENTION_DAYS: int = 365
+    RETENTION_INTERVAL_S: float = 3600.0
     PORT: int = 5000
     PUBLIC_URL: str = "http://127.0.0.1:5000"
     CATEGORIES_FILE: str = str(REFERENCE_DIR / "categories.toml")
@@ -105,6 +106,12 @@ class Settings:
         if missing:
             names = ", ".join(f"JEMBATAN_{n}" for n in missing)
             raise ConfigError(f"{names} must be set (only JEMBATAN_ENV=demo runs without)")
+        from app.crypto import Keyring, KeyringError
+
+        try:
+            Keyring.from_setting(self.DATA_KEYS or "")
+        except KeyringError as exc:
+            raise ConfigError(str(exc)) from exc
         if self.CRM_FORMAT not in {"xml", "json"}:
             raise ConfigError("JEMBATAN_CRM_FORMAT must be xml or json")
         if self.CRM_UPDATES_MODE not in {"updates", "requests", "push"}:
@@ -119,6 +126,8 @@ class Settings:
             SECRET_KEY=self.SECRET_KEY,
             JSON_SORT_KEYS=False,
             TESTING=self.ENV == "test",
+            # No request Jembatan accepts needs more; bigger bodies are a 413 problem.
+            MAX_CONTENT_LENGTH=256 * 1024,
             RATELIMIT_STORAGE_URI=self.RATELIMIT_STORAGE_URI,
             RATELIMIT_ENABLED=self.RATELIMIT_ENABLED,
             RATELIMIT_HEADERS_ENABLED=True,

@@ -96,7 +96,11 @@ def flatten_messages(messages: Any, prefix: str = "") -> dict[str, list[str]]:
     flat: dict[str, list[str]] = {}
     if isinstance(messages, Mapping):
         for key, value in messages.items():
-            path = f"{prefix}.{key}" if prefix else str(key)
+            # A nested object's own error (wrong type, cross-field rule) belongs to its path.
+            if key == "_schema" and prefix:
+                path = prefix
+            else:
+                path = f"{prefix}.{key}" if prefix else str(key)
             if isinstance(value, Mapping) or (
                 isinstance(value, list) and value and not isinstance(value[0], str)
             ):

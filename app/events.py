@@ -25,10 +25,13 @@ def append_event(
     occurred_at: datetime | None = None,
     note: str | None = None,
     crm_update_id: str | None = None,
+    notify: bool = True,
 ) -> StatusEvent:
     """Record a status change as the complaint's next `seq` and apply it (never commits).
 
     A note-only event keeps the current status (pass `status=complaint.status`).
+    `notify=False` leaves calling EVENT_LISTENERS to the caller (`notify_listeners`), for
+    intake, which appends the first event before it knows that its INSERT will stand.
     """
     if status not in STATUSES:
         raise ValueError(f"unknown status {status!r}")
@@ -57,6 +60,12 @@ def append_event(
     elif status not in TERMINAL:
         # Reopened: the earlier resolution no longer counts.
         complaint.resolved_at = None
+    if notify:
+        notify_listeners(session, complaint, event)
+    return event
+
+
+def notify_listeners(session: Session, complaint: Complaint, event: StatusEvent) -> None:
+    """Call every EVENT_LISTENERS hook for an appended event (same transaction)."""
     for listener in EVENT_LISTENERS:
         listener(session, complaint, event)
-    return event

@@ -34,3 +34,21 @@ def seed_factions(session: Session) -> list[Faction]:
             added.append(faction)
     session.flush()
     return added
+
+
+def ensure_can_submit(faction: Faction) -> None:
+    """Refuse intake for a disabled faction with a 403 problem (its complaints keep syncing)."""
+    if faction.active:
+        return
+    from app.errors import Problem
+    from app.metrics import INTAKE_TOTAL
+
+    INTAKE_TOTAL.labels(faction=faction.code, outcome="forbidden").inc()
+    reason = f" Reason: {faction.disabled_reason}" if faction.disabled_reason else ""
+    raise Problem(
+        403,
+        "Faction disabled",
+        f"Faction {faction.code} is disabled for intake; existing complaints keep syncing."
+        f"{reason}",
+        slug="faction-disabled",
+    )

@@ -11,16 +11,19 @@ import hashlib
 import json
 import uuid
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from flask import current_app
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session, make_transient_to_detached
 
 from app import ids
 from app.clock import utcnow
-from app.events import append_event
+from app.events import append_event, notify_listeners
+from app.factions import ensure_can_submit
+from app.metrics import INTAKE_TOTAL
 from app.models import Complaint, Faction
 from app.models.outbox import enqueue
 from app.reference import areas, load_categories
@@ -80,74 +83,105 @@ def submit_complaint(
     whether it was created now; raises DuplicateConflict when the same `external_id` was
     submitted with other content. Never commits: the caller's commit makes the 201 true.
     """
+    ensure_can_submit(faction)
     fingerprint = content_hash(fields)
-    existing = _find(session, faction.id, fields["external_id"])
-    if existing is not None:
-        return _replay(existing, fingerprint)
-
     category = categories()[fields["category"]]
     kelurahan, kecamatan, kota = areas().lineage(fields["location"]["kelurahan_code"])
     location = fields["location"]
     reporter = fields.get("reporter") or {}
     now = utcnow()
-    complaint = Complaint(
-        id=uuid.uuid4(),
-        tracking_code=ids.tracking_code(),
-        faction_id=faction.id,
-        external_id=fields["external_id"],
-        source=source,
-        category=category.code,
-        title=fields["title"],
-        description=fields["description"],
-        occurred_at=fields.get("occurred_at"),
-        kelurahan_code=kelurahan.code,
-        kecamatan_code=kecamatan.code,
-        kota_code=kota.code,
-        address=location.get("address"),
-        lat=location.get("lat"),
-        lon=location.get("lon"),
-        reporter_name=reporter.get("name"),
-        reporter_phone=reporter.get("phone"),
-        reporter_email=reporter.get("email"),
-        reporter_nik=reporter.get("nik"),
-        visibility=fields.get("visibility") or "anonymous",
-        attachments=list(fields.get("attachments") or []),
-        content_hash=fingerprint,
-        status_secret=ids.secret_token(18),
-        status="received",
-        seq=0,
-        agency=None,
-        due_at=add_working_days(now, category.sla_days),
-        created_at=now,
-        updated_at=now,
-    )
-    try:
-        # A savepoint, so a concurrent twin's unique violation leaves our transaction usable.
-        with session.begin_nested():
-            session.add(complaint)
-            session.flush()
-            append_event(
-                session,
-                complaint,
-                "received",
-                source="gateway",
-                occurred_at=now,
-                note="Aduan diterima oleh Jembatan.",
-            )
-            enqueue(
-                session,
-                topic=CRM_SUBMIT,
-                destination=CRM_DESTINATION,
-                payload={"complaint_id": str(complaint.id)},
-                complaint_id=complaint.id,
-            )
-            session.flush()
-    except IntegrityError:
+    row = {
+        "id": uuid.uuid4(),
+        "tracking_code": ids.tracking_code(),
+        "faction_id": faction.id,
+        "external_id": fields["external_id"],
+        "source": source,
+        "category": category.code,
+        "title": fields["title"],
+        "description": fields["description"],
+        "occurred_at": fields.get("occurred_at"),
+        "kelurahan_code": kelurahan.code,
+        "kecamatan_code": kecamatan.code,
+        "kota_code": kota.code,
+        "address": location.get("address"),
+        "lat": location.get("lat"),
+        "lon": location.get("lon"),
+        "reporter_name": reporter.get("name"),
+        "reporter_phone": reporter.get("phone"),
+        "reporter_email": reporter.get("email"),
+        "reporter_nik": reporter.get("nik"),
+        "visibility": fields.get("visibility") or "anonymous",
+        "attachments": list(fields.get("attachments") or []),
+        "content_hash": fingerprint,
+        "status_secret": ids.secret_token(18),
+        "status": "received",
+        "seq": 0,
+        "agency": None,
+        "overdue": False,
+        "due_at": add_working_days(now, category.sla_days),
+        "created_at": now,
+        "updated_at": now,
+    }
+    # Every column gets a value, so the object is complete once persistent (no lazy loads).
+    complaint = Complaint(**({column.key: None for column in _COLUMNS} | row))
+    complaint.faction = faction
+    # The first event (which sets seq and updated_at) is appended while the complaint is
+    # still transient, so its row goes out complete and is never UPDATEd at intake; the
+    # listeners run only once the INSERT has stood, on the persistent complaint.
+    with session.no_autoflush:
+        event = append_event(
+            session,
+            complaint,
+            "received",
+            source="gateway",
+            occurred_at=now,
+            note="Aduan diterima oleh Jembatan.",
+            notify=False,
+        )
+        message = enqueue(
+            session,
+            topic=CRM_SUBMIT,
+            destination=CRM_DESTINATION,
+            payload={"complaint_id": str(complaint.id)},
+            complaint_id=complaint.id,
+        )
+        # INSERT … ON CONFLICT DO NOTHING: a replay, or a concurrent twin that committed
+        # first, finds the stored row instead of failing, with neither a savepoint nor a
+        # prior lookup (a twin still in flight makes this statement wait for its commit).
+        values = {column.key: getattr(complaint, column.key) for column in _COLUMNS}
+        inserted = session.execute(
+            _insert_statement(session.get_bind().dialect.name), values
+        ).first()
+    if inserted is None:
+        # Not ours to write: drop what was prepared for it.
+        session.expunge(event)
+        session.expunge(message)
         existing = _find(session, faction.id, fields["external_id"])
-        if existing is None:
-            raise
+        if existing is None:  # pragma: no cover - the conflicting row cannot vanish
+            raise RuntimeError("external_id conflict without a stored complaint")
         return _replay(existing, fingerprint)
+    # The row is in the database exactly as the object says: make the object persistent.
+    make_transient_to_detached(complaint)
+    session.add(complaint)
+    notify_listeners(session, complaint, event)
+    session.flush()
+    INTAKE_TOTAL.labels(faction=faction.code, outcome="created").inc()
     return IntakeResult(complaint, True)
+
+
+_COLUMNS = tuple(Complaint.__table__.columns)
+
+
+@lru_cache(maxsize=4)
+def _insert_statement(dialect: str) -> Any:
+    """INSERT … ON CONFLICT (faction_id, external_id) DO NOTHING RETURNING id, built once."""
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    table = Complaint.__table__
+    return (
+        insert(table)
+        .on_conflict_do_nothing(index_elements=["faction_id", "external_id"])
+        .returning(table.c.id)
+    )
 
 
 def _find(session: Session, faction_id: int, external_id: str) -> Complaint | None:
@@ -160,5 +194,7 @@ def _find(session: Session, faction_id: int, external_id: str) -> Complaint | No
 
 def _replay(existing: Complaint, fingerprint: str) -> IntakeResult:
     if existing.content_hash != fingerprint:
+        INTAKE_TOTAL.labels(faction=existing.faction.code, outcome="conflict").inc()
         raise DuplicateConflict(existing)
+    INTAKE_TOTAL.labels(faction=existing.faction.code, outcome="replayed").inc()
     return IntakeResult(existing, False)

@@ -40,3 +40,28 @@ def map_crm_status(
     if status and status.strip().upper() in by_status:
         return by_status[status.strip().upper()]
     return None
+
+# Canonical status → mySociety's servicerequestupdates status, for systems that read our
+# updates (FixMyStreet-style poskos through /open311/v2, and mirrored feeds). The one place.
+MYSOCIETY_STATUS: dict[str, str] = {
+    "received": "OPEN",
+    "forwarded": "OPEN",
+    "waiting": "OPEN",
+    "coordination": "INVESTIGATING",
+    "dispatched": "ACTION_SCHEDULED",
+    "in_progress": "IN_PROGRESS",
+    "validating": "FOR_TRIAGE",
+    "resolved": "FIXED",
+    "rejected": "NOT_COUNCILS_RESPONSIBILITY",
+    "closed": "CLOSED",
+}
+
+
+def mysociety_status(status: str) -> str:
+    """mySociety's status for a canonical status (what FixMyStreet understands)."""
+    return MYSOCIETY_STATUS[status]
+
+
+def open311_status(status: str) -> str:
+    """GeoReport v2's coarse request status: `closed` once terminal, else `open`."""
+    return "closed" if status in TERMINAL else "open"

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
+import app.crypto
 import app.database
 ${imports if imports else ""}
 

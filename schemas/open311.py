@@ -558,6 +558,39 @@ def parse_requests(body: bytes, fmt: str) -> list[dict[str, Any]]:
     return _parse_list(_REQUEST, "service_requests", "request", body, fmt)
 
 
+def parse_requests_each(body: bytes, fmt: str) -> list[dict[str, Any] | Open311FormatError]:
+    """Each service request of a GET requests answer, or the error that one item raised.
+
+    For readers of untrusted feeds: a malformed item is reported in its place instead of
+    failing the whole document (an unreadable document still raises Open311FormatError).
+    """
+    if _check_format(fmt) == "json":
+        document = _json_document(body)
+        if not isinstance(document, list):
+            raise Open311FormatError("expected a JSON array of request objects")
+        raw: list[Any] = document
+    else:
+        element = _xml_root(body, "service_requests")
+        raw = []
+        for child in _children(element, "request"):
+            try:
+                raw.append(_xml_read_fields(child, _REQUEST))
+            except Open311FormatError as exc:
+                raw.append(exc)
+    items: list[dict[str, Any] | Open311FormatError] = []
+    for index, item in enumerate(raw):
+        if isinstance(item, Open311FormatError):
+            items.append(Open311FormatError(f"request #{index + 1}: {item}"))
+        elif not isinstance(item, dict):
+            items.append(Open311FormatError(f"request #{index + 1} is not an object"))
+        else:
+            try:
+                items.append(_load(_REQUEST, item, f"request #{index + 1}"))
+            except Open311FormatError as exc:
+                items.append(exc)
+    return items
+
+
 def parse_request_created(body: bytes, fmt: str) -> list[dict[str, Any]]:
     """A POST requests answer; each item has a service_request_id or a token."""
     return _parse_list(_REQUEST_CREATED, "service_requests", "request", body, fmt)
@@ -639,6 +672,7 @@ __all__ = [
     "parse_errors",
     "parse_request_created",
     "parse_requests",
+    "parse_requests_each",
     "parse_service_definition",
     "parse_services",
     "parse_tokens",

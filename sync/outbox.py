@@ -256,8 +256,13 @@ class Outbox:
             for number in range(max_batches):
                 if self.stopping:
                     break
-                current = upcoming.result() if upcoming else self._fetch(topics, batch, finaliser)
+                current = upcoming.result() if upcoming else None
                 upcoming = None
+                if current is None or not current.claims:
+                    # Outcomes not yet recorded may unblock successors of the same ordering
+                    # key: claim (again) once they are.
+                    finaliser.flush()
+                    current = self._fetch(topics, batch, finaliser)
                 if not current.claims:
                     break
                 stats.claimed += len(current.claims)
@@ -595,11 +600,7 @@ def dead_letter(session: Session, message: OutboxMessage, reason: str) -> None:
 
 def replay(session: Session, message: OutboxMessage) -> None:
     """Put a dead letter back in the queue, due now, with a fresh attempt count."""
-    if message.status != "dead":
-        raise ValueError(f"outbox message {message.id} is {message.status}, not dead")
-    message.status = "pending"
-    message.attempts = 0
-    message.next_attempt_at = utcnow()
-    message.dead_at = None
-    message.lease_owner = message.lease_token = None
-    message.lease_expires_at = None
+    # One implementation, shared with the admin API (which may not import sync).
+    from app.models.outbox import replay as replay_dead_letter
+
+    replay_dead_letter(session, message)

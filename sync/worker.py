@@ -19,8 +19,10 @@ from typing import Any
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.blocking import BlockingScheduler
 
+from app import crypto
 from app.config import Settings
 from app.database import Database
+from app.logging import configure_logging, log_context, new_run_id
 from sync.outbox import Outbox
 
 log = logging.getLogger("jembatan.worker")
@@ -55,23 +57,27 @@ def build_context(settings: Settings, worker_id: str | None = None) -> WorkerCon
 
 def topic_registrations() -> list[Callable[[Outbox, Settings], None]]:
     """Each topic module registers its handler and retry policy."""
-    from sync import forward
+    from sync import forward, mirror
 
-    return [forward.register]
+    return [forward.register, mirror.register]
 
 
 def jobs(settings: Settings) -> list[tuple[str, float, Job]]:
     """(name, interval in seconds, function) of every scheduled job."""
-    from sync import forward
+    from sync import forward, mirror, retention
 
     return [
         ("forward", settings.FORWARD_INTERVAL_S, forward.forward_job),
+        ("mirror", settings.MIRROR_INTERVAL_S, mirror.mirror_job),
+        ("feed_updates", settings.DELIVER_INTERVAL_S, mirror.deliver_feed_updates),
+        ("retention", settings.RETENTION_INTERVAL_S, retention.retention_job),
     ]
 
 
 def run_worker(settings: Settings, *, once: bool = False) -> None:
     """Run the scheduler until SIGTERM/SIGINT (or each job once with `once`)."""
-    logging.basicConfig(level=settings.LOG_LEVEL)
+    configure_logging(settings, process="worker")
+    crypto.configure(settings)
     # One line per tick is noise; the scheduler still reports what goes wrong.
     logging.getLogger("apscheduler").setLevel(max(logging.WARNING, logging.root.level))
     context = build_context(settings)
@@ -127,7 +133,8 @@ def _soon() -> Any:
 def _run_job(name: str, job: Job, context: WorkerContext) -> None:
     if context.outbox.stopping:
         return
-    try:
-        job(context)
-    except Exception:  # one failing tick must not stop the scheduler
-        log.exception("job %s failed", name)
+    with log_context(job=name, run_id=new_run_id(), worker=context.worker_id):
+        try:
+            job(context)
+        except Exception:  # one failing tick must not stop the scheduler
+            log.exception("job %s failed", name)

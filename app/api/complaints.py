@@ -1,9 +1,265 @@
-"""`/api/v1/complaints` (being written)."""
+"""`/api/v1/complaints`: submit a complaint, list, read one, read its status history."""
 
 from __future__ import annotations
 
-from flask_smorest import Blueprint
+import json
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
+from functools import wraps
+from typing import Any
 
-blp = Blueprint(
-    "complaints", __name__, url_prefix="/api/v1/complaints", description="Complaints"
+from flask import Response, g, request
+from flask.views import MethodView
+from sqlalchemy import Select, literal, select, tuple_
+from sqlalchemy.orm import Session
+
+from app.api.parsing import ApiBlueprint, decode_cursor, encode_cursor
+from app.auth import authenticate, require
+from app.clock import as_utc
+from app.database import UTCDateTime, request_session
+from app.errors import Problem
+from app.factions import ensure_can_submit, find_faction
+from app.idempotency import (
+    StoredResponse,
+    claim,
+    fingerprint,
+    remember,
+    replay_headers,
+    request_key,
 )
+from app.intake import DuplicateConflict, content_hash, submit_complaint
+from app.models import Complaint, StatusEvent
+from schemas.complaint import (
+    ComplaintCreateSchema,
+    ComplaintListSchema,
+    ComplaintQueryArgsSchema,
+    ComplaintSchema,
+    EventQueryArgsSchema,
+    StatusEventListSchema,
+    StatusEventSchema,
+)
+
+blp = ApiBlueprint(
+    "complaints",
+    __name__,
+    url_prefix="/api/v1/complaints",
+    description="Complaints submitted by factions, their processing state and history.",
+)
+
+_complaint_schema = ComplaintSchema()
+_event_schema = StatusEventSchema()
+_IDEMPOTENCY_HEADER = {
+    "name": "Idempotency-Key",
+    "in": "header",
+    "required": False,
+    "description": "Any unique string (a UUID): the same key and body replays the first "
+    "response for 24 h; the same key with another body is 422; while the first request "
+    "is still running, 409.",
+    "schema": {"type": "string", "maxLength": 255},
+}
+
+
+def submitting_faction(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Authenticate a faction key, and refuse a disabled faction (before reading the body)."""
+
+    @wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        authenticate("faction")
+        ensure_can_submit(g.faction)
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+@blp.route("")
+class Complaints(MethodView):
+    @submitting_faction
+    @blp.arguments(ComplaintCreateSchema(), description="The complaint, as the posko has it.")
+    @blp.response(201, ComplaintSchema, description="Created and committed.")
+    @blp.alt_response(200, schema=ComplaintSchema, description="Replay: already stored.")
+    @blp.alt_response(400, response="BAD_REQUEST")
+    @blp.alt_response(401, response="UNAUTHORIZED")
+    @blp.alt_response(403, response="FORBIDDEN")
+    @blp.alt_response(409, response="CONFLICT")
+    @blp.alt_response(413, response="REQUEST_ENTITY_TOO_LARGE")
+    @blp.alt_response(415, response="UNSUPPORTED_MEDIA_TYPE")
+    @blp.doc(parameters=[_IDEMPOTENCY_HEADER])
+    def post(self, fields: dict[str, Any]) -> Response:
+        """Submit one complaint (idempotent by external_id and by Idempotency-Key)."""
+        session = request_session()
+        faction = g.faction
+        key = request_key()
+        scope = f"faction:{faction.id}"
+        request_hash = ""
+        if key is not None:
+            request_hash = fingerprint(request.method, request.path, content_hash(fields))
+            stored = claim(session, scope, key, request_hash)
+            if stored is not None:
+                return _send(stored.status, stored.body, replay_headers(stored))
+        try:
+            result = submit_complaint(session, faction, fields, source="api")
+        except DuplicateConflict as conflict:
+            existing = conflict.complaint
+            raise Problem(
+                409,
+                "External id already used",
+                f"external_id {existing.external_id!r} was already submitted with other "
+                f"content, as complaint {existing.id}; send a new external_id for a new "
+                "complaint.",
+                slug="external-id-conflict",
+                extra={
+                    "complaint_id": str(existing.id),
+                    "tracking_code": existing.tracking_code,
+                },
+            ) from None
+        status = 201 if result.created else 200
+        body = json.dumps(_complaint_schema.dump(result.complaint), ensure_ascii=False)
+        headers = {"Location": f"{blp.url_prefix}/{result.complaint.id}"}
+        if key is not None:
+            remember(session, scope, key, request_hash, StoredResponse(status, body, headers))
+        session.commit()
+        return _send(status, body, headers)
+
+    @require("faction", "admin")
+    @blp.arguments(ComplaintQueryArgsSchema(), location="query")
+    @blp.response(200, ComplaintListSchema)
+    @blp.alt_response(400, response="BAD_REQUEST")
+    @blp.alt_response(401, response="UNAUTHORIZED")
+    @blp.alt_response(403, response="FORBIDDEN")
+    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+        """List complaints (own faction; admin: all), newest first or by updated_since."""
+        session = request_session()
+        query = select(Complaint)
+        faction_id = _faction_filter(session, args.get("faction"))
+        if faction_id is not None:
+            query = query.where(Complaint.faction_id == faction_id)
+        if "status" in args:
+            query = query.where(Complaint.status == args["status"])
+        if "category" in args:
+            query = query.where(Complaint.category == args["category"])
+        limit = args["limit"]
+        if "updated_since" in args:
+            # A sync pull: oldest change first, so a client can resume from the last one.
+            query = query.where(Complaint.updated_at >= args["updated_since"])
+            order = (Complaint.updated_at, Complaint.id)
+            kind, descending = "u", False
+        else:
+            order = (Complaint.created_at, Complaint.id)
+            kind, descending = "c", True
+        if args.get("cursor"):
+            after = tuple_(*_cursor_values(args["cursor"], kind))
+            query = query.where(tuple_(*order) < after if descending else tuple_(*order) > after)
+        query = query.order_by(*(c.desc() for c in order) if descending else order)
+        complaints = list(session.scalars(query.limit(limit + 1)))
+        next_cursor = None
+        if len(complaints) > limit:
+            complaints = complaints[:limit]
+            last = complaints[-1]
+            moment = last.created_at if kind == "c" else last.updated_at
+            next_cursor = encode_cursor(kind, as_utc(moment).isoformat(), str(last.id))
+        return {"items": complaints, "next_cursor": next_cursor}
+
+
+@blp.route("/<complaint_id>")
+class ComplaintById(MethodView):
+    @require("faction", "admin")
+    @blp.response(200, ComplaintSchema)
+    @blp.alt_response(401, response="UNAUTHORIZED")
+    @blp.alt_response(403, response="FORBIDDEN")
+    @blp.alt_response(404, response="NOT_FOUND")
+    def get(self, complaint_id: str) -> Complaint:
+        """One complaint, with its private fields."""
+        return _visible_complaint(request_session(), complaint_id)
+
+
+@blp.route("/<complaint_id>/events")
+class ComplaintEvents(MethodView):
+    @require("faction", "admin")
+    @blp.arguments(EventQueryArgsSchema(), location="query")
+    @blp.response(200, StatusEventListSchema)
+    @blp.alt_response(400, response="BAD_REQUEST")
+    @blp.alt_response(401, response="UNAUTHORIZED")
+    @blp.alt_response(403, response="FORBIDDEN")
+    @blp.alt_response(404, response="NOT_FOUND")
+    def get(self, args: dict[str, Any], complaint_id: str) -> dict[str, Any]:
+        """A complaint's status history, oldest first."""
+        session = request_session()
+        complaint = _visible_complaint(session, complaint_id)
+        query: Select[tuple[StatusEvent]] = select(StatusEvent).where(
+            StatusEvent.complaint_id == complaint.id
+        )
+        if args.get("cursor"):
+            (after_seq,) = decode_cursor(args["cursor"], "e", 1)
+            if not isinstance(after_seq, int) or not 0 <= after_seq < 2**31:
+                raise _bad_cursor()
+            query = query.where(StatusEvent.seq > after_seq)
+        limit = args["limit"]
+        events = list(session.scalars(query.order_by(StatusEvent.seq).limit(limit + 1)))
+        next_cursor = None
+        if len(events) > limit:
+            events = events[:limit]
+            next_cursor = encode_cursor("e", events[-1].seq)
+        return {"items": events, "next_cursor": next_cursor}
+
+
+def _send(status: int, body: str, headers: dict[str, str]) -> Response:
+    return Response(body, status=status, headers=headers, mimetype="application/json")
+
+
+def _faction_filter(session: Session, code: str | None) -> int | None:
+    """The faction whose complaints a list shows: a faction key's own, or the admin's pick."""
+    if g.faction is not None:
+        if code is not None and code.upper() != g.faction.code:
+            raise Problem(
+                403, "Forbidden", "A faction key lists its own complaints only.",
+                slug="forbidden",
+            )
+        return g.faction.id
+    if code is None:
+        return None
+    faction = find_faction(session, code)
+    if faction is None:
+        raise Problem(
+            422,
+            "Validation failed",
+            f"Unknown faction {code!r}.",
+            slug="validation-error",
+            errors={"faction": ["Unknown faction code."]},
+        )
+    return faction.id
+
+
+def _cursor_values(cursor: str, kind: str) -> tuple[Any, Any]:
+    moment_text, id_text = decode_cursor(cursor, kind, 2)
+    try:
+        moment = datetime.fromisoformat(str(moment_text))
+        complaint_id = uuid.UUID(str(id_text))
+        if moment.tzinfo is None:
+            raise ValueError("naive")
+        moment = moment.astimezone(UTC)
+    except (ValueError, OverflowError):
+        raise _bad_cursor() from None
+    return literal(moment, UTCDateTime()), literal(complaint_id, Complaint.id.type)
+
+
+def _bad_cursor() -> Problem:
+    return Problem(
+        400, "Bad cursor", "The cursor is damaged.", slug="bad-cursor",
+        errors={"cursor": ["Not a valid cursor."]},
+    )
+
+
+def _visible_complaint(session: Session, complaint_id: str) -> Complaint:
+    """The complaint, if the caller may see it; 404 alike for malformed, unknown and others'."""
+    try:
+        key = uuid.UUID(complaint_id)
+    except ValueError:
+        key = None
+    complaint = session.get(Complaint, key) if key is not None else None
+    if complaint is None or (g.faction is not None and complaint.faction_id != g.faction.id):
+        raise Problem(
+            404, "Not Found", f"No complaint {complaint_id!r} is visible to this key.",
+            slug="not-found",
+        )
+    return complaint

@@ -3,6 +3,7 @@
 from app.models.complaint import VISIBILITIES, Complaint, StatusEvent
 from app.models.faction import ROLES, ApiKey, Faction
 from app.models.outbox import CircuitBreaker, CrmUpdate, Lease, OutboxMessage, SyncCursor
+from app.models.public_stats import PublicStat
 from app.models.records import AuditEntry, IdempotencyRecord
 from app.models.webhook import WebhookSubscription
 
@@ -18,6 +19,7 @@ __all__ = [
     "IdempotencyRecord",
     "Lease",
     "OutboxMessage",
+    "PublicStat",
     "StatusEvent",
     "SyncCursor",
     "WebhookSubscription",

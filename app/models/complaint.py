@@ -17,14 +17,21 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     Uuid,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.clock import utcnow
+from app.crypto import EncryptedText
 from app.database import Base, UTCDateTime
 from app.models.faction import Faction
 
 VISIBILITIES = ("public", "anonymous", "confidential")
+# Overdue, still open and shown publicly: the public site's partial index and its filter.
+PUBLIC_OVERDUE_SQL = (
+    "overdue AND visibility <> 'confidential' "
+    "AND status NOT IN ('resolved', 'rejected', 'closed')"
+)
 SOURCES = ("gateway", "crm", "admin")
 
 
@@ -44,6 +51,22 @@ class Complaint(Base):
         # The SLA sweep: open complaints whose deadline has passed.
         Index("ix_complaints_overdue_sweep", "overdue", "due_at"),
         Index("ix_complaints_crm_ticket_id", "crm_ticket_id"),
+        # Retention: reporter data not yet erased, of terminal complaints, oldest first.
+        Index("ix_complaints_retention", "reporter_erased_at", "status", "updated_at"),
+        # The public site's filtered lists, newest first (keyset on created_at, id).
+        Index("ix_complaints_category_created", "category", "created_at", "id"),
+        Index("ix_complaints_status_created", "status", "created_at", "id"),
+        Index("ix_complaints_kota_created", "kota_code", "created_at", "id"),
+        Index("ix_complaints_kecamatan_created", "kecamatan_code", "created_at", "id"),
+        Index("ix_complaints_kelurahan_created", "kelurahan_code", "created_at", "id"),
+        # Public overdue complaints (dashboard and the `overdue` filter): a small partial index.
+        Index(
+            "ix_complaints_public_overdue",
+            "created_at",
+            "id",
+            postgresql_where=text(PUBLIC_OVERDUE_SQL),
+            sqlite_where=text(PUBLIC_OVERDUE_SQL),
+        ),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
@@ -58,14 +81,15 @@ class Complaint(Base):
     kelurahan_code: Mapped[str] = mapped_column(String(16), index=True)
     kecamatan_code: Mapped[str] = mapped_column(String(16), index=True)
     kota_code: Mapped[str] = mapped_column(String(8), index=True)
-    address: Mapped[str | None] = mapped_column(Text)
+    # The address may be the reporter's home: encrypted like the reporter's fields.
+    address: Mapped[str | None] = mapped_column(EncryptedText)
     lat: Mapped[float | None] = mapped_column(Float)
     lon: Mapped[float | None] = mapped_column(Float)
-    # Personal data of the reporter: never shown publicly, never logged.
-    reporter_name: Mapped[str | None] = mapped_column(Text)
-    reporter_phone: Mapped[str | None] = mapped_column(Text)
-    reporter_email: Mapped[str | None] = mapped_column(Text)
-    reporter_nik: Mapped[str | None] = mapped_column(Text)
+    # Personal data of the reporter: never shown publicly, never logged, encrypted at rest.
+    reporter_name: Mapped[str | None] = mapped_column(EncryptedText)
+    reporter_phone: Mapped[str | None] = mapped_column(EncryptedText)
+    reporter_email: Mapped[str | None] = mapped_column(EncryptedText)
+    reporter_nik: Mapped[str | None] = mapped_column(EncryptedText)
     reporter_erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     visibility: Mapped[str] = mapped_column(String(16), default="anonymous")
     attachments: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)

@@ -139,3 +139,15 @@ def enqueue(
     )
     session.add(message)
     return message
+
+
+def replay(session: Any, message: OutboxMessage) -> None:
+    """Put a dead letter back in the queue, due now, with a fresh attempt count."""
+    if message.status != "dead":
+        raise ValueError(f"outbox message {message.id} is {message.status}, not dead")
+    message.status = "pending"
+    message.attempts = 0
+    message.next_attempt_at = utcnow()
+    message.dead_at = None
+    message.lease_owner = message.lease_token = None
+    message.lease_expires_at = None

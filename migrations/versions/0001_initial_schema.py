@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-29 18:56:40.384331
+Create Date: 2026-11-29 19:45:41.899966
 """
 
 from collections.abc import Sequence
@@ -10,6 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
+import app.crypto
 import app.database
 
 
@@ -68,7 +69,7 @@ def upgrade() -> None:
     sa.Column('request_hash', sa.String(length=64), nullable=False),
     sa.Column('state', sa.String(length=16), nullable=False),
     sa.Column('response_status', sa.Integer(), nullable=True),
-    sa.Column('response_body', sa.Text(), nullable=True),
+    sa.Column('response_body', app.crypto.EncryptedText(), nullable=True),
     sa.Column('response_headers', sa.JSON(), nullable=True),
     sa.Column('created_at', app.database.UTCDateTime(timezone=True), nullable=False),
     sa.Column('expires_at', app.database.UTCDateTime(timezone=True), nullable=False),
@@ -113,6 +114,14 @@ def upgrade() -> None:
         batch_op.create_index('ix_outbox_ordering', ['ordering_key', 'ordering_seq'], unique=False)
         batch_op.create_index('ix_outbox_topic_status', ['topic', 'status', 'created_at'], unique=False)
 
+    op.create_table('public_stats',
+    sa.Column('dimension', sa.String(length=16), nullable=False),
+    sa.Column('metric', sa.String(length=24), nullable=False),
+    sa.Column('value', sa.String(length=64), nullable=False),
+    sa.Column('bucket', sa.String(length=16), nullable=False),
+    sa.Column('count', sa.BigInteger(), nullable=False),
+    sa.PrimaryKeyConstraint('dimension', 'metric', 'value', 'bucket', name=op.f('pk_public_stats'))
+    )
     op.create_table('sync_cursors',
     sa.Column('name', sa.String(length=128), nullable=False),
     sa.Column('value', sa.Text(), nullable=True),
@@ -149,13 +158,13 @@ def upgrade() -> None:
     sa.Column('kelurahan_code', sa.String(length=16), nullable=False),
     sa.Column('kecamatan_code', sa.String(length=16), nullable=False),
     sa.Column('kota_code', sa.String(length=8), nullable=False),
-    sa.Column('address', sa.Text(), nullable=True),
+    sa.Column('address', app.crypto.EncryptedText(), nullable=True),
     sa.Column('lat', sa.Float(), nullable=True),
     sa.Column('lon', sa.Float(), nullable=True),
-    sa.Column('reporter_name', sa.Text(), nullable=True),
-    sa.Column('reporter_phone', sa.Text(), nullable=True),
-    sa.Column('reporter_email', sa.Text(), nullable=True),
-    sa.Column('reporter_nik', sa.Text(), nullable=True),
+    sa.Column('reporter_name', app.crypto.EncryptedText(), nullable=True),
+    sa.Column('reporter_phone', app.crypto.EncryptedText(), nullable=True),
+    sa.Column('reporter_email', app.crypto.EncryptedText(), nullable=True),
+    sa.Column('reporter_nik', app.crypto.EncryptedText(), nullable=True),
     sa.Column('reporter_erased_at', app.database.UTCDateTime(timezone=True), nullable=True),
     sa.Column('visibility', sa.String(length=16), nullable=False),
     sa.Column('attachments', sa.JSON(), nullable=False),
@@ -178,6 +187,7 @@ def upgrade() -> None:
     sa.UniqueConstraint('tracking_code', name=op.f('uq_complaints_tracking_code'))
     )
     with op.batch_alter_table('complaints', schema=None) as batch_op:
+        batch_op.create_index('ix_complaints_category_created', ['category', 'created_at', 'id'], unique=False)
         batch_op.create_index('ix_complaints_created', ['created_at', 'id'], unique=False)
         batch_op.create_index('ix_complaints_crm_ticket_id', ['crm_ticket_id'], unique=False)
         batch_op.create_index('ix_complaints_faction_category', ['faction_id', 'category'], unique=False)
@@ -185,9 +195,15 @@ def upgrade() -> None:
         batch_op.create_index('ix_complaints_faction_status', ['faction_id', 'status'], unique=False)
         batch_op.create_index('ix_complaints_faction_updated', ['faction_id', 'updated_at', 'id'], unique=False)
         batch_op.create_index(batch_op.f('ix_complaints_kecamatan_code'), ['kecamatan_code'], unique=False)
+        batch_op.create_index('ix_complaints_kecamatan_created', ['kecamatan_code', 'created_at', 'id'], unique=False)
         batch_op.create_index(batch_op.f('ix_complaints_kelurahan_code'), ['kelurahan_code'], unique=False)
+        batch_op.create_index('ix_complaints_kelurahan_created', ['kelurahan_code', 'created_at', 'id'], unique=False)
         batch_op.create_index(batch_op.f('ix_complaints_kota_code'), ['kota_code'], unique=False)
+        batch_op.create_index('ix_complaints_kota_created', ['kota_code', 'created_at', 'id'], unique=False)
         batch_op.create_index('ix_complaints_overdue_sweep', ['overdue', 'due_at'], unique=False)
+        batch_op.create_index('ix_complaints_public_overdue', ['created_at', 'id'], unique=False, postgresql_where=sa.text("overdue AND visibility <> 'confidential' AND status NOT IN ('resolved', 'rejected', 'closed')"), sqlite_where=sa.text("overdue AND visibility <> 'confidential' AND status NOT IN ('resolved', 'rejected', 'closed')"))
+        batch_op.create_index('ix_complaints_retention', ['reporter_erased_at', 'status', 'updated_at'], unique=False)
+        batch_op.create_index('ix_complaints_status_created', ['status', 'created_at', 'id'], unique=False)
         batch_op.create_index('ix_complaints_updated', ['updated_at', 'id'], unique=False)
 
     op.create_table('webhook_subscriptions',
@@ -266,9 +282,15 @@ def downgrade() -> None:
     op.drop_table('webhook_subscriptions')
     with op.batch_alter_table('complaints', schema=None) as batch_op:
         batch_op.drop_index('ix_complaints_updated')
+        batch_op.drop_index('ix_complaints_status_created')
+        batch_op.drop_index('ix_complaints_retention')
+        batch_op.drop_index('ix_complaints_public_overdue', postgresql_where=sa.text("overdue AND visibility <> 'confidential' AND status NOT IN ('resolved', 'rejected', 'closed')"), sqlite_where=sa.text("overdue AND visibility <> 'confidential' AND status NOT IN ('resolved', 'rejected', 'closed')"))
         batch_op.drop_index('ix_complaints_overdue_sweep')
+        batch_op.drop_index('ix_complaints_kota_created')
         batch_op.drop_index(batch_op.f('ix_complaints_kota_code'))
+        batch_op.drop_index('ix_complaints_kelurahan_created')
         batch_op.drop_index(batch_op.f('ix_complaints_kelurahan_code'))
+        batch_op.drop_index('ix_complaints_kecamatan_created')
         batch_op.drop_index(batch_op.f('ix_complaints_kecamatan_code'))
         batch_op.drop_index('ix_complaints_faction_updated')
         batch_op.drop_index('ix_complaints_faction_status')
@@ -276,6 +298,7 @@ def downgrade() -> None:
         batch_op.drop_index('ix_complaints_faction_category')
         batch_op.drop_index('ix_complaints_crm_ticket_id')
         batch_op.drop_index('ix_complaints_created')
+        batch_op.drop_index('ix_complaints_category_created')
 
     op.drop_table('complaints')
     with op.batch_alter_table('api_keys', schema=None) as batch_op:
@@ -283,6 +306,7 @@ def downgrade() -> None:
 
     op.drop_table('api_keys')
     op.drop_table('sync_cursors')
+    op.drop_table('public_stats')
     with op.batch_alter_table('outbox', schema=None) as batch_op:
         batch_op.drop_index('ix_outbox_topic_status')
         batch_op.drop_index('ix_outbox_ordering')

@@ -11,7 +11,7 @@ def test_healthz_and_readyz(client) -> None:
     assert client.get("/healthz").json == {"status": "ok"}
     ready = client.get("/readyz")
     assert ready.status_code == 200
-    assert ready.json["checks"] == {"database": "ok", "migrations": "ok"}
+    assert ready.json["checks"] == {"database": "ok", "migrations": "ok", "crm_breaker": "closed"}
 
 
 def test_openapi_document_and_local_docs(client) -> None:

@@ -332,3 +332,13 @@ def test_a_batch_longer_than_a_lease_keeps_its_leases_alive(db: Database) -> Non
     assert stolen == []  # nobody could take over a message still being worked on
     assert (stats.done, stats.lost_lease) == (6, 0)
     assert handler.performed == names and other_handler.performed == []
+
+
+def test_an_ordered_chain_goes_out_in_one_run(db: Database) -> None:
+    handler = DummyHandler()
+    outbox = make_outbox(db, "w1", handler)
+    for seq in (1, 2, 3):
+        add(db, f"k{seq}", ordering_key="sub:1", ordering_seq=seq)
+    stats = outbox.run([TOPIC])
+    # Each one waits for the previous to be recorded, yet one tick delivers them all.
+    assert stats.done == 3 and handler.performed == ["k1", "k2", "k3"]

@@ -1,0 +1,220 @@
+"""`/api/v1/admin`: the integrator's surface (role admin). Every change is audited."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import g
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import RAISE
+
+from app import admin
+from app.auth import authenticate
+from app.clock import utcnow
+from app.database import request_session
+from schemas.admin import (
+    AdminComplaintPageSchema,
+    AdminComplaintQueryArgsSchema,
+    ApiKeyListSchema,
+    ApiKeyQueryArgsSchema,
+    AuditPageSchema,
+    AuditQueryArgsSchema,
+    DeadLetterQueryArgsSchema,
+    FactionCreateSchema,
+    FactionDisableSchema,
+    FactionListSchema,
+    FactionSchema,
+    IssuedKeySchema,
+    KeyIssueSchema,
+    OutboxMessageListSchema,
+    OutboxMessagePageSchema,
+    OutboxMessageQueryArgsSchema,
+    OutboxMessageSchema,
+    OutboxStatsSchema,
+    ReplaySchema,
+    WebhookSubscriptionListSchema,
+)
+
+blp = Blueprint(
+    "admin",
+    __name__,
+    url_prefix="/api/v1/admin",
+    description="Operating the gateway: factions, keys, outbox, dead letters, audit log",
+)
+
+
+@blp.before_request
+def _admins_only() -> None:
+    authenticate("admin")
+
+
+def _page(page: admin.Page) -> dict[str, Any]:
+    return {"items": page.items, "next_cursor": page.next_cursor}
+
+
+# --- complaints ------------------------------------------------------------------------
+
+
+@blp.route("/complaints")
+class Complaints(MethodView):
+    @blp.arguments(AdminComplaintQueryArgsSchema, location="query", unknown=RAISE)
+    @blp.response(200, AdminComplaintPageSchema)
+    def get(self, args: dict[str, Any]) -> Any:
+        """List every faction's complaints; filter by faction, status, category, overdue."""
+        now = utcnow()
+        page = admin.list_complaints(request_session(), now=now, **args)
+        items = [admin.complaint_summary(c, now) for c in page.items]
+        return {"items": items, "next_cursor": page.next_cursor}
+
+
+# --- factions --------------------------------------------------------------------------
+
+
+@blp.route("/factions")
+class Factions(MethodView):
+    @blp.response(200, FactionListSchema)
+    def get(self) -> Any:
+        """List factions and whether each may submit."""
+        return {"items": admin.list_factions(request_session())}
+
+    @blp.arguments(FactionCreateSchema)
+    @blp.response(201, FactionSchema)
+    def post(self, body: dict[str, Any]) -> Any:
+        """Add a faction (active)."""
+        session = request_session()
+        faction = admin.add_faction(session, g.actor, body["code"], body["name"])
+        session.commit()
+        return faction
+
+
+@blp.route("/factions/<code>/disable")
+class FactionDisable(MethodView):
+    @blp.arguments(FactionDisableSchema, required=False)
+    @blp.response(200, FactionSchema)
+    def post(self, body: dict[str, Any], code: str) -> Any:
+        """Stop a faction's intake (403 to its submissions); its complaints keep syncing."""
+        session = request_session()
+        faction = admin.set_faction_active(
+            session, g.actor, code, False, (body or {}).get("reason")
+        )
+        session.commit()
+        return faction
+
+
+@blp.route("/factions/<code>/enable")
+class FactionEnable(MethodView):
+    @blp.response(200, FactionSchema)
+    def post(self, code: str) -> Any:
+        """Let a faction submit again."""
+        session = request_session()
+        faction = admin.set_faction_active(session, g.actor, code, True)
+        session.commit()
+        return faction
+
+
+# --- keys ------------------------------------------------------------------------------
+
+
+@blp.route("/keys")
+class Keys(MethodView):
+    @blp.arguments(ApiKeyQueryArgsSchema, location="query", unknown=RAISE)
+    @blp.response(200, ApiKeyListSchema)
+    def get(self, args: dict[str, Any]) -> Any:
+        """List keys (ids, roles, factions, use; never the secrets)."""
+        return {"items": admin.list_keys(request_session(), args["faction"],
+                                         args["include_revoked"])}
+
+    @blp.arguments(KeyIssueSchema)
+    @blp.response(201, IssuedKeySchema)
+    def post(self, body: dict[str, Any]) -> Any:
+        """Issue a key; the answer is the only place the full key ever appears."""
+        session = request_session()
+        issued = admin.issue_api_key(
+            session, g.actor, body["role"], body["faction"], body["label"]
+        )
+        session.commit()
+        return issued
+
+
+@blp.route("/keys/<key_id>")
+class Key(MethodView):
+    @blp.response(204)
+    def delete(self, key_id: str) -> Any:
+        """Revoke a key at once."""
+        session = request_session()
+        admin.revoke_key(session, g.actor, key_id)
+        session.commit()
+        return None
+
+
+# --- outbox and dead letters -----------------------------------------------------------
+
+
+@blp.route("/outbox")
+class OutboxStats(MethodView):
+    @blp.response(200, OutboxStatsSchema)
+    def get(self) -> Any:
+        """Depth, oldest age and last errors per topic and state."""
+        return {"items": admin.outbox_stats(request_session())}
+
+
+@blp.route("/outbox/messages")
+class OutboxMessages(MethodView):
+    @blp.arguments(OutboxMessageQueryArgsSchema, location="query", unknown=RAISE)
+    @blp.response(200, OutboxMessagePageSchema)
+    def get(self, args: dict[str, Any]) -> Any:
+        """List outbox messages, newest first, by state and topic."""
+        return _page(admin.list_messages(request_session(), **args))
+
+
+@blp.route("/dead-letters")
+class DeadLetters(MethodView):
+    @blp.arguments(DeadLetterQueryArgsSchema, location="query", unknown=RAISE)
+    @blp.response(200, OutboxMessagePageSchema)
+    def get(self, args: dict[str, Any]) -> Any:
+        """List dead letters, newest first."""
+        return _page(admin.list_messages(request_session(), state="dead", **args))
+
+
+@blp.route("/dead-letters/replay")
+class DeadLettersReplay(MethodView):
+    @blp.arguments(ReplaySchema)
+    @blp.response(200, OutboxMessageListSchema)
+    def post(self, body: dict[str, Any]) -> Any:
+        """Replay several dead letters: all of them, or none when one id is bad."""
+        session = request_session()
+        replayed = admin.replay_dead_letters(session, g.actor, body["ids"])
+        session.commit()
+        return {"items": replayed}
+
+
+@blp.route("/dead-letters/<int:message_id>/replay")
+class DeadLetterReplay(MethodView):
+    @blp.response(200, OutboxMessageSchema)
+    def post(self, message_id: int) -> Any:
+        """Replay one dead letter: back to pending, attempts 0, due now."""
+        session = request_session()
+        (replayed,) = admin.replay_dead_letters(session, g.actor, [message_id])
+        session.commit()
+        return replayed
+
+
+# --- webhooks and audit ----------------------------------------------------------------
+
+
+@blp.route("/webhooks")
+class Webhooks(MethodView):
+    @blp.response(200, WebhookSubscriptionListSchema)
+    def get(self) -> Any:
+        """Every faction's webhook subscription, its failures, and why it was disabled."""
+        return {"items": admin.list_webhooks(request_session())}
+
+
+@blp.route("/audit")
+class Audit(MethodView):
+    @blp.arguments(AuditQueryArgsSchema, location="query", unknown=RAISE)
+    @blp.response(200, AuditPageSchema)
+    def get(self, args: dict[str, Any]) -> Any:
+        """Read the audit log, newest first; filter by action (or `prefix.`) and target."""
+        return _page(admin.list_audit(request_session(), **args))

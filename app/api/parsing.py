@@ -1,0 +1,106 @@
+"""Request parsing for `/api/v1`: JSON bodies only, refused specifically when they are not."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from typing import Any
+
+import flask
+from flask_smorest import Blueprint
+from webargs import core
+from webargs.flaskparser import FlaskParser
+
+from app.errors import Problem
+
+
+class ApiParser(FlaskParser):
+    """webargs, with problem+json for a wrong media type, bad JSON, or a non-object body."""
+
+    # Let each schema's own `unknown` (RAISE in our API) apply in every location.
+    DEFAULT_UNKNOWN_BY_LOCATION: dict[str, str | None] = dict.fromkeys(
+        FlaskParser.DEFAULT_UNKNOWN_BY_LOCATION
+    )
+
+    def _raw_load_json(self, req: flask.Request) -> Any:
+        if not core.is_json(req.mimetype):
+            raise Problem(
+                415,
+                "Unsupported Media Type",
+                f"Send the body as application/json, not {req.mimetype or 'no Content-Type'}.",
+                slug="unsupported-media-type",
+                headers={"Accept-Post": "application/json"},
+            )
+        try:
+            body = core.parse_json(req.get_data(cache=True))
+        except RecursionError:
+            raise Problem(
+                400, "Malformed JSON", "The body is nested too deeply.", slug="malformed-json"
+            ) from None
+        if not isinstance(body, dict):
+            raise Problem(
+                400,
+                "Body is not a JSON object",
+                f"The body must be a JSON object ({{…}}), not {_json_kind(body)}.",
+                slug="not-an-object",
+            )
+        return body
+
+    def _handle_invalid_json_error(self, error: Any, req: flask.Request, *args: Any,
+                                   **kwargs: Any) -> Any:
+        where = f" (at character {error.pos})" if isinstance(error, json.JSONDecodeError) else ""
+        raise Problem(
+            400,
+            "Malformed JSON",
+            f"The body is not valid JSON{where}: {getattr(error, 'msg', error)}.",
+            slug="malformed-json",
+        )
+
+
+def _json_kind(value: Any) -> str:
+    if isinstance(value, list):
+        return "an array"
+    if isinstance(value, str):
+        return "a string"
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    return "a number"
+
+
+class ApiBlueprint(Blueprint):
+    """A flask-smorest blueprint parsing with ApiParser."""
+
+    ARGUMENTS_PARSER = ApiParser()
+
+
+def encode_cursor(kind: str, *values: Any) -> str:
+    """An opaque keyset cursor: where the next page starts, for one ordering `kind`."""
+    raw = json.dumps([kind, *values], separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+def decode_cursor(cursor: str, kind: str, arity: int) -> list[Any]:
+    """The values of a cursor made by encode_cursor(kind, …); a 400 problem otherwise."""
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        decoded = json.loads(raw)
+    except (binascii.Error, ValueError):
+        decoded = None
+    if (
+        not isinstance(decoded, list)
+        or len(decoded) != arity + 1
+        or decoded[0] != kind
+        or not all(isinstance(v, (str, int)) and not isinstance(v, bool) for v in decoded[1:])
+    ):
+        raise Problem(
+            400,
+            "Bad cursor",
+            "The cursor is not one this list returned (pass next_cursor unchanged, with "
+            "the same filters).",
+            slug="bad-cursor",
+            errors={"cursor": ["Not a valid cursor."]},
+        )
+    return decoded[1:]

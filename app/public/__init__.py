@@ -1,0 +1,135 @@
+"""The public transparency site: dashboard, complaints, open data, feed (no login)."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from flask import Blueprint, Flask, Response, g, render_template, request
+from flask_babel import Babel, format_date, format_datetime, format_decimal, format_percent
+from flask_babel import gettext as _
+
+from app.clock import WIB, as_utc
+from app.errors import ERROR_RENDERERS
+from app.events import EVENT_LISTENERS
+from app.public.stats import on_status_event
+
+LOCALES = ("id", "en")
+# Paths whose errors render as this site's HTML page (errors.py's renderer mechanism).
+PUBLIC_PREFIXES = ("/aduan", "/lacak", "/data", "/fraksi", "/metodologi", "/feed.atom")
+
+# No script at all, no inline style, nothing from another origin, never framed.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
+    "frame-ancestors 'none'"
+)
+
+bp = Blueprint(
+    "public",
+    __name__,
+    template_folder="templates",
+    static_folder="static",
+    static_url_path="/static/public",
+)
+
+# Counters move with every status event, whichever process appends it (web, worker).
+if on_status_event not in EVENT_LISTENERS:
+    EVENT_LISTENERS.append(on_status_event)
+
+
+def current_locale() -> str:
+    """`?lang=en` for English; Indonesian otherwise (links carry the choice, not a cookie)."""
+    lang = request.args.get("lang", "") if request else ""
+    return lang if lang in LOCALES else "id"
+
+
+@bp.record_once
+def _setup(state: Any) -> None:
+    app: Flask = state.app
+    app.config.setdefault("BABEL_DEFAULT_LOCALE", "id")
+    app.config.setdefault("BABEL_DEFAULT_TIMEZONE", "Asia/Jakarta")
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", "translations")
+    Babel(app, locale_selector=current_locale, timezone_selector=lambda: "Asia/Jakarta")
+    app.jinja_env.filters.update(num=number, pct=percent, wib=wib, wibdate=wib_date)
+    # Asset URLs carry a hash of their content, so browsers may keep them for a long time.
+    app.jinja_env.globals["asset_version"] = _asset_version()
+    app.after_request(_security_headers)
+    for prefix in PUBLIC_PREFIXES:
+        ERROR_RENDERERS[prefix] = render_error
+
+
+def _asset_version() -> str:
+    digest = hashlib.sha256()
+    for path in sorted(Path(bp.static_folder or "").glob("*")):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+@bp.after_app_request
+def _static_cache(response: Response) -> Response:
+    if request.endpoint == "public.static" and response.status_code in (200, 304):
+        response.headers["Cache-Control"] = "public, max-age=604800"
+    return response
+
+
+def number(value: int | float | None) -> str:
+    """A number in the page's locale (Indonesian: 1.234.567)."""
+    return "–" if value is None else format_decimal(value)
+
+
+def percent(value: float | None) -> str:
+    """A share as a percentage with one decimal (Indonesian: 87,5%)."""
+    return "–" if value is None else format_percent(value, "#,##0.0%")
+
+
+def wib(value: Any) -> str:
+    """A moment in Jakarta time, e.g. `29 Nov 2026 19.05 WIB`."""
+    if value is None:
+        return "–"
+    return format_datetime(as_utc(value).astimezone(WIB), "d MMM yyyy HH.mm") + " WIB"
+
+
+def wib_date(value: Any) -> str:
+    """A day on the Jakarta calendar, e.g. `29 Nov 2026`."""
+    if value is None:
+        return "–"
+    if not isinstance(value, datetime):
+        return format_date(value, "d MMM yyyy")
+    return format_datetime(as_utc(value).astimezone(WIB), "d MMM yyyy")
+
+
+def _security_headers(response: Response) -> Response:
+    if request.blueprint == "public" or not request.path.startswith(("/api/", "/open311")):
+        headers = response.headers
+        headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        headers.setdefault("X-Content-Type-Options", "nosniff")
+        headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+        headers.setdefault("X-Frame-Options", "DENY")
+        headers.setdefault("Permissions-Policy", "geolocation=(), camera=(), microphone=()")
+    return response
+
+
+def render_error(status: int, title: str, detail: str) -> Response:
+    """This site's error page, in the visitor's language."""
+    titles = {
+        400: _("The request could not be understood"),
+        404: _("Page not found"),
+        405: _("Method not allowed"),
+        500: _("Something went wrong"),
+        503: _("Temporarily unavailable"),
+    }
+    body = render_template(
+        "public/error.html",
+        status=status,
+        title=titles.get(status, title),
+        detail=g.pop("public_error_detail", None) or "",
+    )
+    response = Response(body, status=status, mimetype="text/html")
+    response.headers["Cache-Control"] = "no-store" if status >= 500 else "public, max-age=60"
+    return response
+
+
+from app.public import views  # noqa: E402,F401 - registers the routes on bp

@@ -1,0 +1,114 @@
+"""The open data record: one flat, documented shape for CSV and JSON alike."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from typing import Any
+
+from app.clock import isoformat
+from app.lifecycle import TERMINAL, status_label
+from app.models import Complaint
+from app.privacy import public_location, scrub_complaint_text
+from app.public.stats import agency_of
+
+
+@dataclass(frozen=True)
+class Field:
+    """A documented open-data field."""
+
+    name: str
+    kind: str
+    doc_id: str
+    doc_en: str
+
+
+FIELDS: tuple[Field, ...] = (
+    Field("tracking_code", "string", "Kode lacak publik aduan.", "Public tracking code."),
+    Field("url", "string", "Alamat halaman aduan.", "Address of the complaint's page."),
+    Field("faction", "string", "Kode fraksi yang menerima aduan.",
+          "Code of the faction that collected it."),
+    Field("category", "string", "Kode kategori.", "Category code."),
+    Field("title", "string", "Judul, disamarkan dari NIK, nomor telepon dan e-mail.",
+          "Title, scrubbed of NIK, phone numbers and e-mail addresses."),
+    Field("description", "string", "Isi aduan, disamarkan dengan aturan yang sama.",
+          "Complaint text, scrubbed by the same rules."),
+    Field("kota_code", "string", "Kode Kemendagri kota/kabupaten administrasi.",
+          "Kemendagri code of the city."),
+    Field("kota", "string", "Nama kota.", "City name."),
+    Field("kecamatan_code", "string", "Kode kecamatan.", "District code."),
+    Field("kecamatan", "string", "Nama kecamatan.", "District name."),
+    Field("kelurahan_code", "string", "Kode kelurahan.", "Sub-district (kelurahan) code."),
+    Field("kelurahan", "string", "Nama kelurahan.", "Sub-district name."),
+    Field("lat", "number|null", "Lintang, dibulatkan ke 3 desimal (≈100 m).",
+          "Latitude rounded to 3 decimals (≈100 m)."),
+    Field("lon", "number|null", "Bujur, dibulatkan ke 3 desimal (≈100 m).",
+          "Longitude rounded to 3 decimals (≈100 m)."),
+    Field("status", "string", "Status kanonik (received … closed).",
+          "Canonical status (received … closed)."),
+    Field("status_label", "string", "Label status dalam bahasa Indonesia.",
+          "Status label in Indonesian."),
+    Field("agency", "string", "SKPD yang menangani (dari CRM; bila belum ada, SKPD penanggung "
+          "jawab kategori).", "Agency handling it (from the CRM; until known, the category's "
+          "responsible agency)."),
+    Field("created_at", "datetime", "Waktu diterima (RFC 3339).", "When received (RFC 3339)."),
+    Field("due_at", "datetime", "Tenggat penyelesaian (hari kerja).",
+          "Resolution deadline (working days)."),
+    Field("overdue", "boolean", "Melewati tenggat dan belum selesai.",
+          "Past its deadline and still open."),
+    Field("resolved_at", "datetime|null", "Waktu selesai, bila sudah.",
+          "When resolved, if it is."),
+    Field("updated_at", "datetime", "Perubahan terakhir.", "Last change."),
+)
+
+
+def public_record(complaint: Complaint | Any, faction_code: str, base_url: str) -> dict[str, Any]:
+    """The complaint as open data: no reporter field, scrubbed text, coarse place."""
+    place = public_location(complaint)
+    return {
+        "tracking_code": complaint.tracking_code,
+        "url": f"{base_url.rstrip('/')}/aduan/{complaint.tracking_code}",
+        "faction": faction_code,
+        "category": complaint.category,
+        "title": scrub_complaint_text(complaint, complaint.title),
+        "description": scrub_complaint_text(complaint, complaint.description),
+        "kota_code": place.kota_code,
+        "kota": place.kota,
+        "kecamatan_code": place.kecamatan_code,
+        "kecamatan": place.kecamatan,
+        "kelurahan_code": place.kelurahan_code,
+        "kelurahan": place.kelurahan,
+        "lat": place.lat,
+        "lon": place.lon,
+        "status": complaint.status,
+        "status_label": status_label(complaint.status),
+        "agency": complaint.agency or agency_of(complaint.category),
+        "created_at": isoformat(complaint.created_at),
+        "due_at": isoformat(complaint.due_at),
+        "overdue": bool(complaint.overdue and complaint.status not in TERMINAL),
+        "resolved_at": isoformat(complaint.resolved_at),
+        "updated_at": isoformat(complaint.updated_at),
+    }
+
+
+def csv_header() -> str:
+    """The CSV header row."""
+    return csv_lines([{f.name: f.name for f in FIELDS}])
+
+
+def _cell(value: Any) -> Any:
+    if value is None:
+        return ""
+    if value is True or value is False:
+        return "true" if value else "false"
+    return value
+
+
+def csv_lines(records: list[dict[str, Any]]) -> str:
+    """CSV rows (RFC 4180 quoting, CRLF) for `records`, in FIELDS order."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    names = [f.name for f in FIELDS]
+    writer.writerows([_cell(record[name]) for name in names] for record in records)
+    return buffer.getvalue()

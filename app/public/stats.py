@@ -1,0 +1,324 @@
+"""Public statistics, maintained incrementally so no page ever scans the complaints table.
+
+Each status event (and each overdue flip from the SLA sweep) adds or removes a handful of
+counters in `public_stats`, in the same transaction as the change itself, so the figures
+are exact and current. `rebuild` recomputes every counter from the complaints (for a backfill
+or a repair); `read_*` functions are what pages call: they read a few hundred rows at most.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from flask import current_app, has_app_context
+from sqlalchemy import delete, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from app.clock import WIB, as_utc, utcnow
+from app.config import REFERENCE_DIR
+from app.lifecycle import STATUSES, TERMINAL
+from app.models import Complaint, Faction, PublicStat, StatusEvent
+from app.reference import load_categories
+
+DIMENSIONS = ("all", "faction", "category", "kota", "agency")
+MAX_DAYS = 999
+Key = tuple[str, str, str, str]  # dimension, metric, value, bucket
+
+
+def _categories_file() -> str:
+    if has_app_context():
+        return current_app.config["JEMBATAN_CATEGORIES_FILE"]
+    return str(REFERENCE_DIR / "categories.toml")
+
+
+def agency_of(category: str) -> str:
+    """The SKPD responsible for a category, per configuration (stable, unlike the CRM's)."""
+    found = load_categories(_categories_file()).get(category)
+    return found.agency if found else ""
+
+
+def week_of(moment: datetime) -> str:
+    """The Monday (Jakarta calendar) of the week holding `moment`, as YYYY-MM-DD."""
+    day = as_utc(moment).astimezone(WIB).date()
+    return (day - timedelta(days=day.weekday())).isoformat()
+
+
+def resolve_days(created_at: datetime, resolved_at: datetime) -> int:
+    """Whole days from receipt to resolution (0 = within a day), capped at MAX_DAYS."""
+    seconds = (as_utc(resolved_at) - as_utc(created_at)).total_seconds()
+    return max(0, min(MAX_DAYS, int(seconds // 86400)))
+
+
+def _values(complaint: Complaint, faction_code: str) -> dict[str, str]:
+    return {
+        "all": "",
+        "faction": faction_code,
+        "category": complaint.category,
+        "kota": complaint.kota_code,
+        "agency": agency_of(complaint.category),
+    }
+
+
+class _Deltas:
+    """Counter changes for one complaint, fanned out over every dimension."""
+
+    def __init__(self, values: dict[str, str]) -> None:
+        self.values = values
+        self.counts: Counter[Key] = Counter()
+
+    def add(self, metric: str, bucket: str = "", n: int = 1) -> None:
+        for dimension, value in self.values.items():
+            self.counts[(dimension, metric, value, bucket)] += n
+
+    def resolution(self, created_at: datetime, resolved_at: datetime, due_at: datetime,
+                   n: int) -> None:
+        on_time = as_utc(resolved_at) <= as_utc(due_at)
+        self.add("resolved_on_time" if on_time else "resolved_late", n=n)
+        self.add("resolve_days", f"{resolve_days(created_at, resolved_at):03d}", n)
+        self.add("resolved_week", week_of(resolved_at), n)
+
+
+def apply_deltas(session: Session, counts: Counter[Key]) -> None:
+    """Add `counts` to the counters in one upsert (sorted keys: no lock-order deadlocks)."""
+    rows = [
+        {"dimension": k[0], "metric": k[1], "value": k[2], "bucket": k[3], "count": n}
+        for k, n in sorted(counts.items())
+        if n
+    ]
+    if not rows:
+        return
+    dialect = session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    statement = insert(PublicStat).values(rows)
+    statement = statement.on_conflict_do_update(
+        index_elements=["dimension", "metric", "value", "bucket"],
+        set_={"count": PublicStat.count + statement.excluded.count},
+    )
+    session.execute(statement)
+
+
+def _faction_code(session: Session, complaint: Complaint) -> str:
+    if complaint.faction is not None:
+        return complaint.faction.code
+    return session.scalar(select(Faction.code).where(Faction.id == complaint.faction_id)) or ""
+
+
+def _last_resolution(session: Session, complaint: Complaint, before_seq: int) -> datetime | None:
+    """When the resolution that a reopening undoes happened (the last move into resolved)."""
+    return session.scalar(
+        select(StatusEvent.occurred_at)
+        .where(
+            StatusEvent.complaint_id == complaint.id,
+            StatusEvent.seq < before_seq,
+            StatusEvent.status == "resolved",
+        )
+        .where(StatusEvent.previous_status.is_distinct_from("resolved"))
+        .order_by(StatusEvent.seq.desc())
+        .limit(1)
+    )
+
+
+def on_status_event(session: Session, complaint: Complaint, event: StatusEvent) -> None:
+    """EVENT_LISTENERS hook: move the complaint's counters along with its status."""
+    previous = event.previous_status
+    if previous == event.status:
+        return  # a note-only event changes no figure
+    deltas = _Deltas(_values(complaint, _faction_code(session, complaint)))
+    if previous is None:
+        deltas.add("total")
+        if complaint.visibility == "confidential":
+            deltas.add("confidential")
+        deltas.add("received_week", week_of(event.occurred_at))
+    else:
+        deltas.add("status", previous, -1)
+    deltas.add("status", event.status)
+    if previous == "resolved":
+        resolved_at = _last_resolution(session, complaint, event.seq)
+        if resolved_at is not None:
+            deltas.resolution(complaint.created_at, resolved_at, complaint.due_at, -1)
+    if event.status == "resolved":
+        deltas.resolution(complaint.created_at, event.occurred_at, complaint.due_at, 1)
+    if complaint.overdue:
+        was_open = previous is not None and previous not in TERMINAL
+        now_open = event.status not in TERMINAL
+        if was_open != now_open:
+            deltas.add("overdue", n=1 if now_open else -1)
+    apply_deltas(session, deltas.counts)
+
+
+def on_overdue(session: Session, complaint: Complaint) -> None:
+    """Called by the SLA sweep when it flips `complaint.overdue` to true (never commits)."""
+    if complaint.status in TERMINAL:
+        return
+    deltas = _Deltas(_values(complaint, _faction_code(session, complaint)))
+    deltas.add("overdue")
+    apply_deltas(session, deltas.counts)
+
+
+def rebuild(session: Session, batch: int = 20_000) -> int:
+    """Recompute every counter from the complaints (a backfill or repair; scans everything).
+
+    Returns the number of complaints counted. Never commits.
+    """
+    codes = dict(session.execute(select(Faction.id, Faction.code)).all())
+    counts: Counter[Key] = Counter()
+    seen = 0
+    columns = (
+        Complaint.faction_id, Complaint.category, Complaint.kota_code, Complaint.visibility,
+        Complaint.status, Complaint.overdue, Complaint.created_at, Complaint.due_at,
+        Complaint.resolved_at,
+    )
+    result = session.execute(select(*columns).execution_options(yield_per=batch))
+    agencies: dict[str, str] = {}
+    for row in result:
+        (faction_id, category, kota, visibility, status, overdue, created_at, due_at,
+         resolved_at) = row
+        seen += 1
+        if category not in agencies:
+            agencies[category] = agency_of(category)
+        values = {"all": "", "faction": codes.get(faction_id, ""), "category": category,
+                  "kota": kota, "agency": agencies[category]}
+        deltas = _Deltas(values)
+        deltas.counts = counts
+        deltas.add("total")
+        if visibility == "confidential":
+            deltas.add("confidential")
+        deltas.add("received_week", week_of(created_at))
+        deltas.add("status", status)
+        if status == "resolved" and resolved_at is not None:
+            deltas.resolution(created_at, resolved_at, due_at, 1)
+        if overdue and status not in TERMINAL:
+            deltas.add("overdue")
+    session.execute(delete(PublicStat))
+    items = sorted(counts.items())
+    for start in range(0, len(items), 5000):
+        session.execute(
+            PublicStat.__table__.insert(),
+            [
+                {"dimension": k[0], "metric": k[1], "value": k[2], "bucket": k[3], "count": n}
+                for k, n in items[start : start + 5000]
+                if n
+            ],
+        )
+    return seen
+
+
+# Reading ---------------------------------------------------------------------------------
+
+
+@dataclass
+class Figures:
+    """The counters of one dimension value, with what pages derive from them."""
+
+    total: int = 0
+    confidential: int = 0
+    overdue: int = 0
+    on_time: int = 0
+    late: int = 0
+    by_status: dict[str, int] = field(default_factory=dict)
+    days: dict[int, int] = field(default_factory=dict)
+    received_weeks: dict[str, int] = field(default_factory=dict)
+    resolved_weeks: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def public(self) -> int:
+        return self.total - self.confidential
+
+    @property
+    def resolved(self) -> int:
+        return self.on_time + self.late
+
+    @property
+    def open(self) -> int:
+        return sum(n for s, n in self.by_status.items() if s not in TERMINAL)
+
+    @property
+    def on_time_rate(self) -> float | None:
+        """Share of resolved complaints resolved by their deadline (None: none resolved)."""
+        return self.on_time / self.resolved if self.resolved else None
+
+    def percentile_days(self, fraction: float) -> int | None:
+        """The `fraction` percentile of whole days to resolve (nearest-rank), or None."""
+        total = sum(self.days.values())
+        if not total:
+            return None
+        rank = max(1, -(-int(fraction * total * 1000) // 1000))  # ceil without float drift
+        running = 0
+        for days in sorted(self.days):
+            running += self.days[days]
+            if running >= rank:
+                return days
+        return max(self.days)
+
+    def absorb(self, metric: str, bucket: str, count: int) -> None:
+        if metric == "total":
+            self.total += count
+        elif metric == "confidential":
+            self.confidential += count
+        elif metric == "overdue":
+            self.overdue += count
+        elif metric == "resolved_on_time":
+            self.on_time += count
+        elif metric == "resolved_late":
+            self.late += count
+        elif metric == "status":
+            self.by_status[bucket] = self.by_status.get(bucket, 0) + count
+        elif metric == "resolve_days":
+            self.days[int(bucket)] = self.days.get(int(bucket), 0) + count
+        elif metric == "received_week":
+            self.received_weeks[bucket] = count
+        elif metric == "resolved_week":
+            self.resolved_weeks[bucket] = count
+
+
+SUMMARY_METRICS = ("total", "confidential", "overdue", "resolved_on_time", "resolved_late")
+
+
+def read_figures(session: Session, dimension: str = "all", value: str = "",
+                 weeks: Iterable[str] = ()) -> Figures:
+    """Every counter of one dimension value (the dashboard's or a faction page's headline)."""
+    figures = Figures()
+    wanted_weeks = list(weeks)
+    rows = session.execute(
+        select(PublicStat.metric, PublicStat.bucket, PublicStat.count).where(
+            PublicStat.dimension == dimension,
+            PublicStat.metric.in_(
+                (*SUMMARY_METRICS, "status", "resolve_days", "received_week", "resolved_week")
+            ),
+            PublicStat.value == value,
+        )
+    )
+    for metric, bucket, count in rows:
+        if metric.endswith("_week") and bucket not in wanted_weeks:
+            continue
+        figures.absorb(metric, bucket, count)
+    return figures
+
+
+def read_breakdown(session: Session, dimension: str) -> dict[str, Figures]:
+    """Headline counters for every value of a dimension (no histograms: tables, not medians)."""
+    breakdown: dict[str, Figures] = {}
+    rows = session.execute(
+        select(PublicStat.value, PublicStat.metric, PublicStat.bucket, PublicStat.count).where(
+            PublicStat.dimension == dimension,
+            PublicStat.metric.in_((*SUMMARY_METRICS, "status")),
+        )
+    )
+    for value, metric, bucket, count in rows:
+        breakdown.setdefault(value, Figures()).absorb(metric, bucket, count)
+    return {k: v for k, v in breakdown.items() if v.total}
+
+
+def recent_weeks(count: int = 12, today: date | None = None) -> list[str]:
+    """The Mondays of the last `count` weeks (WIB), oldest first."""
+    now = today or utcnow().astimezone(WIB).date()
+    monday = now - timedelta(days=now.weekday())
+    return [(monday - timedelta(weeks=i)).isoformat() for i in reversed(range(count))]
+
+
+STATUS_ORDER = tuple(STATUSES)

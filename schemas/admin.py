@@ -1,0 +1,228 @@
+"""Schemas of the admin API (`/api/v1/admin`): our API, so unknown fields are refused.
+
+`AdminComplaintSchema` is the admin's summary view of a complaint; it carries no reporter
+data (an integrator managing the gateway has no need for it).
+"""
+
+from __future__ import annotations
+
+from marshmallow import RAISE, Schema, fields, validate
+
+CODE = validate.Regexp(r"^[A-Za-z0-9_\-]{2,32}$", error="2–32 letters, digits, - or _.")
+
+
+class _Strict(Schema):
+    class Meta:
+        unknown = RAISE
+
+
+class PageArgsSchema(_Strict):
+    cursor = fields.String(load_default=None, validate=validate.Length(max=500))
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+
+
+# --- complaints ------------------------------------------------------------------------
+
+
+class AdminComplaintQueryArgsSchema(PageArgsSchema):
+    faction = fields.String(load_default=None, validate=CODE)
+    status = fields.String(load_default=None, validate=validate.Length(max=16))
+    category = fields.String(load_default=None, validate=validate.Length(max=32))
+    overdue = fields.Boolean(load_default=None)
+    updated_since = fields.AwareDateTime(load_default=None)
+
+
+class AdminComplaintSchema(Schema):
+    id = fields.UUID(dump_only=True)
+    tracking_code = fields.String(dump_only=True)
+    external_id = fields.String(dump_only=True)
+    faction = fields.String(dump_only=True)
+    source = fields.String(dump_only=True)
+    category = fields.String(dump_only=True)
+    title = fields.String(dump_only=True)
+    kelurahan_code = fields.String(dump_only=True)
+    visibility = fields.String(dump_only=True)
+    status = fields.String(dump_only=True)
+    status_label = fields.String(dump_only=True)
+    seq = fields.Integer(dump_only=True)
+    crm_ticket_id = fields.String(dump_only=True, allow_none=True)
+    agency = fields.String(dump_only=True, allow_none=True)
+    due_at = fields.DateTime(dump_only=True)
+    overdue = fields.Boolean(dump_only=True)
+    resolved_at = fields.DateTime(dump_only=True, allow_none=True)
+    reporter_erased_at = fields.DateTime(dump_only=True, allow_none=True)
+    created_at = fields.DateTime(dump_only=True)
+    updated_at = fields.DateTime(dump_only=True)
+
+
+class AdminComplaintPageSchema(Schema):
+    items = fields.List(fields.Nested(AdminComplaintSchema))
+    next_cursor = fields.String(allow_none=True)
+
+
+# --- factions --------------------------------------------------------------------------
+
+
+class FactionSchema(Schema):
+    code = fields.String(dump_only=True)
+    name = fields.String(dump_only=True)
+    active = fields.Boolean(dump_only=True)
+    disabled_reason = fields.String(dump_only=True, allow_none=True)
+    created_at = fields.DateTime(dump_only=True)
+    updated_at = fields.DateTime(dump_only=True)
+
+
+class FactionListSchema(Schema):
+    items = fields.List(fields.Nested(FactionSchema))
+
+
+class FactionCreateSchema(_Strict):
+    code = fields.String(required=True, validate=CODE)
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+
+
+class FactionDisableSchema(_Strict):
+    reason = fields.String(load_default=None, validate=validate.Length(max=500))
+
+
+# --- keys ------------------------------------------------------------------------------
+
+
+class ApiKeySchema(Schema):
+    key_id = fields.String(dump_only=True)
+    role = fields.String(dump_only=True)
+    faction = fields.Function(lambda k: k.faction.code if k.faction else None, dump_only=True)
+    label = fields.String(dump_only=True, allow_none=True)
+    active = fields.Boolean(dump_only=True)
+    created_at = fields.DateTime(dump_only=True)
+    revoked_at = fields.DateTime(dump_only=True, allow_none=True)
+    last_used_at = fields.DateTime(dump_only=True, allow_none=True)
+
+
+class ApiKeyListSchema(Schema):
+    items = fields.List(fields.Nested(ApiKeySchema))
+
+
+class ApiKeyQueryArgsSchema(_Strict):
+    faction = fields.String(load_default=None, validate=CODE)
+    include_revoked = fields.Boolean(load_default=True)
+
+
+class KeyIssueSchema(_Strict):
+    role = fields.String(required=True, validate=validate.OneOf(["faction", "admin", "crm"]))
+    faction = fields.String(load_default=None, validate=CODE)
+    label = fields.String(load_default=None, validate=validate.Length(max=200))
+
+
+class IssuedKeySchema(Schema):
+    key_id = fields.String(dump_only=True)
+    key = fields.String(dump_only=True, metadata={"description": "Shown this once; not kept."})
+    role = fields.String(dump_only=True)
+    faction = fields.String(dump_only=True, allow_none=True, attribute="faction_code")
+
+
+# --- outbox ----------------------------------------------------------------------------
+
+
+class OutboxErrorSchema(Schema):
+    id = fields.Integer(dump_only=True)
+    error = fields.String(dump_only=True, allow_none=True)
+    status_code = fields.Integer(dump_only=True, allow_none=True)
+    attempts = fields.Integer(dump_only=True)
+    at = fields.DateTime(dump_only=True)
+
+
+class OutboxStatsEntrySchema(Schema):
+    topic = fields.String(dump_only=True)
+    state = fields.String(dump_only=True)
+    depth = fields.Integer(dump_only=True)
+    oldest_age_seconds = fields.Float(dump_only=True, allow_none=True)
+    last_errors = fields.List(fields.Nested(OutboxErrorSchema))
+
+
+class OutboxStatsSchema(Schema):
+    items = fields.List(fields.Nested(OutboxStatsEntrySchema))
+
+
+class OutboxMessageQueryArgsSchema(PageArgsSchema):
+    state = fields.String(load_default=None, validate=validate.OneOf(["pending", "done", "dead"]))
+    topic = fields.String(load_default=None, validate=validate.Length(max=64))
+
+
+class DeadLetterQueryArgsSchema(PageArgsSchema):
+    topic = fields.String(load_default=None, validate=validate.Length(max=64))
+
+
+class OutboxMessageSchema(Schema):
+    id = fields.Integer(dump_only=True)
+    topic = fields.String(dump_only=True)
+    destination = fields.String(dump_only=True)
+    state = fields.String(dump_only=True, attribute="status")
+    complaint_id = fields.UUID(dump_only=True, allow_none=True)
+    attempts = fields.Integer(dump_only=True)
+    next_attempt_at = fields.DateTime(dump_only=True)
+    last_error = fields.String(dump_only=True, allow_none=True)
+    last_status_code = fields.Integer(dump_only=True, allow_none=True)
+    created_at = fields.DateTime(dump_only=True)
+    updated_at = fields.DateTime(dump_only=True)
+    dead_at = fields.DateTime(dump_only=True, allow_none=True)
+    completed_at = fields.DateTime(dump_only=True, allow_none=True)
+
+
+class OutboxMessagePageSchema(Schema):
+    items = fields.List(fields.Nested(OutboxMessageSchema))
+    next_cursor = fields.String(allow_none=True)
+
+
+class ReplaySchema(_Strict):
+    ids = fields.List(
+        fields.Integer(validate=validate.Range(min=1)),
+        required=True,
+        validate=validate.Length(min=1, max=500),
+    )
+
+
+class OutboxMessageListSchema(Schema):
+    items = fields.List(fields.Nested(OutboxMessageSchema))
+
+
+# --- webhooks and audit ----------------------------------------------------------------
+
+
+class WebhookSubscriptionSchema(Schema):
+    faction = fields.Function(lambda s: s.faction.code, dump_only=True)
+    url = fields.String(dump_only=True)
+    active = fields.Boolean(dump_only=True)
+    disabled_reason = fields.String(dump_only=True, allow_none=True)
+    disabled_at = fields.DateTime(dump_only=True, allow_none=True)
+    consecutive_failures = fields.Integer(dump_only=True)
+    failing_since = fields.DateTime(dump_only=True, allow_none=True)
+    last_success_at = fields.DateTime(dump_only=True, allow_none=True)
+    created_at = fields.DateTime(dump_only=True)
+    updated_at = fields.DateTime(dump_only=True)
+
+
+class WebhookSubscriptionListSchema(Schema):
+    items = fields.List(fields.Nested(WebhookSubscriptionSchema))
+
+
+class AuditQueryArgsSchema(PageArgsSchema):
+    action = fields.String(load_default=None, validate=validate.Length(max=64))
+    target_type = fields.String(load_default=None, validate=validate.Length(max=32))
+    target_id = fields.String(load_default=None, validate=validate.Length(max=128))
+    actor = fields.String(load_default=None, validate=validate.Length(max=128))
+
+
+class AuditEntrySchema(Schema):
+    id = fields.Integer(dump_only=True)
+    actor = fields.String(dump_only=True)
+    action = fields.String(dump_only=True)
+    target_type = fields.String(dump_only=True)
+    target_id = fields.String(dump_only=True, allow_none=True)
+    detail = fields.Dict(dump_only=True, allow_none=True)
+    created_at = fields.DateTime(dump_only=True)
+
+
+class AuditPageSchema(Schema):
+    items = fields.List(fields.Nested(AuditEntrySchema))
+    next_cursor = fields.String(allow_none=True)

@@ -1,0 +1,56 @@
+"""Seeding public complaints through the one intake path, so listeners and counters run."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+import pytest
+from flask import Flask
+
+from app.database import Database
+from app.events import append_event
+from app.factions import find_faction
+from app.intake import submit_complaint
+from app.models import Complaint
+from app.public.stats import on_overdue
+from tests.conftest import Keys, complaint_payload
+
+Seeder = Callable[..., Complaint]
+
+
+@pytest.fixture
+def seed(app: Flask, db: Database, keys: Keys) -> Seeder:
+    """Submit a complaint for a faction and walk it through `statuses` (with notes)."""
+    counter = iter(range(1, 100_000))
+
+    def make(
+        faction: str = "PSI",
+        statuses: tuple[str, ...] = (),
+        notes: dict[str, str] | None = None,
+        overdue: bool = False,
+        resolve_after: timedelta | None = None,
+        **overrides: Any,
+    ) -> Complaint:
+        overrides.setdefault("external_id", f"{faction}-{next(counter)}")
+        with app.app_context(), db.transaction() as session:
+            fields = complaint_payload(**overrides)
+            # submit_complaint takes validated fields: the datetime, not its text.
+            fields["occurred_at"] = datetime.fromisoformat(fields["occurred_at"])
+            result = submit_complaint(session, find_faction(session, faction), fields)
+            complaint = result.complaint
+            for status in statuses:
+                occurred = None
+                if status == "resolved" and resolve_after is not None:
+                    occurred = complaint.created_at + resolve_after
+                append_event(session, complaint, status, source="crm", occurred_at=occurred,
+                             note=(notes or {}).get(status))
+            if overdue:
+                complaint.overdue = True
+                on_overdue(session, complaint)
+            session.flush()
+            session.expunge(complaint)
+        return complaint
+
+    return make

@@ -1,0 +1,32 @@
+"""Storing complaints through the one intake path, for tests that need some in the database."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from flask import Flask
+from sqlalchemy import select
+
+from app.intake import submit_complaint
+from app.models import Complaint, Faction
+from tests.conftest import complaint_payload
+
+
+def store_complaint(app: Flask, faction_code: str = "PSI", **overrides: Any) -> Complaint:
+    """Submit a complaint for `faction_code` with `submit_complaint` and commit it."""
+    fields = complaint_payload(**overrides)
+    if isinstance(fields.get("occurred_at"), str):
+        fields["occurred_at"] = datetime.fromisoformat(fields["occurred_at"])
+    db = app.extensions["db"]
+    with app.app_context(), db.transaction() as session:
+        faction = session.scalars(select(Faction).where(Faction.code == faction_code)).one()
+        result = submit_complaint(session, faction, fields)
+        complaint = result.complaint
+    return complaint
+
+
+def cli_env(database_url: str) -> dict[str, str]:
+    """The environment for running `jembatan` commands against the test database."""
+    return {"JEMBATAN_ENV": "test", "JEMBATAN_DATABASE_URL": database_url,
+            "JEMBATAN_LOG_JSON": "0"}
