@@ -598,7 +598,8 @@ def demo(port: int | None, crm_port: int, speed: float) -> None:
         subprocess.Popen([python, "-m", "app", "serve", "--port", str(port)]),
     ]
     base = f"http://127.0.0.1:{port}"
-    time.sleep(1.5)
+    # Print the curl only once it works: a newcomer pastes it straight away.
+    _wait_for(f"{base}/healthz", timeout_s=30)
     click.echo("")
     click.echo("Jembatan is running (Ctrl-C stops everything):")
     click.echo(f"  public site      {base}/")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import signal
 import subprocess
@@ -10,14 +11,7 @@ import time
 from pathlib import Path
 
 import requests
-from sqlalchemy import select
 
-from app import create_app
-from app.config import Settings
-from app.database import Database
-from app.factions import find_faction
-from app.intake import submit_complaint
-from app.models import StatusEvent
 from tests.support.processes import free_port, jembatan_env, stop, wait_until
 
 
@@ -42,35 +36,28 @@ def test_demo_forwards_a_new_complaint_within_seconds(tmp_path: Path) -> None:
         assert f"http://127.0.0.1:{port}/api/v1/complaints" in printed
         assert requests.get(f"http://127.0.0.1:{crm_port}/_sim/health", timeout=5).ok
 
-        # The complaint enters as the printed curl's does (intake is the one path).
-        settings = Settings.from_env(environ={}, ENV="demo", DATABASE_URL=database_url)
-        app = create_app(settings)
-        db: Database = app.extensions["db"]
-        with app.app_context(), db.transaction() as session:
-            faction = find_faction(session, "PSI")
-            assert faction is not None
-            complaint = submit_complaint(session, faction, {
-                "external_id": "DEMO-1", "category": "sampah",
-                "title": "Sampah menumpuk di pinggir kali",
-                "description": "Sudah seminggu tidak diangkut.",
-                "location": {"kelurahan_code": "31.71.01.1001"},
-            }).complaint
+        # What a newcomer does: paste the printed curl, then read the complaint's events.
+        key = re.search(r"Bearer (jbt_\S+)'", printed).group(1)  # type: ignore[union-attr]
+        body = json.loads(re.search(r"-d '(\{.*\})'", printed).group(1))  # type: ignore[union-attr]
+        headers = {"Authorization": f"Bearer {key}"}
+        answer = requests.post(f"http://127.0.0.1:{port}/api/v1/complaints", json=body,
+                               headers=headers, timeout=10)
+        assert answer.status_code == 201, answer.text
+        complaint = answer.json()
         submitted = time.monotonic()
 
         def statuses() -> list[str]:
-            with db.session() as session:
-                return list(session.scalars(
-                    select(StatusEvent.status)
-                    .where(StatusEvent.complaint_id == complaint.id)
-                    .order_by(StatusEvent.seq)
-                ))
+            events = requests.get(
+                f"http://127.0.0.1:{port}/api/v1/complaints/{complaint['id']}/events",
+                headers=headers, timeout=10,
+            ).json()
+            return [event["status"] for event in events["items"]]
 
         wait_until(lambda: "forwarded" in statuses(), timeout=15, what="forwarded")
         assert time.monotonic() - submitted < 10
         assert statuses()[:2] == ["received", "forwarded"]
         tickets = requests.get(f"http://127.0.0.1:{crm_port}/_sim/tickets", timeout=5).json()
-        assert [t["gateway_ref"] for t in tickets] == [complaint.tracking_code]
-        db.dispose()
+        assert [t["gateway_ref"] for t in tickets] == [complaint["tracking_code"]]
         assert (tmp_path / "instance" / "crm-sim.db").exists()
     finally:
         assert stop(demo, signal.SIGTERM, timeout=20) == 0
