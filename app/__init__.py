@@ -27,6 +27,7 @@ BLUEPRINTS = [
 API_BLUEPRINTS = [
     "app.api.categories:blp",
     "app.api.complaints:blp",
+    "app.api.webhooks:blp",
     "app.api.reporter:blp",
     "app.api.admin:blp",
 ]

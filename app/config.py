@@ -51,6 +51,9 @@ class Settings:
     CRM_BREAKER_COOLDOWN_S: float = 15.0
     WEBHOOK_ALLOW_PRIVATE: bool = False
     WEBHOOK_TIMEOUT_S: float = 10.0
+    # Webhook retries back off from BASE up to MAX seconds between attempts (for ~3 days).
+    WEBHOOK_RETRY_BASE_S: float = 5.0
+    WEBHOOK_RETRY_MAX_S: float = 3600.0
     FORWARD_INTERVAL_S: float = 2.0
     POLL_INTERVAL_S: float = 5.0
     DELIVER_INTERVAL_S: float = 2.0

@@ -226,3 +226,28 @@ class AuditEntrySchema(Schema):
 class AuditPageSchema(Schema):
     items = fields.List(fields.Nested(AuditEntrySchema))
     next_cursor = fields.String(allow_none=True)
+
+
+# --- reconciliation ----------------------------------------------------------------------
+
+
+class ReconcileReportSchema(Schema):
+    """What the last reconciliation run found and did."""
+
+    started_at = fields.String(dump_only=True)
+    finished_at = fields.String(dump_only=True, allow_none=True)
+    scope = fields.String(dump_only=True)
+    checked = fields.Integer(dump_only=True)
+    in_sync = fields.Integer(dump_only=True)
+    missing = fields.Integer(dump_only=True)
+    reforwarded = fields.List(fields.String(), dump_only=True)
+    drifted = fields.Integer(dump_only=True)
+    corrected = fields.List(fields.String(), dump_only=True)
+    errors = fields.List(fields.String(), dump_only=True)
+
+
+class ReconcileStateSchema(Schema):
+    """The last report (null before the first run) and whether a run is asked for."""
+
+    last_report = fields.Nested(ReconcileReportSchema, allow_none=True, dump_only=True)
+    requested_at = fields.String(allow_none=True, dump_only=True)

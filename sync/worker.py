@@ -57,20 +57,25 @@ def build_context(settings: Settings, worker_id: str | None = None) -> WorkerCon
 
 def topic_registrations() -> list[Callable[[Outbox, Settings], None]]:
     """Each topic module registers its handler and retry policy."""
-    from sync import forward, mirror
+    from sync import deliver, forward, mirror
 
-    return [forward.register, mirror.register]
+    return [forward.register, mirror.register, deliver.register]
 
 
 def jobs(settings: Settings) -> list[tuple[str, float, Job]]:
     """(name, interval in seconds, function) of every scheduled job."""
-    from sync import forward, mirror, retention
+    from sync import deliver, forward, mirror, poll, reconcile, retention, sla
 
     return [
         ("forward", settings.FORWARD_INTERVAL_S, forward.forward_job),
+        ("poll", settings.POLL_INTERVAL_S, poll.poll_job),
+        ("deliver", settings.DELIVER_INTERVAL_S, deliver.deliver_job),
+        ("sla", settings.SWEEP_INTERVAL_S, sla.sweep_job),
         ("mirror", settings.MIRROR_INTERVAL_S, mirror.mirror_job),
         ("feed_updates", settings.DELIVER_INTERVAL_S, mirror.deliver_feed_updates),
         ("retention", settings.RETENTION_INTERVAL_S, retention.retention_job),
+        # Checks often whether a run is due or was asked for; runs rarely.
+        ("reconcile", min(30.0, settings.RECONCILE_INTERVAL_S), reconcile.reconcile_job),
     ]
 
 

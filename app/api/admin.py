@@ -10,9 +10,11 @@ from flask_smorest import Blueprint
 from marshmallow import RAISE
 
 from app import admin
+from app.audit import record
 from app.auth import authenticate
 from app.clock import utcnow
 from app.database import request_session
+from app.reconciliation import last_report, request_run, requested_at
 from schemas.admin import (
     AdminComplaintPageSchema,
     AdminComplaintQueryArgsSchema,
@@ -32,6 +34,7 @@ from schemas.admin import (
     OutboxMessageQueryArgsSchema,
     OutboxMessageSchema,
     OutboxStatsSchema,
+    ReconcileStateSchema,
     ReplaySchema,
     WebhookSubscriptionListSchema,
 )
@@ -218,3 +221,24 @@ class Audit(MethodView):
     def get(self, args: dict[str, Any]) -> Any:
         """Read the audit log, newest first; filter by action (or `prefix.`) and target."""
         return _page(admin.list_audit(request_session(), **args))
+
+
+# --- reconciliation --------------------------------------------------------------------
+
+
+@blp.route("/reconcile")
+class Reconcile(MethodView):
+    @blp.response(200, ReconcileStateSchema)
+    def get(self) -> Any:
+        """The last reconciliation report, and whether a run is asked for."""
+        session = request_session()
+        return {"last_report": last_report(session), "requested_at": requested_at(session)}
+
+    @blp.response(202, ReconcileStateSchema)
+    def post(self) -> Any:
+        """Ask the workers to reconcile with the CRM on their next tick."""
+        session = request_session()
+        when = request_run(session)
+        record(session, g.actor, "reconcile.request", "crm", None, {"requested_at": when})
+        session.commit()
+        return {"last_report": last_report(session), "requested_at": when}

@@ -48,8 +48,10 @@ class Complaint(Base):
         Index("ix_complaints_created", "created_at", "id"),
         Index("ix_complaints_faction_status", "faction_id", "status"),
         Index("ix_complaints_faction_category", "faction_id", "category"),
-        # The SLA sweep: open complaints whose deadline has passed.
-        Index("ix_complaints_overdue_sweep", "overdue", "due_at"),
+        # The SLA sweep: open complaints whose deadline has passed. `status` sits before
+        # `due_at` so the sweep reads one short range per open status and never the (ever
+        # growing) resolved history.
+        Index("ix_complaints_overdue_sweep", "overdue", "status", "due_at"),
         Index("ix_complaints_crm_ticket_id", "crm_ticket_id"),
         # Retention: reporter data not yet erased, of terminal complaints, oldest first.
         Index("ix_complaints_retention", "reporter_erased_at", "status", "updated_at"),

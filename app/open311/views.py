@@ -38,6 +38,7 @@ from app.open311.convert import (
     validate_native,
 )
 from app.reference import areas
+from app.status_updates import apply_crm_update
 from schemas.open311 import (
     FORMATS,
     GEOREPORT_V2_SPECIFICATION,
@@ -535,10 +536,6 @@ def _crm_update(session: Session, form: dict[str, Any], fmt: str) -> Response:
     for name in ("update_id", "service_request_id", "status", "updated_datetime"):
         if form[name] is None:
             raise _fail(400, f"{name} is required")
-    try:
-        from app.status_updates import apply_crm_update  # type: ignore[import-not-found]
-    except ImportError:  # the status-sync engineer's module (branch `status`) is not merged yet
-        raise Problem(501, "Not Implemented", "CRM push updates are not enabled yet") from None
     outcome = apply_crm_update(session, form, current_app.extensions["settings"])
     session.commit()  # every update is kept, even one that could not be applied
     if outcome == "invalid":

@@ -15,6 +15,7 @@ from datetime import date, datetime, timedelta
 
 from flask import current_app, has_app_context
 from sqlalchemy import delete, select
+from sqlalchemy import event as sa_event
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -83,8 +84,25 @@ class _Deltas:
         self.add("resolved_week", week_of(resolved_at), n)
 
 
+_PENDING = "public_stat_deltas"
+
+
 def apply_deltas(session: Session, counts: Counter[Key]) -> None:
-    """Add `counts` to the counters in one upsert (sorted keys: no lock-order deadlocks)."""
+    """Add `counts` to the counters when the session's transaction commits.
+
+    Deltas gather per transaction and go out as ONE upsert in sorted key order just before
+    the commit: a transaction applying many events (a poll batch) takes the counter rows'
+    locks once, in one order, and holds them only for the commit — no lock-order deadlocks
+    between concurrent pollers, forwarders and intakes, and short waits on the hot rows.
+    """
+    pending = session.info.setdefault(_PENDING, Counter())
+    pending.update(counts)
+
+
+def _flush_deltas(session: Session) -> None:
+    counts = session.info.pop(_PENDING, None)
+    if not counts:
+        return
     rows = [
         {"dimension": k[0], "metric": k[1], "value": k[2], "bucket": k[3], "count": n}
         for k, n in sorted(counts.items())
@@ -100,6 +118,14 @@ def apply_deltas(session: Session, counts: Counter[Key]) -> None:
         set_={"count": PublicStat.count + statement.excluded.count},
     )
     session.execute(statement)
+
+
+def _forget_deltas(session: Session, *_args: object) -> None:
+    session.info.pop(_PENDING, None)
+
+
+sa_event.listen(Session, "before_commit", _flush_deltas)
+sa_event.listen(Session, "after_rollback", _forget_deltas)
 
 
 def _faction_code(session: Session, complaint: Complaint) -> str:

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-29 19:45:41.899966
+Create Date: 2026-11-29 19:49:54.823980
 """
 
 from collections.abc import Sequence
@@ -200,7 +200,7 @@ def upgrade() -> None:
         batch_op.create_index('ix_complaints_kelurahan_created', ['kelurahan_code', 'created_at', 'id'], unique=False)
         batch_op.create_index(batch_op.f('ix_complaints_kota_code'), ['kota_code'], unique=False)
         batch_op.create_index('ix_complaints_kota_created', ['kota_code', 'created_at', 'id'], unique=False)
-        batch_op.create_index('ix_complaints_overdue_sweep', ['overdue', 'due_at'], unique=False)
+        batch_op.create_index('ix_complaints_overdue_sweep', ['overdue', 'status', 'due_at'], unique=False)
         batch_op.create_index('ix_complaints_public_overdue', ['created_at', 'id'], unique=False, postgresql_where=sa.text("overdue AND visibility <> 'confidential' AND status NOT IN ('resolved', 'rejected', 'closed')"), sqlite_where=sa.text("overdue AND visibility <> 'confidential' AND status NOT IN ('resolved', 'rejected', 'closed')"))
         batch_op.create_index('ix_complaints_retention', ['reporter_erased_at', 'status', 'updated_at'], unique=False)
         batch_op.create_index('ix_complaints_status_created', ['status', 'created_at', 'id'], unique=False)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -230,10 +229,6 @@ def test_crm_push_requires_the_update_fields(client: Any, keys: Any, fmt: str) -
     assert "update_id" in error_of(response, fmt, 400)
 
 
-@pytest.mark.skipif(
-    importlib.util.find_spec("app.status_updates") is None,
-    reason="app.status_updates (branch `status`) is not merged yet",
-)
 def test_crm_push_applies_the_update(client: Any, db: Database, keys: Any, submit: Any) -> None:
     tracking_code = submit()
     with db.transaction() as session:

@@ -8,6 +8,8 @@ from typing import Any
 from flask import Flask
 from sqlalchemy import select
 
+from app.clock import utcnow
+from app.events import append_event
 from app.intake import submit_complaint
 from app.models import Complaint, Faction
 from tests.conftest import complaint_payload
@@ -30,3 +32,28 @@ def cli_env(database_url: str) -> dict[str, str]:
     """The environment for running `jembatan` commands against the test database."""
     return {"JEMBATAN_ENV": "test", "JEMBATAN_DATABASE_URL": database_url,
             "JEMBATAN_LOG_JSON": "0"}
+
+
+def forwarded_complaint(
+    app: Flask, faction_code: str = "PSI", ticket: str | None = "3100001", **overrides: Any
+) -> Complaint:
+    """Submit a complaint and, when `ticket` is given, record it as forwarded to that ticket.
+
+    The forward step is done here directly (as the crm.submit handler would) so that tests of
+    what follows do not depend on the CRM connector.
+    """
+    overrides.setdefault("external_id", f"{faction_code}-{ticket}-{utcnow().timestamp()}")
+    complaint = store_complaint(app, faction_code, **overrides)
+    if ticket is None:
+        return complaint
+    db = app.extensions["db"]
+    with app.app_context(), db.transaction() as session:
+        complaint = session.get(Complaint, complaint.id)
+        assert complaint is not None
+        complaint.crm_ticket_id = ticket
+        complaint.forwarded_at = utcnow()
+        append_event(session, complaint, "forwarded", source="gateway",
+                     note="Aduan diteruskan ke CRM.")
+        session.flush()
+        session.expunge(complaint)
+    return complaint

@@ -1,0 +1,295 @@
+"""Webhooks to factions: subscriptions' rules, and the fan-out of events into the outbox.
+
+Every status event (from `received`, seq 1, on) and every `complaint.overdue` becomes one
+`webhook.deliver` outbox message for the faction's active subscription, written in the same
+transaction as the change, with the body as it was at that moment (a snapshot: a retry three
+days later still says what happened then). Per subscriber and complaint the messages share an
+ordering key; `ordering_seq` is 2·seq for a status event and 2·seq+1 for an overdue notice, so
+the notice follows the status event it was raised after.
+
+Refusing private addresses (SSRF): a URL must be http(s) and its host must resolve only to
+public addresses, unless `JEMBATAN_WEBHOOK_ALLOW_PRIVATE=1`. This is checked when the URL is
+set, and again on the address each delivery actually connects to (sync.deliver), so a name
+that later resolves elsewhere (DNS rebinding) gains nothing.
+"""
+
+from __future__ import annotations
+
+import base64
+import ipaddress
+import secrets
+import socket
+from datetime import datetime, timedelta
+from typing import Any
+from urllib.parse import urlsplit
+
+from sqlalchemy import event, select, update
+from sqlalchemy.orm import Session
+
+from app.clock import isoformat, utcnow
+from app.config import Settings
+from app.events import EVENT_LISTENERS
+from app.lifecycle import status_label
+from app.models import Complaint, OutboxMessage, StatusEvent, WebhookSubscription
+from app.models.outbox import enqueue
+
+WEBHOOK_DELIVER = "webhook.deliver"
+STATUS_CHANGED = "complaint.status_changed"
+OVERDUE = "complaint.overdue"
+# How long a rotated-out secret keeps signing, so receivers can switch without a gap.
+SECRET_OVERLAP = timedelta(hours=24)
+
+# Settings for code that runs outside a Flask app (the worker); set by configure().
+_settings: Settings | None = None
+
+
+def configure(settings: Settings) -> None:
+    """Tell the fan-out which settings to use outside a request (the worker calls this)."""
+    global _settings
+    _settings = settings
+
+
+def _public_url() -> str:
+    from flask import current_app, has_app_context
+
+    if has_app_context() and "settings" in current_app.extensions:
+        return current_app.extensions["settings"].PUBLIC_URL.rstrip("/")
+    if _settings is not None:
+        return _settings.PUBLIC_URL.rstrip("/")
+    return Settings.PUBLIC_URL.rstrip("/")
+
+
+# --- secrets ---------------------------------------------------------------------------
+
+
+def new_secret() -> str:
+    """A Standard Webhooks signing secret: `whsec_` + base64 of 32 random bytes."""
+    return "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode()
+
+
+def live_secrets(subscription: WebhookSubscription, now: datetime | None = None) -> list[str]:
+    """The secrets a delivery is signed with now: the current one, and the previous for 24 h."""
+    now = now or utcnow()
+    found = [subscription.secret]
+    if (
+        subscription.previous_secret
+        and subscription.previous_secret_expires_at is not None
+        and subscription.previous_secret_expires_at > now
+    ):
+        found.append(subscription.previous_secret)
+    return found
+
+
+def rotate_secret(subscription: WebhookSubscription) -> None:
+    """A new secret; the old one keeps signing for SECRET_OVERLAP (never commits)."""
+    subscription.previous_secret = subscription.secret
+    subscription.previous_secret_expires_at = utcnow() + SECRET_OVERLAP
+    subscription.secret = new_secret()
+
+
+# --- URL rules -------------------------------------------------------------------------
+
+
+class UnsafeAddress(Exception):
+    """A webhook URL's host is (or resolves to) an address Jembatan must not call."""
+
+
+def address_is_public(address: str) -> bool:
+    """True for a globally routable unicast address (no private, loopback, link-local…)."""
+    ip = ipaddress.ip_address(address.split("%", 1)[0])
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return not (
+        ip.is_private
+        or ip.is_loopback
+        or ip.is_link_local
+        or ip.is_multicast
+        or ip.is_reserved
+        or ip.is_unspecified
+        or not ip.is_global
+    )
+
+
+def check_address(address: str, allow_private: bool) -> None:
+    """Raise UnsafeAddress unless `address` may be called."""
+    if allow_private:
+        return
+    if not address_is_public(address):
+        raise UnsafeAddress(f"{address} is a private, loopback, link-local or reserved address")
+
+
+def webhook_url_problems(url: str, allow_private: bool) -> list[str]:
+    """Why `url` cannot be a webhook URL (empty when it can)."""
+    if not isinstance(url, str) or not url.strip():
+        return ["Give the URL to deliver webhooks to."]
+    if len(url) > 2000:
+        return ["The URL is longer than 2000 characters."]
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError as exc:
+        return [f"Not a valid URL: {exc}."]
+    if parts.scheme not in ("http", "https"):
+        return ["Only http and https URLs are allowed."]
+    if not parts.hostname:
+        return ["The URL has no host."]
+    if parts.username or parts.password:
+        return ["Credentials in the URL are not allowed; use the signature to authenticate."]
+    if parts.fragment:
+        return ["The URL must not have a fragment."]
+    try:
+        infos = socket.getaddrinfo(
+            parts.hostname, port or (443 if parts.scheme == "https" else 80),
+            type=socket.SOCK_STREAM,
+        )
+    except (socket.gaierror, UnicodeError) as exc:
+        return [f"The host {parts.hostname} does not resolve: {exc}."]
+    for info in infos:
+        try:
+            check_address(str(info[4][0]), allow_private)
+        except UnsafeAddress as exc:
+            return [
+                f"The host {parts.hostname} resolves to {info[4][0]}, which is not allowed"
+                f" ({exc}); set JEMBATAN_WEBHOOK_ALLOW_PRIVATE=1 only for testing."
+            ]
+    return []
+
+
+# --- disabling ---------------------------------------------------------------------------
+
+
+def dead_letter_pending(session: Session, subscription_id: int, reason: str) -> int:
+    """Dead-letter every pending delivery of a subscription (replayable); never commits."""
+    result = session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.topic == WEBHOOK_DELIVER,
+            OutboxMessage.destination == destination(subscription_id),
+            OutboxMessage.status == "pending",
+        )
+        .values(
+            status="dead",
+            dead_at=utcnow(),
+            last_error=reason[:2000],
+            # Whoever holds a lease on one of them loses it: their outcome will not count.
+            lease_owner=None,
+            lease_token=None,
+            lease_expires_at=None,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount or 0
+
+
+def disable_subscription(
+    session: Session, subscription: WebhookSubscription, reason: str
+) -> None:
+    """Stop delivering to a subscription and say why (GET /api/v1/webhook shows it)."""
+    now = utcnow()
+    subscription.active = False
+    subscription.disabled_reason = reason[:2000]
+    subscription.disabled_at = now
+    subscription.updated_at = now
+    dead_letter_pending(session, subscription.id, f"subscription disabled: {reason}")
+
+
+# --- fan-out ---------------------------------------------------------------------------
+
+
+def active_subscription_id(session: Session, faction_id: int) -> int | None:
+    """The id of the faction's subscription if it is active.
+
+    Remembered for the rest of the session's transaction: a poll applying a thousand updates
+    asks once per faction, not once per event.
+    """
+    cache = session.info.setdefault(_CACHE_KEY, {})
+    if faction_id not in cache:
+        cache[faction_id] = session.scalar(
+            select(WebhookSubscription.id).where(
+                WebhookSubscription.faction_id == faction_id,
+                WebhookSubscription.active.is_(True),
+            )
+        )
+    return cache[faction_id]
+
+
+_CACHE_KEY = "jembatan.webhook_subscriptions"
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_subscriptions(session: Session, transaction: Any) -> None:
+    if transaction.parent is None:
+        session.info.pop(_CACHE_KEY, None)
+
+
+def destination(subscription_id: int) -> str:
+    """The circuit breaker's key: one per subscription, so one bad receiver blocks no other."""
+    return f"webhook:{subscription_id}"
+
+
+def event_data(complaint: Complaint, event: StatusEvent | None) -> dict[str, Any]:
+    """The `data` object of a webhook body (CONTRACT.md), as things are now."""
+    status = event.status if event is not None else complaint.status
+    return {
+        "id": str(complaint.id),
+        "external_id": complaint.external_id,
+        "tracking_code": complaint.tracking_code,
+        "seq": event.seq if event is not None else complaint.seq,
+        "status": status,
+        "status_label": status_label(status),
+        "previous_status": event.previous_status if event is not None else None,
+        "occurred_at": isoformat(event.occurred_at) if event is not None else None,
+        "note": event.note if event is not None else None,
+        "crm_ticket_id": complaint.crm_ticket_id,
+        "agency": complaint.agency,
+        "due_at": isoformat(complaint.due_at),
+        "overdue": bool(complaint.overdue),
+        "status_link": (
+            f"{_public_url()}/lacak/{complaint.tracking_code}/{complaint.status_secret}"
+        ),
+    }
+
+
+def _enqueue(
+    session: Session, complaint: Complaint, kind: str, data: dict[str, Any], ordering_seq: int,
+    source: str,
+) -> None:
+    subscription_id = active_subscription_id(session, complaint.faction_id)
+    if subscription_id is None:
+        return
+    now = utcnow()
+    enqueue(
+        session,
+        topic=WEBHOOK_DELIVER,
+        destination=destination(subscription_id),
+        payload={
+            "subscription_id": subscription_id,
+            "body": {"type": kind, "timestamp": isoformat(now), "data": data},
+            "source": source,
+        },
+        complaint_id=complaint.id,
+        ordering_key=f"webhook:{subscription_id}:{complaint.id}",
+        ordering_seq=ordering_seq,
+    )
+
+
+def on_status_event(session: Session, complaint: Complaint, event: StatusEvent) -> None:
+    """EVENT_LISTENERS hook: one `complaint.status_changed` per status event (never commits)."""
+    _enqueue(
+        session, complaint, STATUS_CHANGED, event_data(complaint, event), 2 * event.seq,
+        event.source,
+    )
+
+
+def enqueue_overdue(session: Session, complaint: Complaint) -> None:
+    """One `complaint.overdue` notice, with the complaint's current seq and status."""
+    data = event_data(complaint, None)
+    data["occurred_at"] = isoformat(complaint.due_at)
+    data["note"] = "Melewati batas waktu penyelesaian."
+    _enqueue(session, complaint, OVERDUE, data, 2 * complaint.seq + 1, "gateway")
+
+
+# Registered on import: the web app (through app.api.webhooks) and the worker (through
+# sync.deliver) both import this module, so every process that appends events fans them out.
+if on_status_event not in EVENT_LISTENERS:
+    EVENT_LISTENERS.append(on_status_event)

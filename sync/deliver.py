@@ -1,0 +1,282 @@
+"""Delivering webhooks to factions: the `webhook.deliver` topic (Standard Webhooks v1).
+
+Each attempt is signed afresh: `webhook-id` is the outbox message's (`msg_<id>`, the same on
+every retry, so receivers dedupe on it), `webhook-timestamp` is now, and `webhook-signature`
+holds `v1,<base64 HMAC-SHA256 of "{id}.{timestamp}.{body}">` for every live secret (two during
+the 24 hours after a rotation), space-separated.
+
+Outcomes: any 2xx is success. 410 Gone disables the subscription and dead-letters what was
+pending for it. Anything else (another status, a timeout, a connection error) is retried with
+backoff for about three days; a subscription that has not had one success for three days of
+trying is disabled, with the reason shown by GET /api/v1/webhook.
+
+Refusing private addresses (SSRF) happens on the socket: after connecting, the peer address
+is checked, whatever the name resolved to a moment earlier; no proxy from the environment is
+used, so the peer is the receiver itself.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import logging
+import time
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import requests
+from requests.adapters import HTTPAdapter
+from sqlalchemy.orm import Session
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+
+from app.clock import utcnow
+from app.config import Settings
+from app.database import Database
+from app.metrics import CRM_UPDATE_TO_WEBHOOK_SECONDS
+from app.models import OutboxMessage, WebhookSubscription
+from app.webhooks import (
+    WEBHOOK_DELIVER,
+    UnsafeAddress,
+    check_address,
+    configure,
+    disable_subscription,
+    live_secrets,
+)
+from sync import breaker
+from sync.errors import FatalError, RetriableError
+from sync.outbox import Outbox, TopicPolicy
+
+log = logging.getLogger(__name__)
+
+# A subscription failing without a single success for this long is disabled.
+LONG_FAILURE = timedelta(days=3)
+USER_AGENT = "Jembatan-Webhooks/1"
+
+
+def policy(settings: Settings) -> TopicPolicy:
+    """Retry for about three days, backing off up to WEBHOOK_RETRY_MAX_S between attempts."""
+    cap = settings.WEBHOOK_RETRY_MAX_S
+    return TopicPolicy(
+        WEBHOOK_DELIVER,
+        base_delay_s=settings.WEBHOOK_RETRY_BASE_S,
+        max_delay_s=cap,
+        max_attempts=100_000,  # age, not a count, ends the retries
+        max_age_s=3 * 24 * 3600,
+        breaker=breaker.BreakerPolicy(
+            threshold=5, cooldown_s=min(15.0, cap), max_cooldown_s=min(300.0, cap)
+        ),
+    )
+
+
+# --- signing -------------------------------------------------------------------------------
+
+
+def sign(secret: str, webhook_id: str, timestamp: int, body: bytes) -> str:
+    """One Standard Webhooks v1 signature: `v1,` + base64 HMAC-SHA256 of id.timestamp.body."""
+    key = base64.b64decode(secret.removeprefix("whsec_"))
+    signed = f"{webhook_id}.{timestamp}.".encode() + body
+    return "v1," + base64.b64encode(hmac.new(key, signed, hashlib.sha256).digest()).decode()
+
+
+def signature_header(secrets: list[str], webhook_id: str, timestamp: int, body: bytes) -> str:
+    """The `webhook-signature` value: one signature per live secret, space-separated."""
+    return " ".join(sign(secret, webhook_id, timestamp, body) for secret in secrets)
+
+
+# --- an HTTP session that only talks to allowed peers --------------------------------------
+
+
+class _PeerCheck:
+    allow_private = False
+
+    def _check_peer(self) -> None:
+        sock = getattr(self, "sock", None)
+        if sock is None:
+            return
+        address = sock.getpeername()[0]
+        try:
+            check_address(address, self.allow_private)
+        except UnsafeAddress:
+            self.close()  # type: ignore[attr-defined]
+            raise
+
+
+class _GuardedHTTPConnection(_PeerCheck, HTTPConnection):
+    def connect(self) -> None:
+        super().connect()
+        self._check_peer()
+
+
+class _GuardedHTTPSConnection(_PeerCheck, HTTPSConnection):
+    def connect(self) -> None:
+        super().connect()
+        self._check_peer()
+
+
+def guarded_session(allow_private: bool) -> requests.Session:
+    """A requests Session that refuses to talk to a private peer (unless allowed)."""
+
+    class HTTPConn(_GuardedHTTPConnection):
+        pass
+
+    class HTTPSConn(_GuardedHTTPSConnection):
+        pass
+
+    HTTPConn.allow_private = HTTPSConn.allow_private = allow_private
+
+    class HTTPPool(HTTPConnectionPool):
+        ConnectionCls = HTTPConn
+
+    class HTTPSPool(HTTPSConnectionPool):
+        ConnectionCls = HTTPSConn
+
+    class Adapter(HTTPAdapter):
+        def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+            super().init_poolmanager(*args, **kwargs)
+            self.poolmanager.pool_classes_by_scheme = {"http": HTTPPool, "https": HTTPSPool}
+
+    session = requests.Session()
+    # A proxy from the environment would make the peer the proxy, hiding the receiver.
+    session.trust_env = False
+    session.mount("http://", Adapter(max_retries=0))
+    session.mount("https://", Adapter(max_retries=0))
+    session.headers["User-Agent"] = USER_AGENT
+    return session
+
+
+# --- the handler ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PreparedDelivery:
+    message_id: int
+    subscription_id: int
+    url: str
+    webhook_id: str
+    body: bytes
+    secrets: list[str]
+
+
+@dataclass(frozen=True)
+class Delivered:
+    status: int
+
+
+class WebhookDelivery:
+    """The Handler of `webhook.deliver`."""
+
+    def __init__(self, db: Database, settings: Settings) -> None:
+        self.db = db
+        self.settings = settings
+        self.http = guarded_session(settings.WEBHOOK_ALLOW_PRIVATE)
+
+    def prepare(self, session: Session, message: OutboxMessage) -> PreparedDelivery:
+        subscription = session.get(WebhookSubscription, message.payload["subscription_id"])
+        if subscription is None:
+            raise FatalError("the webhook subscription was deleted")
+        if not subscription.active:
+            reason = subscription.disabled_reason
+            raise FatalError(f"the webhook subscription is disabled: {reason}")
+        body = json.dumps(
+            message.payload["body"], ensure_ascii=False, separators=(",", ":")
+        ).encode("utf-8")
+        return PreparedDelivery(
+            message_id=message.id,
+            subscription_id=subscription.id,
+            url=subscription.url,
+            webhook_id=f"msg_{message.id}",
+            body=body,
+            secrets=live_secrets(subscription),
+        )
+
+    def perform(self, prepared: PreparedDelivery) -> Delivered:
+        timestamp = int(time.time())
+        headers = {
+            "Content-Type": "application/json",
+            "webhook-id": prepared.webhook_id,
+            "webhook-timestamp": str(timestamp),
+            "webhook-signature": signature_header(
+                prepared.secrets, prepared.webhook_id, timestamp, prepared.body
+            ),
+        }
+        timeout = self.settings.WEBHOOK_TIMEOUT_S
+        try:
+            response = self.http.post(
+                prepared.url, data=prepared.body, headers=headers,
+                timeout=(min(5.0, timeout), timeout), allow_redirects=False,
+            )
+        except UnsafeAddress as exc:
+            self._failed(prepared, f"refused: {exc}")
+            raise FatalError(f"refused to deliver: {exc}") from None
+        except requests.Timeout:
+            self._failed(prepared, "timeout")
+            raise RetriableError("timeout") from None
+        except requests.RequestException as exc:
+            reason = f"connection error: {type(exc).__name__}"
+            self._failed(prepared, reason)
+            raise RetriableError(reason) from None
+        status = response.status_code
+        response.close()
+        if 200 <= status < 300:
+            return Delivered(status)
+        if status == 410:
+            raise FatalError("the receiver answered 410 Gone", status=410)
+        self._failed(prepared, f"HTTP {status}")
+        raise RetriableError(f"the receiver answered {status}", status=status)
+
+    def complete(self, session: Session, message: OutboxMessage, result: Delivered) -> None:
+        subscription = session.get(WebhookSubscription, message.payload["subscription_id"])
+        if subscription is not None:
+            subscription.consecutive_failures = 0
+            subscription.failing_since = None
+            subscription.last_success_at = utcnow()
+        _observe_latency(message)
+
+    def dead(self, session: Session, message: OutboxMessage, error: str) -> None:
+        if message.last_status_code != 410:
+            return
+        subscription = session.get(WebhookSubscription, message.payload["subscription_id"])
+        if subscription is not None and subscription.active:
+            disable_subscription(session, subscription, "the receiver answered 410 Gone")
+            log.warning("webhook subscription %s disabled: 410 Gone", subscription.id)
+
+    def _failed(self, prepared: PreparedDelivery, reason: str) -> None:
+        """Count a failed attempt; three days of failures and nothing else disables."""
+        now = utcnow()
+        with self.db.transaction() as session:
+            subscription = session.get(WebhookSubscription, prepared.subscription_id)
+            if subscription is None or not subscription.active:
+                return
+            subscription.consecutive_failures = (subscription.consecutive_failures or 0) + 1
+            if subscription.failing_since is None:
+                subscription.failing_since = now
+            elif now - subscription.failing_since >= LONG_FAILURE:
+                days = LONG_FAILURE.total_seconds() / 86400
+                disable_subscription(
+                    session, subscription,
+                    f"no delivery succeeded for {days:g} days"
+                    f" ({subscription.consecutive_failures} failed attempts; last: {reason})",
+                )
+                log.warning("webhook subscription %s disabled after long failure",
+                            subscription.id)
+
+
+def _observe_latency(message: OutboxMessage) -> None:
+    created = message.created_at
+    if created is not None and message.payload.get("source") == "crm":
+        CRM_UPDATE_TO_WEBHOOK_SECONDS.observe(max(0.0, (utcnow() - created).total_seconds()))
+
+
+def register(outbox: Outbox, settings: Settings) -> None:
+    """Register the webhook.deliver handler and its retry policy."""
+    configure(settings)
+    outbox.register(policy(settings), WebhookDelivery(outbox.db, settings))
+
+
+def deliver_job(context: Any) -> None:
+    """Deliver due webhooks."""
+    context.outbox.run([WEBHOOK_DELIVER], batch=context.settings.BATCH_SIZE)

@@ -1,0 +1,460 @@
+"""Polling the CRM for status updates: the `poll` job.
+
+Modes (`JEMBATAN_CRM_UPDATES_MODE`):
+- `updates` (default): mySociety `GET servicerequestupdates` in windows from a stored
+  watermark. Each window starts OVERLAP before the previous one ended (the CRM may commit an
+  update stamped a moment before we read) and ends now; its updates are applied in order, then
+  the watermark moves to the window's end — in the same transaction as the last of them, and
+  only while this poller still holds the leader lease. Killed at any point, the next poller
+  reads the window again; `update_id` dedupe makes the repeat harmless, so nothing is missed
+  and nothing applied twice.
+- `requests` (a CRM without that extension): `GET requests?service_request_id=a,b,…` in
+  batches for open tickets (and those closed in the last REOPEN_WATCH, to see a reopen); a
+  changed ticket becomes a synthetic update with a stable id (ticket, time, code).
+- `push`: the CRM posts updates to `/open311/v2/servicerequestupdates`; nothing to poll.
+
+One poller at a time: a leader lease row (`leases`, name `crm.poll`) taken by a conditional
+update; it expires on its own when its holder dies.
+
+Malformed updates never stop a window: each is recorded and skipped by apply_crm_update.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+from xml.etree.ElementTree import ParseError
+
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import fromstring
+from sqlalchemy import or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from app.clock import as_utc, utcnow
+from app.config import Settings
+from app.database import Database
+from app.lifecycle import TERMINAL
+from app.metrics import POLL_LAG_SECONDS
+from app.models import Complaint, CrmUpdate, Lease, SyncCursor
+from app.status_updates import apply_crm_update
+from schemas.open311 import format_datetime, parse_datetime
+from sync.crm import CrmClient
+from sync.errors import FatalError, RetriableError
+
+log = logging.getLogger(__name__)
+
+LEASE_NAME = "crm.poll"
+UPDATES_CURSOR = "crm.updates.watermark"
+REQUESTS_CURSOR = "crm.requests.position"
+OVERLAP = timedelta(minutes=2)
+# A first poll (no watermark yet) looks back this far.
+FIRST_LOOKBACK = timedelta(days=1)
+# Long outages are caught up in windows no longer than this, several per tick.
+MAX_WINDOW = timedelta(hours=6)
+MAX_WINDOWS_PER_TICK = 8
+# Updates applied per transaction (each in its own savepoint).
+APPLY_BATCH = 200
+# Ticket ids per GET requests call (fallback mode and agency lookups).
+REQUESTS_BATCH = 50
+REQUESTS_BATCHES_PER_TICK = 20
+# Updates for a ticket we did not know yet are tried again this long.
+UNKNOWN_TICKET_RETRY = timedelta(days=7)
+# Closed tickets are still watched this long in the fallback mode, to see a reopen.
+REOPEN_WATCH = timedelta(days=7)
+
+
+# --- talking to the CRM --------------------------------------------------------------------
+
+
+class PollingClient(CrmClient):
+    """The CRM client, reading updates item by item: one malformed update spoils no window."""
+
+    def update_items(self, start: datetime, end: datetime) -> list[dict[str, Any]]:
+        """Raw update items of a window (bounds inclusive), each validated when applied."""
+        params = self._jurisdiction() | {
+            "start_date": format_datetime(start),
+            "end_date": format_datetime(end),
+        }
+        response = self._call("GET", f"servicerequestupdates.{self.fmt}", params=params)
+        return read_update_items(response.content, self.fmt)
+
+
+_UPDATE_FIELDS = (
+    "update_id", "service_request_id", "status", "updated_datetime", "description",
+    "media_url", "external_status_code",
+)
+
+
+def read_update_items(body: bytes, fmt: str) -> list[dict[str, Any]]:
+    """The request_update items of a servicerequestupdates document, as wire text.
+
+    Unlike a strict parse, one malformed item does not make the document unreadable: each
+    item is validated when it is applied, so a bad one is recorded and the rest go on.
+    """
+    if fmt == "json":
+        try:
+            document = json.loads(body)
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise FatalError(f"unreadable servicerequestupdates JSON: {exc}") from None
+        if not isinstance(document, list):
+            raise FatalError("servicerequestupdates JSON is not an array")
+        return [item if isinstance(item, dict) else {"_item": str(item)} for item in document]
+    try:
+        root = fromstring(body)
+    except (ParseError, DefusedXmlException) as exc:
+        raise FatalError(f"unreadable servicerequestupdates XML: {exc}") from None
+    items: list[dict[str, Any]] = []
+    for element in root:
+        if element.tag.rsplit("}", 1)[-1] != "request_update":
+            continue
+        item: dict[str, Any] = {}
+        for child in element:
+            name = child.tag.rsplit("}", 1)[-1]
+            if name in _UPDATE_FIELDS:
+                item[name] = child.text or None
+        items.append(item)
+    return items
+
+
+# --- the leader lease ----------------------------------------------------------------------
+
+
+def take_lease(db: Database, name: str, owner: str, ttl: timedelta) -> str | None:
+    """Take (or renew) the lease `name` for `owner`; its token, or None if someone holds it."""
+    now = utcnow()
+    token = uuid.uuid4().hex
+    with db.transaction() as session:
+        if session.get(Lease, name) is None:
+            try:
+                with session.begin_nested():
+                    session.add(Lease(name=name))
+                    session.flush()
+            except IntegrityError:
+                pass
+        result = session.execute(
+            update(Lease)
+            .where(
+                Lease.name == name,
+                or_(Lease.owner.is_(None), Lease.expires_at.is_(None), Lease.expires_at < now,
+                    Lease.owner == owner),
+            )
+            .values(owner=owner, token=token, expires_at=now + ttl)
+            .execution_options(synchronize_session=False)
+        )
+    return token if result.rowcount == 1 else None
+
+
+def holds_lease(session: Session, name: str, token: str) -> bool:
+    """Whether `token` still holds the lease (locks the row on PostgreSQL till commit)."""
+    query = select(Lease).where(Lease.name == name, Lease.token == token,
+                                Lease.expires_at > utcnow())
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update()
+    return session.scalars(query).first() is not None
+
+
+def release_lease(db: Database, name: str, token: str) -> None:
+    """Give the lease up (only if it is still ours)."""
+    with db.transaction() as session:
+        session.execute(
+            update(Lease)
+            .where(Lease.name == name, Lease.token == token)
+            .values(owner=None, token=None, expires_at=None)
+            .execution_options(synchronize_session=False)
+        )
+
+
+@contextmanager
+def leader(db: Database, owner: str, ttl: timedelta) -> Iterator[str | None]:
+    """The poller's lease for the duration of a tick (None: another poller leads)."""
+    token = take_lease(db, LEASE_NAME, owner, ttl)
+    try:
+        yield token
+    finally:
+        if token is not None:
+            release_lease(db, LEASE_NAME, token)
+
+
+# --- cursors -------------------------------------------------------------------------------
+
+
+def read_cursor(session: Session, name: str) -> str | None:
+    cursor = session.get(SyncCursor, name)
+    return cursor.value if cursor is not None else None
+
+
+def write_cursor(session: Session, name: str, value: str) -> None:
+    cursor = session.get(SyncCursor, name)
+    if cursor is None:
+        session.add(SyncCursor(name=name, value=value, updated_at=utcnow()))
+    else:
+        cursor.value = value
+        cursor.updated_at = utcnow()
+
+
+# --- polling -------------------------------------------------------------------------------
+
+
+@dataclass
+class PollStats:
+    windows: int = 0
+    updates: int = 0
+    outcomes: dict[str, int] | None = None
+
+    def count(self, outcome: str) -> None:
+        self.outcomes = self.outcomes or {}
+        self.outcomes[outcome] = self.outcomes.get(outcome, 0) + 1
+        self.updates += 1
+
+
+class LeaseLost(Exception):
+    """Another poller took the lease while this one worked: stop without moving the cursor."""
+
+
+def poll_updates(
+    db: Database, settings: Settings, reader: PollingClient, token: str,
+    now: datetime | None = None,
+) -> PollStats:
+    """Read and apply servicerequestupdates windows up to now (the lease must be held)."""
+    stats = PollStats()
+    end_limit = now or utcnow()
+    for _ in range(MAX_WINDOWS_PER_TICK):
+        with db.session() as session:
+            stored = read_cursor(session, UPDATES_CURSOR)
+        watermark = parse_datetime(stored) if stored else end_limit - FIRST_LOOKBACK
+        start = watermark - OVERLAP
+        end = min(end_limit, start + MAX_WINDOW)
+        items = reader.update_items(start, end)
+        _learn_agencies(db, reader, items)
+        apply_window(db, settings, items, token, end, stats)
+        stats.windows += 1
+        _report_lag(end)
+        if end >= end_limit:
+            break
+    return stats
+
+
+def apply_window(
+    db: Database, settings: Settings, items: list[dict[str, Any]], token: str,
+    window_end: datetime, stats: PollStats,
+) -> None:
+    """Apply a window's updates in order, then move the watermark to its end."""
+    ordered = sorted(items, key=_order_key)
+    batches = [ordered[i : i + APPLY_BATCH] for i in range(0, len(ordered), APPLY_BATCH)] or [[]]
+    for index, batch in enumerate(batches):
+        with db.transaction() as session:
+            if not holds_lease(session, LEASE_NAME, token):
+                raise LeaseLost()
+            for item in batch:
+                stats.count(apply_crm_update(session, item, settings))
+            if index == len(batches) - 1:
+                write_cursor(session, UPDATES_CURSOR, format_datetime(as_utc(window_end)))
+
+
+def _order_key(item: dict[str, Any]) -> tuple[int, str, str]:
+    # Oldest first; unreadable dates sort first (they are only recorded as invalid).
+    raw = item.get("updated_datetime")
+    try:
+        when = parse_datetime(raw) if isinstance(raw, str) else raw
+        stamp = as_utc(when).isoformat() if isinstance(when, datetime) else ""
+    except ValueError:
+        stamp = ""
+    return (1 if stamp else 0, stamp, str(item.get("update_id") or ""))
+
+
+def _learn_agencies(db: Database, reader: PollingClient, items: list[dict[str, Any]]) -> None:
+    """Tell each update the SKPD of its ticket when the complaint does not know it yet."""
+    tickets = {str(i["service_request_id"]) for i in items if i.get("service_request_id")}
+    if not tickets:
+        return
+    with db.session() as session:
+        unknown = sorted(
+            session.scalars(
+                select(Complaint.crm_ticket_id).where(
+                    Complaint.crm_ticket_id.in_(tickets), Complaint.agency.is_(None)
+                )
+            ).all()
+        )
+    agencies: dict[str, str] = {}
+    for i in range(0, len(unknown), REQUESTS_BATCH):
+        try:
+            found = reader.get_requests([t for t in unknown[i : i + REQUESTS_BATCH] if t])
+        except (RetriableError, FatalError) as exc:
+            # The agency is a nicety: learn it on a later update rather than stall the poll.
+            log.warning("could not read tickets' agencies from the CRM: %s", exc)
+            return
+        for ticket in found:
+            if ticket.get("agency_responsible"):
+                agencies[ticket["service_request_id"]] = ticket["agency_responsible"]
+    for item in items:
+        agency = agencies.get(str(item.get("service_request_id")))
+        if agency:
+            # Carried by the update, so that its event (and webhook) already names the SKPD.
+            item["agency"] = agency
+    if agencies:
+        # Stored at once as well: the window's updates may all have been applied before.
+        with db.transaction() as session:
+            for ticket, agency in agencies.items():
+                session.execute(
+                    update(Complaint)
+                    .where(Complaint.crm_ticket_id == ticket, Complaint.agency.is_(None))
+                    .values(agency=agency[:200], updated_at=utcnow())
+                    .execution_options(synchronize_session=False)
+                )
+
+
+def _report_lag(end: datetime) -> None:
+    POLL_LAG_SECONDS.set(max(0.0, (utcnow() - end).total_seconds()))
+
+
+# --- the fallback: GET requests for open tickets -------------------------------------------
+
+_CODE_NOTE = re.compile(r"^\s*([A-Z][A-Z0-9_]*)\s*(?::\s*(.*))?$", re.DOTALL)
+
+
+def synthetic_update(ticket: dict[str, Any]) -> dict[str, Any]:
+    """A ticket's current state as an update with a stable id (ticket, time, code)."""
+    notes = ticket.get("status_notes") or ""
+    match = _CODE_NOTE.match(notes)
+    code = match.group(1) if match else None
+    note = (match.group(2) if match else notes) or None
+    updated = ticket.get("updated_datetime")
+    stamp = format_datetime(updated) if isinstance(updated, datetime) else str(updated)
+    return {
+        "update_id": f"req:{ticket['service_request_id']}:{stamp}:{code or ticket.get('status')}",
+        "service_request_id": ticket["service_request_id"],
+        "status": ticket.get("status"),
+        "external_status_code": code,
+        "updated_datetime": updated,
+        "description": note,
+        "agency": ticket.get("agency_responsible"),
+    }
+
+
+def poll_requests(
+    db: Database, settings: Settings, reader: PollingClient, token: str,
+    now: datetime | None = None,
+) -> PollStats:
+    """Look at watched tickets in batches, resuming where the last tick stopped."""
+    stats = PollStats()
+    now = now or utcnow()
+    with db.session() as session:
+        position = read_cursor(session, REQUESTS_CURSOR) or ""
+    for _ in range(REQUESTS_BATCHES_PER_TICK):
+        with db.session() as session:
+            tickets = session.scalars(
+                select(Complaint.crm_ticket_id)
+                .where(
+                    Complaint.crm_ticket_id.is_not(None),
+                    Complaint.crm_ticket_id > position,
+                    or_(
+                        Complaint.status.not_in(TERMINAL),
+                        Complaint.crm_updated_at >= now - REOPEN_WATCH,
+                    ),
+                )
+                .order_by(Complaint.crm_ticket_id)
+                .limit(REQUESTS_BATCH)
+            ).all()
+        if not tickets:
+            position = ""  # a full round is done: start over next tick
+            break
+        found = reader.get_requests([t for t in tickets if t])
+        items = [synthetic_update(ticket) for ticket in found]
+        position = tickets[-1] or ""
+        with db.transaction() as session:
+            if not holds_lease(session, LEASE_NAME, token):
+                raise LeaseLost()
+            for item in sorted(items, key=_order_key):
+                stats.count(apply_crm_update(session, item, settings))
+            write_cursor(session, REQUESTS_CURSOR, position)
+        stats.windows += 1
+    with db.transaction() as session:
+        if holds_lease(session, LEASE_NAME, token):
+            write_cursor(session, REQUESTS_CURSOR, position)
+    return stats
+
+
+# --- the job -------------------------------------------------------------------------------
+
+
+def retry_unknown_tickets(
+    db: Database, settings: Settings, token: str, now: datetime | None = None
+) -> PollStats:
+    """Apply again the recent updates whose ticket is now known.
+
+    The CRM can report a ticket before our forward has committed its id (the answer was slow
+    or lost and retried). The window overlap usually brings such an update again; this
+    covers a forward that took longer than the overlap, and pushed updates.
+    """
+    stats = PollStats()
+    since = (now or utcnow()) - UNKNOWN_TICKET_RETRY
+    with db.transaction() as session:
+        if not holds_lease(session, LEASE_NAME, token):
+            raise LeaseLost()
+        known = select(Complaint.id).where(
+            Complaint.crm_ticket_id == CrmUpdate.service_request_id
+        )
+        waiting = session.scalars(
+            select(CrmUpdate)
+            .where(
+                CrmUpdate.outcome == "unknown_ticket",
+                CrmUpdate.received_at >= since,
+                known.exists(),
+            )
+            .order_by(CrmUpdate.updated_datetime, CrmUpdate.update_id)
+            .limit(APPLY_BATCH)
+        ).all()
+        for record in waiting:
+            stats.count(apply_crm_update(session, dict(record.raw or {}), settings))
+    return stats
+
+
+def lease_ttl(settings: Settings) -> timedelta:
+    """Long enough for a slow tick, short enough that a dead poller is replaced quickly."""
+    return timedelta(seconds=max(settings.LEASE_S, 6 * settings.POLL_INTERVAL_S))
+
+
+def poll_once(
+    db: Database, settings: Settings, owner: str, reader: PollingClient
+) -> PollStats | None:
+    """One tick of the poller; None when another poller holds the lease (or in push mode)."""
+    mode = settings.CRM_UPDATES_MODE
+    with leader(db, owner, lease_ttl(settings)) as token:
+        if token is None:
+            return None
+        try:
+            retried = retry_unknown_tickets(db, settings, token)
+            if mode == "push":
+                return retried if retried.updates else None
+            if mode == "requests":
+                return poll_requests(db, settings, reader, token)
+            return poll_updates(db, settings, reader, token)
+        except LeaseLost:
+            log.warning("poller %s lost its lease mid-tick; the next leader reads again", owner)
+            return None
+        except (RetriableError, FatalError) as exc:
+            # The watermark did not move: the next tick asks for the same window again.
+            log.warning("CRM poll failed, will retry next tick: %s", exc)
+            return None
+
+
+_readers: dict[int, PollingClient] = {}
+
+
+def poll_job(context: Any) -> None:
+    """Poll the CRM for status updates (one poller at a time)."""
+    reader = _readers.get(id(context))
+    if reader is None:
+        reader = _readers[id(context)] = PollingClient.from_settings(context.settings)
+    stats = poll_once(context.db, context.settings, context.worker_id, reader)
+    if stats is not None and set(stats.outcomes or {}) - {"duplicate"}:
+        log.info("CRM poll: %d updates in %d windows: %s", stats.updates, stats.windows,
+                 stats.outcomes)
