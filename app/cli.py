@@ -577,6 +577,21 @@ def audit_list(
 # --- the demo (`make run`) --------------------------------------------------------------
 
 
+def _wait_for(url: str, timeout_s: float) -> bool:
+    """Poll `url` until it answers 200 (True) or the time is up (False)."""
+    import requests
+
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        try:
+            if requests.get(url, timeout=1).status_code == 200:
+                return True
+        except requests.RequestException:
+            pass
+        time.sleep(0.1)
+    return False
+
+
 @main.command()
 @click.option("--port", type=int, default=None)
 @click.option("--crm-port", type=int, default=5011, show_default=True)
@@ -610,11 +625,16 @@ def demo(port: int | None, crm_port: int, speed: float) -> None:
     children = [
         subprocess.Popen([python, "-m", "crmsim", "--port", str(crm_port),
                           "--db", "instance/crm-sim.db", "--speed", str(speed)]),
+    ]
+    # The worker checks its service codes against the CRM at start: let the CRM come up first.
+    _wait_for(f"http://127.0.0.1:{crm_port}/_sim/health", timeout_s=15)
+    children += [
         subprocess.Popen([python, "-m", "app", "worker"]),
         subprocess.Popen([python, "-m", "app", "serve", "--port", str(port)]),
     ]
     base = f"http://127.0.0.1:{port}"
-    time.sleep(1.5)
+    # Print the curl only once it works: a newcomer pastes it straight away.
+    _wait_for(f"{base}/healthz", timeout_s=30)
     click.echo("")
     click.echo("Jembatan is running (Ctrl-C stops everything):")
     click.echo(f"  public site      {base}/")

@@ -94,16 +94,23 @@ def _row(session: Session, destination: str) -> CircuitBreaker:
 
 
 def record_success(session: Session, destination: str) -> None:
-    """The destination answered: close its breaker."""
-    breaker = session.get(CircuitBreaker, destination)
-    if breaker is None or (breaker.state == "closed" and breaker.consecutive_failures == 0):
-        return
-    breaker.state = "closed"
-    breaker.consecutive_failures = 0
-    breaker.opened_at = None
-    breaker.next_probe_at = None
-    breaker.probe_owner = None
-    breaker.last_error = None
+    """The destination answered: close its breaker (one UPDATE, a no-op when closed)."""
+    session.execute(
+        update(CircuitBreaker)
+        .where(
+            CircuitBreaker.destination == destination,
+            or_(CircuitBreaker.state != "closed", CircuitBreaker.consecutive_failures != 0),
+        )
+        .values(
+            state="closed", consecutive_failures=0, opened_at=None, next_probe_at=None,
+            probe_owner=None, last_error=None,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    # A breaker this session already holds is now stale: read it again if used later.
+    held = session.identity_map.get(session.identity_key(CircuitBreaker, destination))
+    if held is not None:
+        session.expire(held)
 
 
 def record_failure(

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, lazyload
 
 from app.clock import utcnow
 from app.config import Settings
@@ -71,6 +71,17 @@ class ForwardHandler:
         self.client = client
         self.settings = settings
 
+    def preload(self, session: Session, messages: list[OutboxMessage]) -> None:
+        """Read a batch's complaints (and their factions) in one query."""
+        ids = []
+        for message in messages:
+            try:
+                ids.append(_complaint_id(message))
+            except FatalError:
+                continue  # prepare reports it for this message alone
+        if ids:
+            session.scalars(select(Complaint).where(Complaint.id.in_(ids))).all()
+
     def prepare(self, session: Session, message: OutboxMessage) -> PreparedSubmission | None:
         """Load the complaint, its faction and kelurahan; None if it already has a ticket."""
         complaint_id = _complaint_id(message)
@@ -112,6 +123,7 @@ class ForwardHandler:
         complaint = session.scalars(
             select(Complaint)
             .where(Complaint.id == result.complaint_id)
+            .options(lazyload(Complaint.faction))
             .with_for_update(of=Complaint)
         ).first()
         if complaint is None or complaint.crm_ticket_id:

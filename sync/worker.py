@@ -83,6 +83,8 @@ def run_worker(settings: Settings, *, once: bool = False) -> None:
     """Run the scheduler until SIGTERM/SIGINT (or each job once with `once`)."""
     configure_logging(settings, process="worker")
     crypto.configure(settings)
+    # One line per tick is noise; the scheduler still reports what goes wrong.
+    logging.getLogger("apscheduler").setLevel(max(logging.WARNING, logging.root.level))
     context = build_context(settings)
     log.info("worker %s starting", context.worker_id)
     for startup in startup_checks():

@@ -314,3 +314,31 @@ def test_claimed_rows_are_invisible_to_other_workers(db: Database) -> None:
     with db.session() as session:
         owners = session.scalars(select(OutboxMessage.lease_owner)).all()
     assert set(owners) == {"w0", "w1", "w2"}
+
+
+def test_a_batch_longer_than_a_lease_keeps_its_leases_alive(db: Database) -> None:
+    handler, other_handler = DummyHandler(), DummyHandler()
+    outbox = make_outbox(db, "w1", handler, lease_s=0.6)
+    other = make_outbox(db, "w2", other_handler)
+    names = [f"m{i}" for i in range(6)]
+    add(db, *names)
+    stolen: list[int] = []
+    for name in names:
+        # Each call takes 0.25 s: the batch lasts 1.5 s, far beyond one 0.6 s lease.
+        handler.outcomes[name] = [
+            lambda: (time.sleep(0.25), stolen.extend(c.id for c in other.claim([TOPIC], 10)))
+        ]
+    stats = outbox.run([TOPIC], batch=10)
+    assert stolen == []  # nobody could take over a message still being worked on
+    assert (stats.done, stats.lost_lease) == (6, 0)
+    assert handler.performed == names and other_handler.performed == []
+
+
+def test_an_ordered_chain_goes_out_in_one_run(db: Database) -> None:
+    handler = DummyHandler()
+    outbox = make_outbox(db, "w1", handler)
+    for seq in (1, 2, 3):
+        add(db, f"k{seq}", ordering_key="sub:1", ordering_seq=seq)
+    stats = outbox.run([TOPIC])
+    # Each one waits for the previous to be recorded, yet one tick delivers them all.
+    assert stats.done == 3 and handler.performed == ["k1", "k2", "k3"]

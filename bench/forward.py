@@ -1,0 +1,274 @@
+"""Forwarding throughput and latency: the outbox engine against a bare loop of requests.
+
+    python bench/forward.py            # 400 complaints per run, 3 rounds, 1 and 4 workers
+    python bench/forward.py --complaints 4000 --workers 1 2 4 8
+    python bench/forward.py --database-url postgresql://…   # a scratch db: tables are emptied
+
+Throughput: the outbox is filled with N complaints in one intake transaction while the
+`jembatan worker` processes (1, then 4) are already running; the run lasts from that commit to
+the last ticket stored. Side by side, in the same run, a bare loop POSTs the very same form
+payloads straight to the CRM simulator from as many threads (one requests.Session each), with
+no database at all. The ratio engine / bare loop says what the outbox costs (target ≥ 0.8).
+
+Latency: complaints arrive one by one at a steady rate while one worker runs at the default
+tick (JEMBATAN_FORWARD_INTERVAL_S unset); intake-to-ticket is forwarded_at − created_at.
+PostgreSQL is started here (as a non-root user) unless --database-url is given.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import requests  # noqa: E402
+from flask import Flask  # noqa: E402
+from sqlalchemy import func, select, text  # noqa: E402
+
+from app import create_app  # noqa: E402
+from app.clock import utcnow  # noqa: E402
+from app.config import Settings  # noqa: E402
+from app.database import Base, Database  # noqa: E402
+from app.factions import find_faction, seed_factions  # noqa: E402
+from app.intake import submit_complaint  # noqa: E402
+from app.migrate import upgrade  # noqa: E402
+from app.models import Complaint  # noqa: E402
+from sync.crm import CrmClient, CrmSubmission  # noqa: E402
+from tests.support.crmsim import open311_url, running_crm_sim  # noqa: E402
+from tests.support.postgres import TempPostgres  # noqa: E402
+from tests.support.processes import jembatan_env, start_jembatan, stop  # noqa: E402
+
+_ids = itertools.count(1)
+
+
+def payload(run: str) -> dict[str, Any]:
+    """One complaint as intake receives it (validated fields)."""
+    number = next(_ids)
+    return {
+        "external_id": f"BENCH-{run}-{number}",
+        "category": "sampah",
+        "title": f"Sampah menumpuk di pinggir kali #{number}",
+        "description": "Sudah seminggu tidak diangkut, bau dan mengundang lalat. " * 4,
+        "occurred_at": None,
+        "location": {"kelurahan_code": "31.71.01.1001", "address": "Jl. Kali Pasir No. 3",
+                     "lat": -6.1754, "lon": 106.8272},
+        "reporter": {"name": "Pelapor", "phone": "081234567890"},
+        "visibility": "anonymous",
+        "attachments": [{"url": "https://posko.example.org/foto.jpg",
+                         "content_type": "image/jpeg"}],
+    }
+
+
+def empty(db: Database) -> None:
+    """Every table emptied (the schema stays)."""
+    with db.engine.begin() as connection:
+        if db.dialect == "postgresql":
+            tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+            connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        else:
+            for table in reversed(Base.metadata.sorted_tables):
+                connection.execute(table.delete())
+
+
+def fill(app: Flask, db: Database, count: int, run: str) -> list[str]:
+    """`count` complaints through intake in ONE transaction; their tracking codes."""
+    with app.app_context(), db.transaction() as session:
+        seed_factions(session)
+        faction = find_faction(session, "PSI")
+        assert faction is not None
+        return [
+            submit_complaint(session, faction, payload(run)).complaint.tracking_code
+            for _ in range(count)
+        ]
+
+
+def forwarded_count(db: Database) -> int:
+    with db.session() as session:
+        return session.scalar(
+            select(func.count()).where(Complaint.crm_ticket_id.is_not(None))
+        ) or 0
+
+
+def wait_forwarded(db: Database, count: int, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while forwarded_count(db) < count:
+        if time.monotonic() > deadline:
+            raise SystemExit(f"only {forwarded_count(db)} of {count} forwarded in {timeout}s")
+        time.sleep(0.05)
+
+
+@contextmanager
+def workers(tmp: Path, database_url: str, crm_url: str, count: int,
+            **settings: Any) -> Iterator[None]:
+    env = jembatan_env(database_url, CRM_URL=open311_url(crm_url), LOG_LEVEL="WARNING",
+                       **settings)
+    processes = [
+        start_jembatan(["worker"], env, tmp / f"worker-{time.monotonic_ns()}-{i}.log")
+        for i in range(count)
+    ]
+    try:
+        time.sleep(2.5)  # imported, connected, scheduler ticking
+        yield
+    finally:
+        for process in processes:
+            stop(process)
+
+
+def engine_run(app: Flask, db: Database, tmp: Path, database_url: str, crm_url: str,
+               count: int, concurrency: int) -> float:
+    """Complaints per second forwarded by `concurrency` worker processes."""
+    empty(db)
+    # A short tick, so the filled outbox is found at once; not shorter, so that idle polling
+    # costs the machine (which the simulator shares) next to nothing.
+    with workers(tmp, database_url, crm_url, concurrency, FORWARD_INTERVAL_S=0.25):
+        # A few complaints first, so that what is measured is a worker in its stride.
+        fill(app, db, 10 * concurrency, f"warm{concurrency}")
+        wait_forwarded(db, 10 * concurrency, timeout=60)
+        mark = utcnow()
+        fill(app, db, count, f"engine{concurrency}")
+        wait_forwarded(db, 10 * concurrency + count, timeout=240)
+    with db.session() as session:
+        measured = Complaint.created_at > mark
+        last = session.scalar(select(func.max(Complaint.forwarded_at)).where(measured))
+        # Every row of the filling transaction becomes visible at its commit, just after
+        # the last row was written.
+        filled = session.scalar(select(func.max(Complaint.created_at)).where(measured))
+    return count / (last - filled).total_seconds()
+
+
+def bare_run(settings: Settings, crm_url: str, count: int, concurrency: int,
+             run: str) -> float:
+    """Complaints per second POSTed straight to the simulator, same payloads, no database."""
+    client = CrmClient.from_settings(settings)
+    forms = []
+    for index in range(count):
+        fields = payload(run)
+        submission = CrmSubmission(
+            tracking_code=f"BARE-{run}-{index}", service_code="JSC-101",
+            title=fields["title"], text=fields["description"], faction_code="PSI",
+            faction_name="Fraksi Partai Solidaritas Indonesia",
+            kelurahan_code="31.71.01.1001", kelurahan_name="Gambir",
+            address=fields["location"]["address"], lat=fields["location"]["lat"],
+            lon=fields["location"]["lon"], media_url=fields["attachments"][0]["url"],
+        )
+        forms.append((client.submission_form(submission), submission.tracking_code))
+    url = open311_url(crm_url) + "requests.xml"
+    shares = [forms[i::concurrency] for i in range(concurrency)]
+
+    def post_all(share: list[tuple[list[tuple[str, str]], str]]) -> None:
+        with requests.Session() as session:
+            for form, ref in share:
+                answer = session.post(url, data=form, headers={"Idempotency-Key": ref},
+                                      timeout=(3.05, 10))
+                answer.raise_for_status()
+
+    threads = [threading.Thread(target=post_all, args=(share,)) for share in shares]
+    began = time.monotonic()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return count / (time.monotonic() - began)
+
+
+def latency_run(app: Flask, db: Database, tmp: Path, database_url: str, crm_url: str,
+                count: int, rate: float) -> tuple[float, float, float]:
+    """(p50, p95, tick) seconds from intake to ticket, one worker at the default tick."""
+    empty(db)
+    tick = Settings.FORWARD_INTERVAL_S
+    with workers(tmp, database_url, crm_url, 1):
+        for _ in range(count):
+            fill(app, db, 1, "latency")
+            time.sleep(1 / rate)
+        wait_forwarded(db, count, timeout=60)
+    with db.session() as session:
+        rows = session.execute(select(Complaint.created_at, Complaint.forwarded_at)).all()
+    delays = sorted((forwarded - created).total_seconds() for created, forwarded in rows)
+    p95 = delays[min(len(delays) - 1, int(round(0.95 * (len(delays) - 1))))]
+    return statistics.median(delays), p95, tick
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--complaints", type=int, default=400, help="per throughput run")
+    parser.add_argument("--rounds", type=int, default=3, help="alternating runs per setting")
+    parser.add_argument("--workers", type=int, nargs="+", default=[1, 4])
+    parser.add_argument("--latency-complaints", type=int, default=60)
+    parser.add_argument("--latency-rate", type=float, default=4.0, help="complaints per second")
+    parser.add_argument("--database-url", default=None, help="default: a throwaway PostgreSQL")
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory(prefix="jembatan-bench-forward-") as tmp_name:
+        tmp = Path(tmp_name)
+        pg = TempPostgres() if args.database_url is None else None
+        with nullcontext() if pg is None else _started(pg) as _:
+            database_url = args.database_url or pg.url("bench")  # type: ignore[union-attr]
+            upgrade(database_url)
+            settings = Settings.from_env(environ={}, ENV="test", DATABASE_URL=database_url,
+                                         RATELIMIT_ENABLED=False, LOG_JSON=False)
+            app = create_app(settings)
+            db: Database = app.extensions["db"]
+            with running_crm_sim(tmp / "crm", speed=1.0) as crm_url:
+                bench_settings = Settings.from_env(
+                    environ={}, ENV="test", CRM_URL=open311_url(crm_url)
+                )
+                print(f"forwarding {args.complaints} complaints per run to the CRM simulator, "
+                      f"{db.dialect}", flush=True)
+                print(f"{'workers':>7} {'bare loop/s':>12} {'engine/s':>10} {'ratio':>7}"
+                      f"   (medians of {args.rounds} alternating rounds)")
+                for concurrency in args.workers:
+                    bare_rates: list[float] = []
+                    engine_rates: list[float] = []
+                    for round_number in range(args.rounds):
+                        # Alternate which goes first, so a machine that gets busier or
+                        # quieter during the run favours neither.
+                        order = ("bare", "engine") if round_number % 2 == 0 else ("engine", "bare")
+                        for step in order:
+                            if step == "bare":
+                                bare_rates.append(bare_run(
+                                    bench_settings, crm_url, args.complaints, concurrency,
+                                    f"bare{concurrency}-{round_number}"))
+                            else:
+                                engine_rates.append(engine_run(
+                                    app, db, tmp, database_url, crm_url, args.complaints,
+                                    concurrency))
+                    bare_rate = statistics.median(bare_rates)
+                    engine_rate = statistics.median(engine_rates)
+                    print(f"{concurrency:>7} {bare_rate:>12.0f} {engine_rate:>10.0f} "
+                          f"{engine_rate / bare_rate:>7.2f}   bare {_rates(bare_rates)}, "
+                          f"engine {_rates(engine_rates)}", flush=True)
+                p50, p95, tick = latency_run(app, db, tmp, database_url, crm_url,
+                                             args.latency_complaints, args.latency_rate)
+                print(f"intake-to-ticket latency at the default tick ({tick:g} s), "
+                      f"{args.latency_complaints} complaints at {args.latency_rate:g}/s: "
+                      f"p50 {p50:.2f} s, p95 {p95:.2f} s")
+            db.dispose()
+    return 0
+
+
+def _rates(rates: list[float]) -> str:
+    return "/".join(f"{rate:.0f}" for rate in rates)
+
+
+@contextmanager
+def _started(pg: TempPostgres) -> Iterator[TempPostgres]:
+    pg.start("bench")
+    try:
+        yield pg
+    finally:
+        pg.destroy()
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
