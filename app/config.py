@@ -66,6 +66,8 @@ class Settings:
     BATCH_SIZE: int = 20
     RETENTION_DAYS: int = 365
     RETENTION_INTERVAL_S: float = 3600.0
+    # Delivered outbox messages are deleted this long after they were done.
+    OUTBOX_KEEP_DAYS: float = 14.0
     PORT: int = 5000
     PUBLIC_URL: str = "http://127.0.0.1:5000"
     CATEGORIES_FILE: str = str(REFERENCE_DIR / "categories.toml")

@@ -64,7 +64,7 @@ def topic_registrations() -> list[Callable[[Outbox, Settings], None]]:
 
 def jobs(settings: Settings) -> list[tuple[str, float, Job]]:
     """(name, interval in seconds, function) of every scheduled job."""
-    from sync import deliver, forward, mirror, poll, reconcile, retention, sla
+    from sync import deliver, forward, housekeeping, mirror, poll, reconcile, retention, sla
 
     return [
         ("forward", settings.FORWARD_INTERVAL_S, forward.forward_job),
@@ -74,6 +74,7 @@ def jobs(settings: Settings) -> list[tuple[str, float, Job]]:
         ("mirror", settings.MIRROR_INTERVAL_S, mirror.mirror_job),
         ("feed_updates", settings.DELIVER_INTERVAL_S, mirror.deliver_feed_updates),
         ("retention", settings.RETENTION_INTERVAL_S, retention.retention_job),
+        ("housekeeping", settings.RETENTION_INTERVAL_S, housekeeping.housekeeping_job),
         # Checks often whether a run is due or was asked for; runs rarely.
         ("reconcile", min(30.0, settings.RECONCILE_INTERVAL_S), reconcile.reconcile_job),
     ]

@@ -32,6 +32,8 @@ class OutboxMessage(Base):
         # Per-subscriber ordering: an earlier message with the same key blocks later ones.
         Index("ix_outbox_ordering", "ordering_key", "ordering_seq"),
         Index("ix_outbox_complaint", "complaint_id"),
+        # Housekeeping: delivered messages, oldest first.
+        Index("ix_outbox_done", "status", "completed_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-29 19:49:54.823980
+Create Date: 2026-11-29 20:29:54.246729
 """
 
 from collections.abc import Sequence
@@ -111,6 +111,7 @@ def upgrade() -> None:
     with op.batch_alter_table('outbox', schema=None) as batch_op:
         batch_op.create_index('ix_outbox_claim', ['status', 'next_attempt_at', 'id'], unique=False)
         batch_op.create_index('ix_outbox_complaint', ['complaint_id'], unique=False)
+        batch_op.create_index('ix_outbox_done', ['status', 'completed_at'], unique=False)
         batch_op.create_index('ix_outbox_ordering', ['ordering_key', 'ordering_seq'], unique=False)
         batch_op.create_index('ix_outbox_topic_status', ['topic', 'status', 'created_at'], unique=False)
 
@@ -310,6 +311,7 @@ def downgrade() -> None:
     with op.batch_alter_table('outbox', schema=None) as batch_op:
         batch_op.drop_index('ix_outbox_topic_status')
         batch_op.drop_index('ix_outbox_ordering')
+        batch_op.drop_index('ix_outbox_done')
         batch_op.drop_index('ix_outbox_complaint')
         batch_op.drop_index('ix_outbox_claim')
 
