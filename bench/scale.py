@@ -46,7 +46,8 @@ def main() -> int:
             stop_chaos = threading.Event()
             if args.chaos:
                 cluster.set_faults(CHAOS_FAULTS)
-                cluster.chaos(stop_chaos, interval_s=3.0, restart_postgres_after_s=20.0)
+                cluster.chaos(stop_chaos, interval_s=3.0,
+                              restart_postgres_at=args.complaints // 3)
             began = time.monotonic()
             cluster.submit(args.complaints, concurrency=args.concurrency)
             took = time.monotonic() - began

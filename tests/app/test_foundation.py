@@ -67,8 +67,15 @@ def test_migrations_from_empty_match_the_models(tmp_path) -> None:
 
     from alembic.autogenerate import compare_metadata
     from alembic.runtime.migration import MigrationContext
+    from sqlalchemy import text
 
     url = os.environ.get("JEMBATAN_TEST_DATABASE_URL_SCRATCH") or f"sqlite:///{tmp_path}/m.db"
+    if url.startswith("postgresql"):
+        # Truly from empty, whatever an earlier run left in the scratch database.
+        scratch = Database(url)
+        with scratch.engine.begin() as connection:
+            connection.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+        scratch.dispose()
     upgrade(url)
     database = Database(url)
     with database.engine.connect() as connection:

@@ -125,6 +125,8 @@ class Cluster:
         self.keys: dict[str, str] = {}
         self.submissions: list[Submission] = []
         self.report = Report()
+        self.answered = 0
+        self._answered_lock = threading.Lock()
         self.started_at = utcnow()
         self._worker_serial = 0
 
@@ -239,6 +241,8 @@ class Cluster:
             if not hasattr(local, "session"):
                 local.session = requests.Session()
             self._send_until_answered(local.session, submission)
+            with self._answered_lock:
+                self.answered += 1
 
         with ThreadPoolExecutor(concurrency) as pool:
             list(pool.map(send, plan))
@@ -297,29 +301,35 @@ class Cluster:
         requests.post(self.sim_url + "/_sim/faults", json=faults, timeout=5).raise_for_status()
 
     def chaos(self, stop_event: threading.Event, interval_s: float = 3.0,
-              restart_postgres_after_s: float | None = 10.0) -> threading.Thread:
-        """Kill workers, take receivers down and up, restart PostgreSQL once — until stopped."""
+              restart_postgres_at: int | None = None) -> threading.Thread:
+        """Until stopped: every `interval_s` SIGKILL a worker and take a receiver down (or
+        make it answer 500s) for a moment; restart PostgreSQL once, when `restart_postgres_at`
+        submissions have been answered (so it happens under load, however fast the load)."""
+
+        def flap_receiver() -> None:
+            receiver = self.rng.choice(list(self.receivers.values()))
+            if self.rng.random() < 0.5:
+                receiver.stop()
+                time.sleep(self.rng.uniform(0.5, 2.0))
+                receiver.start()
+            else:
+                receiver.mode = "error"
+                time.sleep(self.rng.uniform(0.5, 2.0))
+                receiver.mode = "ok"
 
         def run() -> None:
-            begun = time.monotonic()
-            restarted = False
-            while not stop_event.wait(interval_s):
-                self.kill_random_worker()
-                receiver = self.rng.choice(list(self.receivers.values()))
-                if self.rng.random() < 0.5:
-                    receiver.stop()
-                    time.sleep(self.rng.uniform(0.5, 2.0))
-                    receiver.start()
-                else:
-                    receiver.mode = "error"
-                    time.sleep(self.rng.uniform(0.5, 2.0))
-                    receiver.mode = "ok"
-                if (restart_postgres_after_s is not None and not restarted
-                        and time.monotonic() - begun > restart_postgres_after_s):
-                    self.log("chaos: restarting PostgreSQL")
+            last = time.monotonic()
+            restarted = restart_postgres_at is None
+            while not stop_event.wait(0.1):
+                if not restarted and self.answered >= restart_postgres_at:
+                    self.log(f"chaos: restarting PostgreSQL after {self.answered} answers")
                     self.pg.restart(down_s=2.0)
                     self.report.postgres_restarts += 1
                     restarted = True
+                if time.monotonic() - last >= interval_s:
+                    last = time.monotonic()
+                    self.kill_random_worker()
+                    threading.Thread(target=flap_receiver, daemon=True).start()
 
         thread = threading.Thread(target=run, daemon=True)
         thread.start()

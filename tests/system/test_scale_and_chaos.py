@@ -49,7 +49,7 @@ def test_chaos_loses_and_duplicates_nothing(tmp_path, pg) -> None:
         cluster.start()
         cluster.set_faults(CHAOS_FAULTS)
         stop_chaos = threading.Event()
-        cluster.chaos(stop_chaos, interval_s=2.0, restart_postgres_after_s=4.0)
+        cluster.chaos(stop_chaos, interval_s=1.0, restart_postgres_at=60)
         cluster.submit(180, concurrency=8)
         stop_chaos.set()
         cluster.set_faults({"error_rate": 0, "timeout_rate": 0, "lost_response_rate": 0})
