@@ -33,6 +33,8 @@ def main() -> int:
     parser.add_argument("--web", type=int, default=2)
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--chaos", action="store_true")
+    parser.add_argument("--chaos-seconds", type=float, default=180,
+                        help="chaos lasts at least this long, load included")
     parser.add_argument("--minutes", type=float, default=30, help="time allowed to get quiet")
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()
@@ -53,6 +55,9 @@ def main() -> int:
             took = time.monotonic() - began
             print(f"submitted {args.complaints} in {took:.1f}s "
                   f"({args.complaints / took:.0f}/s offered load)", flush=True)
+            if args.chaos:
+                # Keep failing while the backlog drains, not only while load arrives.
+                time.sleep(max(0.0, args.chaos_seconds - (time.monotonic() - began)))
             stop_chaos.set()
             if args.chaos:
                 cluster.set_faults({"error_rate": 0, "timeout_rate": 0,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 
 import pytest
 
@@ -51,6 +52,7 @@ def test_chaos_loses_and_duplicates_nothing(tmp_path, pg) -> None:
         stop_chaos = threading.Event()
         cluster.chaos(stop_chaos, interval_s=1.0, restart_postgres_at=60)
         cluster.submit(180, concurrency=8)
+        time.sleep(8)  # keep failing while the backlog drains
         stop_chaos.set()
         cluster.set_faults({"error_rate": 0, "timeout_rate": 0, "lost_response_rate": 0})
         cluster.wait_quiet(240)
