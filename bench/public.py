@@ -189,15 +189,26 @@ def timed(session: requests.Session, url: str, first_byte: bool) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--pg", default=os.environ.get(
-        "JEMBATAN_BENCH_PG", "postgresql://postgres@127.0.0.1:55433/"))
+    parser.add_argument("--pg", default=os.environ.get("JEMBATAN_BENCH_PG"),
+                        help="a PostgreSQL server URL (default: start a throwaway one)")
     parser.add_argument("--small", type=int, default=10_000)
     parser.add_argument("--large", type=int, default=1_000_000)
     parser.add_argument("--requests", type=int, default=60)
     parser.add_argument("--db-prefix", default="jembatan_bench",
                         help="the two databases are PREFIX_small and PREFIX_large (recreated)")
     args = parser.parse_args()
-    admin = args.pg.rstrip("/") + "/"
+    if args.pg is None:
+        from tests.support.postgres import TempPostgres
+
+        with TempPostgres() as pg:
+            pg.start()
+            run(args, f"postgresql://postgres@127.0.0.1:{pg.port}/")
+        return
+    run(args, args.pg.rstrip("/") + "/")
+
+
+def run(args: argparse.Namespace, admin: str) -> None:
+    """Seed both sizes, serve each, and measure every page side by side."""
     rng = random.Random(6)
     out = ROOT / "bench" / "out"
     out.mkdir(parents=True, exist_ok=True)
