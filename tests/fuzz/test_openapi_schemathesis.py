@@ -20,6 +20,7 @@ import pytest
 import schemathesis
 from flask import Flask
 from hypothesis import HealthCheck, settings
+from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
@@ -35,6 +36,7 @@ from sqlalchemy import select, update
 from app import create_app
 from app.auth import issue_key
 from app.config import Settings
+from app.intake import categories
 from app.models import Faction, OutboxMessage, WebhookSubscription
 from app.webhooks import new_secret
 from tests.conftest import Keys
@@ -43,6 +45,7 @@ from tests.support.complaints import store_complaint
 # Fuzzing-phase examples per operation (the coverage phase adds its own boundary cases).
 MAX_EXAMPLES = 20
 SEED = 20261129
+KELURAHAN = ["31.71.01.1001", "31.71.01.1002"]
 
 
 def _openapi_app() -> Flask:
@@ -110,6 +113,7 @@ class Seeded:
     """Real values for path parameters, by parameter name."""
 
     values: dict[str, list[Any]]
+    categories: list[str]
     turns: itertools.count = dataclasses.field(default_factory=itertools.count)
 
 
@@ -159,12 +163,34 @@ def seeded(fuzz_app: Flask, keys: Keys) -> Seeded:
         session.execute(
             update(OutboxMessage).where(OutboxMessage.id == message_ids[0]).values(status="dead")
         )
+    with fuzz_app.app_context():
+        codes = sorted(categories())
     return Seeded({
         "complaint_id": [str(c.id) for c in own] + [str(other.id)],
         "code": ["PSI", "PKS", "pdip", "NOSUCH"],
         "key_id": [spare.key_id],
         "message_id": message_ids[:2],
-    })
+    }, codes)
+
+
+def _with_real_codes(case: Any, turn: int, codes: list[str]) -> None:
+    """A schema-valid complaint, given a real category and kelurahan, reaches intake.
+
+    Which codes exist is configuration, not part of the document, so generated codes are
+    refused (422) and the handler would never run without this.
+    """
+    body = case.body
+    if case.meta.generation.mode != GenerationMode.POSITIVE or not isinstance(body, dict):
+        return
+    body["category"] = codes[turn % len(codes)]
+    if case.headers and "Idempotency-Key" in case.headers:
+        # A generated key repeats across examples; a repeat with another body is a 422.
+        case.headers["Idempotency-Key"] = f"fuzz-{turn}"
+    location = body.get("location")
+    if isinstance(location, dict):
+        location["kelurahan_code"] = KELURAHAN[turn % len(KELURAHAN)]
+        if location.get("lat") is not None and location.get("lon") is not None:
+            location["lat"], location["lon"] = -6.1754, 106.8272
 
 
 @schema.parametrize()
@@ -183,6 +209,8 @@ def test_operation_answers_as_documented(
             if name in seeded.values:
                 values = seeded.values[name]
                 case.path_parameters[name] = values[(turn // 2) % len(values)]
+        if (method, path) == ("POST", "/api/v1/complaints"):
+            _with_real_codes(case, turn // 2, seeded.categories)
     # Probes (ignored_auth) go to the same application.
     case.operation.schema.app = fuzz_app
     case.call_and_validate(app=fuzz_app, headers=keys.headers(who), checks=CHECKS)
