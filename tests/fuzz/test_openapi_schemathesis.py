@@ -118,7 +118,7 @@ class Seeded:
 
 
 @pytest.fixture
-def fuzz_app(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Any:
+def app(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Any:
     """The app, with webhook URLs allowed to resolve to loopback (no DNS is asked)."""
     real_getaddrinfo = socket.getaddrinfo
 
@@ -135,24 +135,11 @@ def fuzz_app(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Any:
 
 
 @pytest.fixture
-def keys(fuzz_app: Flask) -> Keys:
-    """Keys for the nine factions, an admin and the CRM (on the fuzzed app's database)."""
-    from app.factions import seed_factions
-
-    with fuzz_app.extensions["db"].transaction() as session:
-        factions = seed_factions(session)
-        faction_keys = {f.code: issue_key(session, "faction", f).key for f in factions}
-        admin = issue_key(session, "admin").key
-        crm = issue_key(session, "crm").key
-    return Keys(faction_keys, admin, crm)
-
-
-@pytest.fixture
-def seeded(fuzz_app: Flask, keys: Keys) -> Seeded:
+def seeded(app: Flask, keys: Keys) -> Seeded:
     """Complaints of PSI and PKS, a webhook subscription, a spare key and a dead letter."""
-    own = [store_complaint(fuzz_app, "PSI", external_id=f"PSI-FUZZ-{i}") for i in range(3)]
-    other = store_complaint(fuzz_app, "PKS", external_id="PKS-FUZZ-1")
-    db = fuzz_app.extensions["db"]
+    own = [store_complaint(app, "PSI", external_id=f"PSI-FUZZ-{i}") for i in range(3)]
+    other = store_complaint(app, "PKS", external_id="PKS-FUZZ-1")
+    db = app.extensions["db"]
     with db.transaction() as session:
         psi = session.scalars(select(Faction).where(Faction.code == "PSI")).one()
         spare = issue_key(session, "crm", label="spare, revocable by the fuzzer")
@@ -163,7 +150,7 @@ def seeded(fuzz_app: Flask, keys: Keys) -> Seeded:
         session.execute(
             update(OutboxMessage).where(OutboxMessage.id == message_ids[0]).values(status="dead")
         )
-    with fuzz_app.app_context():
+    with app.app_context():
         codes = sorted(categories())
     return Seeded({
         "complaint_id": [str(c.id) for c in own] + [str(other.id)],
@@ -196,7 +183,7 @@ def _with_real_codes(case: Any, turn: int, codes: list[str]) -> None:
 @schema.parametrize()
 @settings(deadline=None, suppress_health_check=list(HealthCheck), database=None)
 def test_operation_answers_as_documented(
-    case: Any, fuzz_app: Flask, keys: Keys, seeded: Seeded
+    case: Any, app: Flask, keys: Keys, seeded: Seeded
 ) -> None:
     """A fuzzed request with a valid key: no 5xx, and the answer matches the document."""
     method, path = case.operation.method.upper(), case.operation.path
@@ -216,8 +203,8 @@ def test_operation_answers_as_documented(
     # case is sent with a valid key, so that it reaches validation and the handler.
     headers = None if _negative_at(case, ParameterLocation.HEADER) else keys.headers(who)
     # Probes (ignored_auth) go to the same application.
-    case.operation.schema.app = fuzz_app
-    case.call_and_validate(app=fuzz_app, headers=headers, checks=CHECKS)
+    case.operation.schema.app = app
+    case.call_and_validate(app=app, headers=headers, checks=CHECKS)
 
 
 def _negative_at(case: Any, location: ParameterLocation) -> bool:
