@@ -36,6 +36,8 @@ from app.models import (
 from app.models.outbox import OUTBOX_STATES, replay
 
 MAX_LIMIT = 200
+# The largest row id (the tables' integer keys): a larger number names no row.
+MAX_ROW_ID = 2**31 - 1
 LAST_ERRORS = 3
 
 
@@ -58,6 +60,13 @@ def decode_cursor(cursor: str, arity: int) -> list[str]:
         return [str(v) for v in values]
     except (ValueError, binascii.Error, UnicodeDecodeError) as exc:
         raise _bad_cursor() from exc
+
+
+def _cursor_row_id(text: str) -> int:
+    """The row id in a cursor: ASCII digits within the id range, or a 422 problem."""
+    if not (text.isascii() and text.isdigit()) or int(text) > MAX_ROW_ID:
+        raise _bad_cursor()
+    return int(text)
 
 
 def _bad_cursor() -> Problem:
@@ -253,9 +262,7 @@ def list_messages(
         query = query.where(OutboxMessage.topic == topic)
     if cursor:
         (last_id,) = decode_cursor(cursor, 1)
-        if not last_id.isdigit():
-            raise _bad_cursor()
-        query = query.where(OutboxMessage.id < int(last_id))
+        query = query.where(OutboxMessage.id < _cursor_row_id(last_id))
     limit = max(1, min(limit, MAX_LIMIT))
     rows = list(session.scalars(query.limit(limit + 1)))
     next_cursor = encode_cursor(rows[limit - 1].id) if len(rows) > limit else None
@@ -270,9 +277,11 @@ def replay_dead_letters(
     if not wanted:
         raise Problem(422, "Validation failed", "Give at least one message id.",
                       slug="validation-error", errors={"ids": ["At least one id."]})
+    # An id beyond the key's range names no message (and the database would refuse it).
+    possible = [i for i in wanted if 0 < i <= MAX_ROW_ID]
     found = {
         m.id: m
-        for m in session.scalars(select(OutboxMessage).where(OutboxMessage.id.in_(wanted)))
+        for m in session.scalars(select(OutboxMessage).where(OutboxMessage.id.in_(possible)))
     }
     missing = [i for i in wanted if i not in found]
     if missing:
@@ -348,7 +357,7 @@ def list_complaints(
         try:
             after = as_utc(datetime.fromisoformat(stamp))
             after_id = uuid.UUID(last_id)
-        except ValueError as exc:
+        except (ValueError, OverflowError) as exc:
             raise _bad_cursor() from exc
         query = query.where(
             or_(
@@ -415,9 +424,7 @@ def list_audit(
         query = query.where(AuditEntry.actor == actor)
     if cursor:
         (last_id,) = decode_cursor(cursor, 1)
-        if not last_id.isdigit():
-            raise _bad_cursor()
-        query = query.where(AuditEntry.id < int(last_id))
+        query = query.where(AuditEntry.id < _cursor_row_id(last_id))
     limit = max(1, min(limit, MAX_LIMIT))
     rows = list(session.scalars(query.limit(limit + 1)))
     next_cursor = encode_cursor(rows[limit - 1].id) if len(rows) > limit else None

@@ -13,10 +13,25 @@ from app.errors import PROBLEM_CONTENT_TYPE, render_http_error
 from schemas.problem import ProblemSchema
 
 
+def _document_key_errors(doc: dict[str, Any], doc_info: Any, **kwargs: Any) -> dict[str, Any]:
+    """Every operation needs a key (global `security`): document its 401 and 403 answers."""
+    responses = doc.setdefault("responses", {})
+    for status, name in ((401, "UNAUTHORIZED"), (403, "FORBIDDEN")):
+        if status not in responses and str(status) not in responses:
+            responses[status] = name
+    return doc
+
+
 class Api(_SmorestApi):
     """flask-smorest, with every HTTP error rendered in its surface's envelope."""
 
     ERROR_SCHEMA = ProblemSchema
+
+    def register_blueprint(self, blp: Any, **options: Any) -> None:
+        # Blueprints are module-level objects shared by every app: add the callback once.
+        if _document_key_errors not in blp._prepare_doc_cbks:
+            blp._prepare_doc_cbks.append(_document_key_errors)
+        super().register_blueprint(blp, **options)
 
     def handle_http_exception(self, error: HTTPException) -> Any:
         return render_http_error(error)

@@ -176,7 +176,8 @@ class OutboxMessagePageSchema(Schema):
 
 class ReplaySchema(_Strict):
     ids = fields.List(
-        fields.Integer(validate=validate.Range(min=1)),
+        # Outbox ids are 32-bit keys: a larger one is refused here, not by the database.
+        fields.Integer(validate=validate.Range(min=1, max=2**31 - 1)),
         required=True,
         validate=validate.Length(min=1, max=500),
     )

@@ -63,6 +63,7 @@ def _page(page: admin.Page) -> dict[str, Any]:
 class Complaints(MethodView):
     @blp.arguments(AdminComplaintQueryArgsSchema, location="query", unknown=RAISE)
     @blp.response(200, AdminComplaintPageSchema)
+    @blp.alt_response(404, response="NOT_FOUND")
     def get(self, args: dict[str, Any]) -> Any:
         """List every faction's complaints; filter by faction, status, category, overdue."""
         now = utcnow()
@@ -83,6 +84,8 @@ class Factions(MethodView):
 
     @blp.arguments(FactionCreateSchema)
     @blp.response(201, FactionSchema)
+    @blp.alt_response(400, response="BAD_REQUEST")
+    @blp.alt_response(409, response="CONFLICT")
     def post(self, body: dict[str, Any]) -> Any:
         """Add a faction (active)."""
         session = request_session()
@@ -95,6 +98,8 @@ class Factions(MethodView):
 class FactionDisable(MethodView):
     @blp.arguments(FactionDisableSchema, required=False)
     @blp.response(200, FactionSchema)
+    @blp.alt_response(400, response="BAD_REQUEST")
+    @blp.alt_response(404, response="NOT_FOUND")
     def post(self, body: dict[str, Any], code: str) -> Any:
         """Stop a faction's intake (403 to its submissions); its complaints keep syncing."""
         session = request_session()
@@ -108,6 +113,7 @@ class FactionDisable(MethodView):
 @blp.route("/factions/<code>/enable")
 class FactionEnable(MethodView):
     @blp.response(200, FactionSchema)
+    @blp.alt_response(404, response="NOT_FOUND")
     def post(self, code: str) -> Any:
         """Let a faction submit again."""
         session = request_session()
@@ -123,6 +129,7 @@ class FactionEnable(MethodView):
 class Keys(MethodView):
     @blp.arguments(ApiKeyQueryArgsSchema, location="query", unknown=RAISE)
     @blp.response(200, ApiKeyListSchema)
+    @blp.alt_response(404, response="NOT_FOUND")
     def get(self, args: dict[str, Any]) -> Any:
         """List keys (ids, roles, factions, use; never the secrets)."""
         return {"items": admin.list_keys(request_session(), args["faction"],
@@ -130,6 +137,8 @@ class Keys(MethodView):
 
     @blp.arguments(KeyIssueSchema)
     @blp.response(201, IssuedKeySchema)
+    @blp.alt_response(400, response="BAD_REQUEST")
+    @blp.alt_response(404, response="NOT_FOUND")
     def post(self, body: dict[str, Any]) -> Any:
         """Issue a key; the answer is the only place the full key ever appears."""
         session = request_session()
@@ -143,6 +152,7 @@ class Keys(MethodView):
 @blp.route("/keys/<key_id>")
 class Key(MethodView):
     @blp.response(204)
+    @blp.alt_response(404, response="NOT_FOUND")
     def delete(self, key_id: str) -> Any:
         """Revoke a key at once."""
         session = request_session()
@@ -184,6 +194,9 @@ class DeadLetters(MethodView):
 class DeadLettersReplay(MethodView):
     @blp.arguments(ReplaySchema)
     @blp.response(200, OutboxMessageListSchema)
+    @blp.alt_response(400, response="BAD_REQUEST")
+    @blp.alt_response(404, response="NOT_FOUND")
+    @blp.alt_response(409, response="CONFLICT")
     def post(self, body: dict[str, Any]) -> Any:
         """Replay several dead letters: all of them, or none when one id is bad."""
         session = request_session()
@@ -195,6 +208,8 @@ class DeadLettersReplay(MethodView):
 @blp.route("/dead-letters/<int:message_id>/replay")
 class DeadLetterReplay(MethodView):
     @blp.response(200, OutboxMessageSchema)
+    @blp.alt_response(404, response="NOT_FOUND")
+    @blp.alt_response(409, response="CONFLICT")
     def post(self, message_id: int) -> Any:
         """Replay one dead letter: back to pending, attempts 0, due now."""
         session = request_session()

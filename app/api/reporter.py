@@ -26,6 +26,7 @@ blp = Blueprint(
 @blp.route("/<complaint_id>/reporter")
 class ReporterData(MethodView):
     @blp.response(204)
+    @blp.alt_response(404, response="NOT_FOUND")
     def delete(self, complaint_id: str) -> Any:
         """Erase the reporter's name, phone, e-mail, NIK and the address of one complaint."""
         api_key = authenticate("faction", "admin")

@@ -51,6 +51,7 @@ def _not_found() -> Problem:
 @blp.route("")
 class Webhook(MethodView):
     @blp.response(200, WebhookSchema)
+    @blp.alt_response(404, response="NOT_FOUND")
     def get(self) -> Any:
         """Show the faction's webhook subscription, its secret and why it was disabled."""
         authenticate("faction")
@@ -61,6 +62,7 @@ class Webhook(MethodView):
 
     @blp.arguments(WebhookArgsSchema)
     @blp.response(200, WebhookSchema)
+    @blp.alt_response(400, response="BAD_REQUEST")
     def put(self, args: dict[str, Any]) -> Any:
         """Set the URL (creating the subscription and its secret, or re-enabling it)."""
         authenticate("faction")
@@ -89,6 +91,7 @@ class Webhook(MethodView):
         return subscription
 
     @blp.response(204)
+    @blp.alt_response(404, response="NOT_FOUND")
     def delete(self) -> None:
         """Remove the subscription; nothing more is delivered (pending deliveries die)."""
         authenticate("faction")
@@ -105,6 +108,7 @@ class Webhook(MethodView):
 @blp.route("/rotate-secret")
 class RotateSecret(MethodView):
     @blp.response(200, WebhookSchema)
+    @blp.alt_response(404, response="NOT_FOUND")
     def post(self) -> Any:
         """A new signing secret; deliveries are signed with both for 24 hours."""
         authenticate("faction")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -125,3 +126,79 @@ def test_fuzzed_queries_get_spec_answers_only(client: Any, query: dict, fmt: str
         assert response.status_code in (200, 400, 403, 404), response.data
         if response.status_code >= 400:
             error_of(response, fmt, response.status_code)
+
+
+UPDATE_VALUES = {
+    "update_id": ["fms-comment-7", "", "u" * 300],
+    "status": ["OPEN", "CLOSED", "FIXED", "closed", "?"],
+    "description": ["Warga menambahkan:\r\nsampah makin banyak", "", " \t "],
+    "updated_datetime": ["2026-11-29T09:00:00+07:00", "2026-11-29", "kemarin",
+                         "9999-12-31T23:59:59-23:59", "0001-01-01T00:00:00+14:00"],
+    "external_status_code": ["PROSES", "SELESAI", "DITOLAK", "x" * 80],
+    "agency_responsible": ["Dinas Lingkungan Hidup", ""],
+    "email": ["warga@example.org", "@"],
+    "media_url": ["https://a.example.org/x.jpg", "data:,x"],
+    "jurisdiction_id": ["jakarta", "bogor"],
+}
+
+update_field = st.sampled_from(sorted(UPDATE_VALUES)).flatmap(
+    lambda name: st.tuples(
+        st.just(name), st.one_of(st.sampled_from(UPDATE_VALUES[name]), st.text(max_size=60))
+    )
+)
+
+
+@settings(max_examples=60, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(pairs=st.lists(update_field, max_size=10),
+       who=st.sampled_from(["PSI", "PKS", "crm", "admin", None]),
+       target=st.one_of(st.sampled_from(["real", "JBT-00000000", ""]), st.text(max_size=30)),
+       multipart=st.booleans(), fmt=st.sampled_from(["xml", "json"]))
+def test_fuzzed_update_posts_get_spec_answers_only(client: Any, keys: Any, submit: Any,
+                                                   pairs: list, who: str | None, target: str,
+                                                   multipart: bool, fmt: str) -> None:
+    """posko notes and CRM pushes, generated: the spec's answers and errors, never a 5xx."""
+    form = MultiDict(pairs)
+    if who is not None:
+        form.add("api_key", {"crm": keys.crm, "admin": keys.admin}.get(who)
+                 or keys.faction[who])
+    form.add("service_request_id", submit() if target == "real" else target)
+    response = client.post(
+        f"{BASE}/servicerequestupdates.{fmt}", data=form,
+        content_type="multipart/form-data" if multipart else None,
+    )
+    assert response.status_code in (200, 400, 403, 404, 409), response.data
+    if response.status_code >= 400:
+        error_of(response, fmt, response.status_code)
+
+
+@settings(max_examples=40, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(segment=st.text(min_size=1, max_size=40).filter(lambda s: s not in (".", "..")),
+       query=st.dictionaries(st.sampled_from(["api_key", "jurisdiction_id", "lang"]),
+                             st.text(max_size=30), max_size=2),
+       fmt=st.sampled_from(["xml", "json"]))
+def test_fuzzed_paths_get_spec_answers_only(client: Any, segment: str, query: dict,
+                                            fmt: str) -> None:
+    """Generated service codes and request ids in the path: 200 or the spec's errors."""
+    quoted = quote(segment, safe="")
+    for path in (f"services/{quoted}", f"requests/{quoted}", "discovery", "services"):
+        response = client.get(f"{BASE}/{path}.{fmt}", query_string=query)
+        assert response.status_code in (200, 400, 403, 404), (path, response.data)
+        if response.status_code >= 400:
+            error_of(response, fmt, response.status_code)
+
+
+@settings(max_examples=30, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(pairs=st.lists(field_value, max_size=14), fmt=st.sampled_from(["xml", "json"]))
+def test_fuzzed_multipart_forms_get_spec_answers_only(client: Any, psi: str, pairs: list,
+                                                      fmt: str) -> None:
+    """The same generated POST requests forms, sent multipart (as the spec allows)."""
+    form = MultiDict(pairs)
+    form.add("api_key", psi)
+    response = client.post(f"{BASE}/requests.{fmt}", data=form,
+                           content_type="multipart/form-data")
+    assert response.status_code in (200, 201, 400, 403, 404, 409), response.data
+    if response.status_code >= 400:
+        error_of(response, fmt, response.status_code)

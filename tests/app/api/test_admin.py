@@ -300,3 +300,35 @@ def test_complaints_across_factions_with_filters_and_keyset_pages(app, client, k
         assert response.content_type == "application/problem+json"
         if field:
             assert field in response.json["errors"]
+
+
+def _cursor(*values: object) -> str:
+    import base64
+    import json
+
+    return base64.urlsafe_b64encode(json.dumps(list(values)).encode()).decode().rstrip("=")
+
+
+@pytest.mark.parametrize("path", ["outbox/messages", "dead-letters", "audit"])
+@pytest.mark.parametrize("last_id", ["99999999999999999999", "2147483648", "²", "-1"])
+def test_id_cursors_out_of_range_or_not_ascii_are_422(client, keys, path, last_id) -> None:
+    # Found by the schemathesis fuzzer: these reached int() and the database (500).
+    response = client.get(f"{ADMIN}/{path}?cursor={_cursor(last_id)}",
+                          headers=keys.headers("admin"))
+    assert response.status_code == 422 and "cursor" in response.json["errors"]
+
+
+def test_complaint_cursor_at_the_edge_of_time_is_422(client, keys) -> None:
+    cursor = _cursor("0001-01-01T00:00:00+01:00", "00000000-0000-0000-0000-000000000000")
+    response = client.get(f"{ADMIN}/complaints?cursor={cursor}", headers=keys.headers("admin"))
+    assert response.status_code == 422 and "cursor" in response.json["errors"]
+
+
+def test_replaying_ids_beyond_the_key_range_is_refused(client, keys) -> None:
+    # Found by the schemathesis fuzzer: a 20-digit id overflowed the database driver (500).
+    admin = keys.headers("admin")
+    several = client.post(f"{ADMIN}/dead-letters/replay",
+                          json={"ids": [1, 2**70]}, headers=admin)
+    assert several.status_code == 422 and "ids.1" in several.json["errors"]
+    one = client.post(f"{ADMIN}/dead-letters/{2**70}/replay", headers=admin)
+    assert one.status_code == 404 and one.content_type == "application/problem+json"
