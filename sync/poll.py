@@ -152,10 +152,26 @@ def take_lease(db: Database, name: str, owner: str, ttl: timedelta) -> str | Non
     return token if result.rowcount == 1 else None
 
 
-def holds_lease(session: Session, name: str, token: str) -> bool:
-    """Whether `token` still holds the lease (locks the row on PostgreSQL till commit)."""
+def holds_lease(
+    session: Session, name: str, token: str, extend: timedelta | None = None
+) -> bool:
+    """Whether `token` still holds the lease (the row stays locked till commit).
+
+    With `extend`, a held lease is renewed for that long: a tick working through a large
+    backlog keeps its lease batch after batch instead of losing it halfway and leaving the
+    next leader to read the same window again.
+    """
+    now = utcnow()
+    if extend is not None:
+        result = session.execute(
+            update(Lease)
+            .where(Lease.name == name, Lease.token == token, Lease.expires_at > now)
+            .values(expires_at=now + extend)
+            .execution_options(synchronize_session=False)
+        )
+        return result.rowcount == 1
     query = select(Lease).where(Lease.name == name, Lease.token == token,
-                                Lease.expires_at > utcnow())
+                                Lease.expires_at > now)
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update()
     return session.scalars(query).first() is not None
@@ -251,7 +267,7 @@ def apply_window(
     batches = [ordered[i : i + APPLY_BATCH] for i in range(0, len(ordered), APPLY_BATCH)] or [[]]
     for index, batch in enumerate(batches):
         with db.transaction() as session:
-            if not holds_lease(session, LEASE_NAME, token):
+            if not holds_lease(session, LEASE_NAME, token, extend=lease_ttl(settings)):
                 raise LeaseLost()
             for item in batch:
                 stats.count(apply_crm_update(session, item, settings))

@@ -318,3 +318,20 @@ def _mirrored(db: Database, settings: Settings, base_url: str) -> bool:
     except (AssertionError, KeyError):
         return False
     return True
+
+
+def test_a_long_tick_keeps_its_lease_by_renewing_it(db) -> None:
+    import time
+    from datetime import timedelta
+
+    from sync.poll import holds_lease, take_lease
+
+    token = take_lease(db, "crm.poll", "poller-a", timedelta(seconds=1))
+    assert token is not None
+    with db.transaction() as session:
+        assert holds_lease(session, "crm.poll", token, extend=timedelta(seconds=30))
+    time.sleep(1.2)
+    # Renewed: still ours past the first expiry, and nobody else can take it.
+    assert take_lease(db, "crm.poll", "poller-b", timedelta(seconds=1)) is None
+    with db.transaction() as session:
+        assert holds_lease(session, "crm.poll", token)
