@@ -69,6 +69,12 @@ def main() -> int:
             f"## {name}\n\nCommand: `{' '.join(['python', *command[1:]])}` — {status}, "
             f"{took:.0f} s wall time for the whole script.\n\n```\n{output}\n```\n"
         )
+    skipped = [name for name in BENCHES if name not in names]
+    if skipped:
+        sections.append(
+            "## Not run in this report\n\n" + ", ".join(skipped)
+            + " (run `make bench` for all of them).\n"
+        )
     report = (
         "# Performance\n\n"
         "Written by `make bench` (bench/run_all.py). Every figure is a ratio of two things "
