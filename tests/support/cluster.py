@@ -306,16 +306,30 @@ class Cluster:
         make it answer 500s) for a moment; restart PostgreSQL once, when `restart_postgres_at`
         submissions have been answered (so it happens under load, however fast the load)."""
 
+        flapping: set[str] = set()
+        flapping_lock = threading.Lock()
+
         def flap_receiver() -> None:
-            receiver = self.rng.choice(list(self.receivers.values()))
-            if self.rng.random() < 0.5:
-                receiver.stop()
-                time.sleep(self.rng.uniform(0.5, 2.0))
-                receiver.start()
-            else:
-                receiver.mode = "error"
-                time.sleep(self.rng.uniform(0.5, 2.0))
-                receiver.mode = "ok"
+            # One flap at a time per receiver: two would race for its port.
+            with flapping_lock:
+                idle = [code for code in self.receivers if code not in flapping]
+                if not idle:
+                    return
+                code = self.rng.choice(idle)
+                flapping.add(code)
+            receiver = self.receivers[code]
+            try:
+                if self.rng.random() < 0.5:
+                    receiver.stop()
+                    time.sleep(self.rng.uniform(0.5, 2.0))
+                    receiver.start()
+                else:
+                    receiver.mode = "error"
+                    time.sleep(self.rng.uniform(0.5, 2.0))
+                    receiver.mode = "ok"
+            finally:
+                with flapping_lock:
+                    flapping.discard(code)
 
         def run() -> None:
             last = time.monotonic()

@@ -81,7 +81,15 @@ class WebhookReceiver:
             def log_message(self, *_args: Any) -> None:
                 pass
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        for attempt in range(50):
+            try:
+                self._server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+                break
+            except OSError:  # the old socket of this port is still closing
+                if attempt == 49:
+                    raise
+                time.sleep(0.1)
+        assert self._server is not None
         self._server.daemon_threads = True
         self.port = self._server.server_address[1]
         threading.Thread(target=self._server.serve_forever, daemon=True).start()
