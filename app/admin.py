@@ -243,6 +243,19 @@ def outbox_stats(session: Session, now: datetime | None = None) -> list[dict[str
     return stats
 
 
+def _newest_first_page(
+    session: Session, query: Any, model: Any, cursor: str | None, limit: int
+) -> Page:
+    """One page of `query` by descending id, resuming after the cursor's row id."""
+    if cursor:
+        (last_id,) = decode_cursor(cursor, 1)
+        query = query.where(model.id < _cursor_row_id(last_id))
+    limit = max(1, min(limit, MAX_LIMIT))
+    rows = list(session.scalars(query.limit(limit + 1)))
+    next_cursor = encode_cursor(rows[limit - 1].id) if len(rows) > limit else None
+    return Page(rows[:limit], next_cursor)
+
+
 def list_messages(
     session: Session,
     *,
@@ -260,13 +273,7 @@ def list_messages(
         query = query.where(OutboxMessage.status == state)
     if topic:
         query = query.where(OutboxMessage.topic == topic)
-    if cursor:
-        (last_id,) = decode_cursor(cursor, 1)
-        query = query.where(OutboxMessage.id < _cursor_row_id(last_id))
-    limit = max(1, min(limit, MAX_LIMIT))
-    rows = list(session.scalars(query.limit(limit + 1)))
-    next_cursor = encode_cursor(rows[limit - 1].id) if len(rows) > limit else None
-    return Page(rows[:limit], next_cursor)
+    return _newest_first_page(session, query, OutboxMessage, cursor, limit)
 
 
 def replay_dead_letters(
@@ -422,10 +429,4 @@ def list_audit(
         query = query.where(AuditEntry.target_id == target_id)
     if actor:
         query = query.where(AuditEntry.actor == actor)
-    if cursor:
-        (last_id,) = decode_cursor(cursor, 1)
-        query = query.where(AuditEntry.id < _cursor_row_id(last_id))
-    limit = max(1, min(limit, MAX_LIMIT))
-    rows = list(session.scalars(query.limit(limit + 1)))
-    next_cursor = encode_cursor(rows[limit - 1].id) if len(rows) > limit else None
-    return Page(rows[:limit], next_cursor)
+    return _newest_first_page(session, query, AuditEntry, cursor, limit)

@@ -14,7 +14,6 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session, joinedload
 
 from app import ids
-from app.clock import utcnow
 from app.database import request_session
 from app.errors import Problem
 from app.models import ApiKey, Faction
@@ -126,8 +125,3 @@ def require(*roles: str) -> Callable[[F], F]:
         return cast(F, wrapper)
 
     return decorator
-
-
-def touch(api_key: ApiKey) -> None:
-    """Record use (callers decide when it is worth a write)."""
-    api_key.last_used_at = utcnow()

@@ -67,16 +67,6 @@ def _take_probe(
     return result.rowcount == 1
 
 
-def is_open(session: Session, destination: str, now: datetime, owner: str) -> bool:
-    """True when `owner` may not call `destination` now."""
-    breaker = session.get(CircuitBreaker, destination)
-    if breaker is None or breaker.state == "closed":
-        return False
-    if breaker.state == "half_open" and breaker.probe_owner == owner:
-        return False
-    return True
-
-
 def _row(session: Session, destination: str) -> CircuitBreaker:
     breaker = session.get(CircuitBreaker, destination)
     if breaker is not None:

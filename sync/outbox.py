@@ -38,6 +38,7 @@ from sqlalchemy.orm import Session, aliased
 from app.clock import utcnow
 from app.database import Database
 from app.models import CircuitBreaker, OutboxMessage
+from app.models.outbox import replay  # noqa: F401 - the one replay, re-exported
 from sync import breaker
 from sync.errors import FatalError, RetriableError
 
@@ -596,11 +597,3 @@ def dead_letter(session: Session, message: OutboxMessage, reason: str) -> None:
     message.last_error = reason[:2000]
     message.lease_owner = message.lease_token = None
     message.lease_expires_at = None
-
-
-def replay(session: Session, message: OutboxMessage) -> None:
-    """Put a dead letter back in the queue, due now, with a fresh attempt count."""
-    # One implementation, shared with the admin API (which may not import sync).
-    from app.models.outbox import replay as replay_dead_letter
-
-    replay_dead_letter(session, message)

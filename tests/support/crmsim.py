@@ -11,7 +11,6 @@ under `base_url + "/_sim/"`.
 
 from __future__ import annotations
 
-import socket
 import subprocess
 import sys
 import time
@@ -20,6 +19,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import requests
+
+from tests.support.processes import free_port  # noqa: F401 - re-exported for callers
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 OPEN311_PATH = "/open311/v2/"
@@ -30,13 +31,6 @@ FAST_SPEED = 86400 * 50
 def open311_url(base_url: str) -> str:
     """The Open311 GeoReport v2 base URL of a simulator (ends with a slash)."""
     return base_url.rstrip("/") + OPEN311_PATH
-
-
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def _wait_until_up(process: subprocess.Popen[bytes], base_url: str, deadline: float) -> bool:
