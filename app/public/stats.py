@@ -12,11 +12,12 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import lru_cache
+from typing import Any
 
 from flask import current_app, has_app_context
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, text
 from sqlalchemy import event as sa_event
-from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
@@ -110,14 +111,35 @@ def _flush_deltas(session: Session) -> None:
     ]
     if not rows:
         return
-    dialect = session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    statement = insert(PublicStat).values(rows)
-    statement = statement.on_conflict_do_update(
+    if session.get_bind().dialect.name == "postgresql":
+        # One statement, one round trip: the rows as arrays, unnested in sorted order, so
+        # every transaction takes the counter rows' locks in the same order.
+        columns = ("dimension", "metric", "value", "bucket", "count")
+        session.execute(_PG_UPSERT, {c: [row[c] for row in rows] for c in columns})
+    else:
+        session.execute(_sqlite_upsert(), rows)
+
+
+_PG_UPSERT = text(
+    """
+    INSERT INTO public_stats (dimension, metric, value, bucket, count)
+    SELECT * FROM unnest(CAST(:dimension AS varchar[]), CAST(:metric AS varchar[]),
+                         CAST(:value AS varchar[]), CAST(:bucket AS varchar[]),
+                         CAST(:count AS bigint[]))
+    ON CONFLICT (dimension, metric, value, bucket)
+    DO UPDATE SET count = public_stats.count + excluded.count
+    """
+)
+
+
+@lru_cache(maxsize=1)
+def _sqlite_upsert() -> Any:
+    """Built once; executemany keeps the rows' order."""
+    statement = sqlite_insert(PublicStat.__table__)
+    return statement.on_conflict_do_update(
         index_elements=["dimension", "metric", "value", "bucket"],
-        set_={"count": PublicStat.count + statement.excluded.count},
+        set_={"count": PublicStat.__table__.c.count + statement.excluded.count},
     )
-    session.execute(statement)
 
 
 def _forget_deltas(session: Session, *_args: object) -> None:
