@@ -12,10 +12,12 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import DateTime, MetaData, create_engine, event
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.engine import Engine, make_url  # noqa: F401 - re-exported
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
@@ -52,6 +54,43 @@ class UTCDateTime(TypeDecorator[datetime]):
 
     def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
         return None if value is None else as_utc(value)
+
+
+def insert_row(session: Session, row: Base) -> None:
+    """INSERT an append-only object's row now, through its table's Core statement.
+
+    For rows that nothing changes again in the same transaction (status events, new outbox
+    messages): no unit-of-work bookkeeping, which makes it about three times cheaper than
+    `session.add` + flush, and the rows reach the table in the order they were appended.
+    The object stays transient; it learns its database-assigned id; column defaults apply.
+    """
+    statement, key_column, columns = _insertable(type(row))
+    values = {}
+    for key, column_key, has_default in columns:
+        value = getattr(row, key)
+        if value is not None or not has_default:
+            values[column_key] = value
+    result = session.execute(statement, values)
+    if key_column is not None:
+        setattr(row, key_column, result.scalar_one())
+
+
+@cache
+def _insertable(cls: type[Base]) -> tuple[Any, str | None, tuple[tuple[str, str, bool], ...]]:
+    mapper = sa_inspect(cls)
+    table = mapper.local_table
+    numbered = table.autoincrement_column
+    columns, key_column = [], None
+    for prop in mapper.column_attrs:
+        column = prop.columns[0]
+        if column is numbered:
+            key_column = prop.key  # the database numbers it
+        else:
+            columns.append((prop.key, column.key, column.default is not None))
+    statement = table.insert()
+    if numbered is not None:
+        statement = statement.returning(numbered)
+    return statement, key_column, tuple(columns)
 
 
 def normalise_url(url: str) -> str:

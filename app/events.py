@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from app.clock import utcnow
+from app.database import insert_row
 from app.lifecycle import STATUSES, TERMINAL
 from app.models import Complaint, StatusEvent
 
@@ -25,18 +26,40 @@ def append_event(
     occurred_at: datetime | None = None,
     note: str | None = None,
     crm_update_id: str | None = None,
-    notify: bool = True,
 ) -> StatusEvent:
-    """Record a status change as the complaint's next `seq` and apply it (never commits).
+    """Record a status change as the complaint's next `seq`, apply it, tell the listeners.
 
-    A note-only event keeps the current status (pass `status=complaint.status`).
-    `notify=False` leaves calling EVENT_LISTENERS to the caller (`notify_listeners`), for
-    intake, which appends the first event before it knows that its INSERT will stand.
+    The event row is INSERTed at once (status events are append-only); the complaint's own
+    changes go out with the session's next flush. Never commits. A note-only event keeps
+    the current status (pass `status=complaint.status`).
+    """
+    if complaint.id is None:
+        raise ValueError("give the complaint its id before appending events")
+    event = next_event(
+        complaint, status, source=source, occurred_at=occurred_at, note=note,
+        crm_update_id=crm_update_id,
+    )
+    insert_row(session, event)
+    notify_listeners(session, complaint, event)
+    return event
+
+
+def next_event(
+    complaint: Complaint,
+    status: str,
+    *,
+    source: str,
+    occurred_at: datetime | None = None,
+    note: str | None = None,
+    crm_update_id: str | None = None,
+) -> StatusEvent:
+    """The complaint's next status event, applied to the complaint but stored nowhere yet.
+
+    The rules of a status change live here alone. `append_event` is what callers want;
+    intake uses this directly, to give a complaint its first event before its INSERT.
     """
     if status not in STATUSES:
         raise ValueError(f"unknown status {status!r}")
-    if complaint.id is None:
-        raise ValueError("give the complaint its id before appending events")
     now = utcnow()
     previous = complaint.status if complaint.seq else None
     seq = (complaint.seq or 0) + 1
@@ -51,7 +74,6 @@ def append_event(
         note=note,
         crm_update_id=crm_update_id,
     )
-    session.add(event)
     complaint.seq = seq
     complaint.status = status
     complaint.updated_at = now
@@ -60,8 +82,6 @@ def append_event(
     elif status not in TERMINAL:
         # Reopened: the earlier resolution no longer counts.
         complaint.resolved_at = None
-    if notify:
-        notify_listeners(session, complaint, event)
     return event
 
 

@@ -21,7 +21,8 @@ from sqlalchemy.orm import Session, make_transient_to_detached
 
 from app import ids
 from app.clock import utcnow
-from app.events import append_event, notify_listeners
+from app.database import insert_row
+from app.events import next_event, notify_listeners
 from app.factions import ensure_can_submit
 from app.metrics import INTAKE_TOTAL
 from app.models import Complaint, Faction
@@ -125,25 +126,15 @@ def submit_complaint(
     # Every column gets a value, so the object is complete once persistent (no lazy loads).
     complaint = Complaint(**({column.key: None for column in _COLUMNS} | row))
     complaint.faction = faction
-    # The first event (which sets seq and updated_at) is appended while the complaint is
-    # still transient, so its row goes out complete and is never UPDATEd at intake; the
-    # listeners run only once the INSERT has stood, on the persistent complaint.
+    # The first event (which sets seq and updated_at) is applied while the complaint is
+    # still transient, so its row goes out complete and is never UPDATEd at intake.
     with session.no_autoflush:
-        event = append_event(
-            session,
+        event = next_event(
             complaint,
             "received",
             source="gateway",
             occurred_at=now,
             note="Aduan diterima oleh Jembatan.",
-            notify=False,
-        )
-        message = enqueue(
-            session,
-            topic=CRM_SUBMIT,
-            destination=CRM_DESTINATION,
-            payload={"complaint_id": str(complaint.id)},
-            complaint_id=complaint.id,
         )
         # INSERT … ON CONFLICT DO NOTHING: a replay, or a concurrent twin that committed
         # first, finds the stored row instead of failing, with neither a savepoint nor a
@@ -153,18 +144,23 @@ def submit_complaint(
             _insert_statement(session.get_bind().dialect.name), values
         ).first()
     if inserted is None:
-        # Not ours to write: drop what was prepared for it.
-        session.expunge(event)
-        session.expunge(message)
         existing = _find(session, faction.id, fields["external_id"])
         if existing is None:  # pragma: no cover - the conflicting row cannot vanish
             raise RuntimeError("external_id conflict without a stored complaint")
         return _replay(existing, fingerprint)
-    # The row is in the database exactly as the object says: make the object persistent.
+    # The row is in the database exactly as the object says: make the object persistent,
+    # then store what follows from it (each an INSERT, no unit of work to flush).
     make_transient_to_detached(complaint)
     session.add(complaint)
+    insert_row(session, event)
+    enqueue(
+        session,
+        topic=CRM_SUBMIT,
+        destination=CRM_DESTINATION,
+        payload={"complaint_id": str(complaint.id)},
+        complaint_id=complaint.id,
+    )
     notify_listeners(session, complaint, event)
-    session.flush()
     INTAKE_TOTAL.labels(faction=faction.code, outcome="created").inc()
     return IntakeResult(complaint, True)
 

@@ -4,8 +4,9 @@ Measures, at each concurrency (default 8 and 32), for --duration seconds each:
   (a) accepted complaints/s: POST /api/v1/complaints through gunicorn, driven by wrk with a
       Lua script that gives every request a fresh external_id;
   (b) the same server's cheapest endpoint, GET /healthz (the web stack's ceiling);
-  (c) raw psycopg writing the same rows (complaint + status event + outbox message) in one
-      transaction each, from as many concurrent connections (the database's ceiling).
+  (c) raw psycopg writing the same rows (complaint + status event + outbox message + the
+      public dashboard's counters) in one transaction each, from as many concurrent
+      connections (the database's ceiling).
 Prints a/b and a/c (targets: a/b >= 0.25, a/c >= 0.5) and p50/p99 latencies.
 
     /work/venv/bin/python bench/intake.py                     # own PostgreSQL, 10 s each
@@ -34,9 +35,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from tests.support.postgres import TempPostgres  # noqa: E402
 from tests.support.processes import free_port, stop, wait_until  # noqa: E402
-
-PGBIN = Path("/usr/lib/postgresql/15/bin")
 
 WRK_SCRIPT = r"""
 local counter = 0
@@ -98,45 +98,14 @@ end
 """
 
 
-# --- PostgreSQL ------------------------------------------------------------------------
-
-
 @contextmanager
-def own_postgres(durable: bool) -> Iterator[str]:
-    """A throwaway PostgreSQL on loopback (as `nobody` when we are root)."""
-    directory = Path(tempfile.mkdtemp(prefix="pg-bench-"))
-    port = free_port()
-    as_user: list[str] = []
-    if os.geteuid() == 0:
-        shutil.chown(directory, "nobody")
-        as_user = ["runuser", "-u", "nobody", "--"]
-    data = directory / "data"
-    subprocess.run(
-        [*as_user, str(PGBIN / "initdb"), "-D", str(data), "-U", "postgres", "-A", "trust",
-         "--no-sync"],
-        check=True, stdout=subprocess.DEVNULL,
-    )
-    options = f"-h 127.0.0.1 -p {port} -k {directory} -c max_connections=200"
-    if not durable:
-        options += " -c fsync=off -c synchronous_commit=off"
-    subprocess.run(
-        [*as_user, str(PGBIN / "pg_ctl"), "-D", str(data), "-l", str(directory / "log"), "-w",
-         "start", "-o", options],
-        check=True, stdout=subprocess.DEVNULL,
-    )
-    try:
-        subprocess.run(
-            [*as_user, str(PGBIN / "createdb"), "-h", "127.0.0.1", "-p", str(port), "-U",
-             "postgres", "jembatan_bench"],
-            check=True,
-        )
-        yield f"postgresql://postgres@127.0.0.1:{port}/jembatan_bench"
-    finally:
-        subprocess.run(
-            [*as_user, str(PGBIN / "pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop"],
-            stdout=subprocess.DEVNULL,
-        )
-        shutil.rmtree(directory, ignore_errors=True)
+def own_database(given: str | None, fast: bool) -> Iterator[str]:
+    """The given PostgreSQL, or a throwaway one on loopback that fsyncs like production."""
+    if given:
+        yield given
+        return
+    with TempPostgres(durable=True, fast_commit=fast) as server:
+        yield server.start("jembatan_bench").url("jembatan_bench")
 
 
 def prepare(database_url: str) -> tuple[str, int]:
@@ -251,9 +220,34 @@ INSERT INTO outbox (topic, destination, payload, complaint_id, status, attempts,
   next_attempt_at, created_at, updated_at)
 VALUES ('crm.submit', 'crm', %s, %s, 'pending', 0, %s, %s, %s) RETURNING id
 """
+# The public dashboard's counters, which the app's intake transaction upserts too (one
+# statement, as app.public.stats does it on PostgreSQL).
+COUNTERS_SQL = """
+INSERT INTO public_stats (dimension, metric, value, bucket, count)
+SELECT * FROM unnest(%(dimension)s::varchar[], %(metric)s::varchar[], %(value)s::varchar[],
+                     %(bucket)s::varchar[], %(count)s::bigint[])
+ON CONFLICT (dimension, metric, value, bucket)
+DO UPDATE SET count = public_stats.count + excluded.count
+"""
 ATTACHMENTS = json.dumps(
     [{"url": "https://posko.example.org/foto.jpg", "content_type": "image/jpeg"}]
 )
+
+
+def _counter_rows() -> dict[str, list[object]]:
+    """The 15 counter rows one intake of the bench complaint moves, in the app's order."""
+    from app.public.stats import agency_of, week_of
+
+    values = {"all": "", "faction": "BENCH", "category": "sampah", "kota": "31.71",
+              "agency": agency_of("sampah")}
+    metrics = [("total", ""), ("received_week", week_of(datetime.now(UTC))),
+               ("status", "received")]
+    rows = sorted((d, m, v, b) for d, v in values.items() for m, b in metrics)
+    return {
+        "dimension": [r[0] for r in rows], "metric": [r[1] for r in rows],
+        "value": [r[2] for r in rows], "bucket": [r[3] for r in rows],
+        "count": [1] * len(rows),
+    }
 
 
 def _raw_worker(database_url: str, faction_id: int, threads: int, duration: float,
@@ -263,6 +257,7 @@ def _raw_worker(database_url: str, faction_id: int, threads: int, duration: floa
 
     import psycopg
 
+    counters = _counter_rows()
     deadline = time.monotonic() + duration
     latencies: list[float] = []
     lock = threading.Lock()
@@ -289,6 +284,7 @@ def _raw_worker(database_url: str, faction_id: int, threads: int, duration: floa
                         json.dumps({"complaint_id": str(complaint_id)}), complaint_id, now,
                         now, now,
                     ))
+                    cursor.execute(COUNTERS_SQL, counters)
                 mine.append(time.perf_counter() - started)
         with lock:
             latencies.extend(mine)
@@ -361,8 +357,7 @@ def main() -> int:
         print("wrk is not installed", file=sys.stderr)
         return 2
 
-    with contextmanager(lambda: (yield options.database_url))() if options.database_url \
-            else own_postgres(durable=not options.fast_pg) as database_url:
+    with own_database(options.database_url, fast=options.fast_pg) as database_url:
         key, faction_id = prepare(database_url)
         log = Path(tempfile.gettempdir()) / "bench-intake-gunicorn.log"
         run = uuid.uuid4().hex[:8]

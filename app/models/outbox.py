@@ -16,7 +16,7 @@ from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.clock import utcnow
-from app.database import Base, UTCDateTime
+from app.database import Base, UTCDateTime, insert_row
 
 OUTBOX_STATES = ("pending", "done", "dead")
 
@@ -127,7 +127,11 @@ def enqueue(
     ordering_seq: int | None = None,
     not_before: datetime | None = None,
 ) -> OutboxMessage:
-    """Add an outbox message to the caller's transaction (never commits)."""
+    """INSERT an outbox message in the caller's transaction (never commits).
+
+    The row goes out at once, so messages are numbered in the order they were enqueued;
+    the returned object is transient and has no id.
+    """
     message = OutboxMessage(
         topic=topic,
         destination=destination,
@@ -139,7 +143,7 @@ def enqueue(
         attempts=0,
         next_attempt_at=not_before or utcnow(),
     )
-    session.add(message)
+    insert_row(session, message)
     return message
 
 

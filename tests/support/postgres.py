@@ -26,7 +26,12 @@ def _pg_bin() -> Path:
 class TempPostgres:
     """initdb + pg_ctl in a temporary directory; `url(name)` for each database created."""
 
-    def __init__(self, port: int | None = None, os_user: str = "nobody") -> None:
+    def __init__(self, port: int | None = None, os_user: str = "nobody", *,
+                 durable: bool = False, fast_commit: bool = False) -> None:
+        """`durable`: fsync as in production (benchmarks); `fast_commit`: also
+        synchronous_commit off (a benchmark of the Python side alone)."""
+        self.durable = durable
+        self.fast_commit = fast_commit
         self.bin = _pg_bin()
         self.port = port or free_port()
         self.root = Path(tempfile.mkdtemp(prefix="jembatan-pg-"))
@@ -50,12 +55,16 @@ class TempPostgres:
         return self
 
     def _pg_ctl_start(self) -> None:
-        # fsync off is safe here: the chaos runs crash PostgreSQL, never the machine. Commits
-        # stay synchronous, or a crash would take back what a 201 already promised.
+        # fsync off is safe for tests: the chaos runs crash PostgreSQL, never the machine.
+        # Commits stay synchronous, or a crash would take back what a 201 already promised.
         options = (
-            f"-h 127.0.0.1 -p {self.port} -k {self.root} -c fsync=off "
-            "-c full_page_writes=off -c max_connections=400 -c shared_buffers=256MB"
+            f"-h 127.0.0.1 -p {self.port} -k {self.root} -c max_connections=400 "
+            "-c shared_buffers=256MB"
         )
+        if not self.durable:
+            options += " -c fsync=off -c full_page_writes=off"
+        if self.fast_commit:
+            options += " -c synchronous_commit=off"
         self._run("pg_ctl", "-D", str(self.data), "-l", str(self.root / "log"), "-w",
                   "start", "-o", options)
 
