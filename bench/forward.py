@@ -1,6 +1,6 @@
 """Forwarding throughput and latency: the outbox engine against a bare loop of requests.
 
-    python bench/forward.py            # 400 complaints per run, 3 rounds, 1 and 4 workers
+    python bench/forward.py            # 1,000 complaints per run, 3 rounds, 1 and 4 workers
     python bench/forward.py --complaints 4000 --workers 1 2 4 8
     python bench/forward.py --database-url postgresql://…   # a scratch db: tables are emptied
 
@@ -201,7 +201,7 @@ def latency_run(app: Flask, db: Database, tmp: Path, database_url: str, crm_url:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--complaints", type=int, default=400, help="per throughput run")
+    parser.add_argument("--complaints", type=int, default=1000, help="per throughput run")
     parser.add_argument("--rounds", type=int, default=3, help="alternating runs per setting")
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 4])
     parser.add_argument("--latency-complaints", type=int, default=60)
