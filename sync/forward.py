@@ -11,9 +11,9 @@ from __future__ import annotations
 import logging
 import uuid
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, defer, joinedload
 
 from app.clock import utcnow
@@ -67,6 +67,27 @@ NO_REPORTER = tuple(
 )
 
 
+# What completing a submission reads: the complaint with its faction (the event's listeners
+# need its code), not the texts nobody changes here.
+_NOT_FOR_COMPLETION = tuple(
+    defer(column) for column in (
+        Complaint.title, Complaint.description, Complaint.address, Complaint.attachments,
+    )
+)
+_LOCKED = "forward.locked_complaints"
+_PRELOADED = "forward.preloaded_complaints"
+
+
+def _for_completion(condition: Any) -> Select[tuple[Complaint]]:
+    return (
+        select(Complaint)
+        .where(condition)
+        .options(joinedload(Complaint.faction, innerjoin=True), *NO_REPORTER,
+                 *_NOT_FOR_COMPLETION)
+        .with_for_update(of=Complaint)
+    )
+
+
 @dataclass(frozen=True)
 class PreparedSubmission:
     complaint_id: uuid.UUID
@@ -89,7 +110,8 @@ class ForwardHandler:
             except FatalError:
                 continue  # prepare reports it for this message alone
         if ids:
-            session.scalars(
+            # Held in session.info for prepare: the identity map alone keeps weak references.
+            session.info[_PRELOADED] = session.scalars(
                 select(Complaint).where(Complaint.id.in_(ids)).options(*NO_REPORTER)
             ).all()
 
@@ -128,15 +150,23 @@ class ForwardHandler:
         ticket = self.client.submit(prepared.submission)
         return Forwarded(prepared.complaint_id, ticket)
 
+    def precomplete(self, session: Session, results: list[Forwarded]) -> None:
+        """Lock a finaliser group's complaints in one query, in id order."""
+        ids = sorted({result.complaint_id for result in results})
+        locked = session.info.setdefault(_LOCKED, {})
+        for complaint in session.scalars(
+            _for_completion(Complaint.id.in_(ids)).order_by(Complaint.id)
+        ):
+            locked[complaint.id] = complaint  # held here: the identity map's refs are weak
+
     def complete(self, session: Session, message: OutboxMessage, result: Forwarded) -> None:
         """Store the ticket id and append `forwarded` (same transaction as the message)."""
         # Locked on PostgreSQL: the status poller may append to this complaint at once.
-        complaint = session.scalars(
-            select(Complaint)
-            .where(Complaint.id == result.complaint_id)
-            .options(joinedload(Complaint.faction, innerjoin=True), *NO_REPORTER)
-            .with_for_update(of=Complaint)
-        ).first()
+        complaint = session.info.get(_LOCKED, {}).get(result.complaint_id)
+        if complaint is None:
+            complaint = session.scalars(
+                _for_completion(Complaint.id == result.complaint_id)
+            ).first()
         if complaint is None or complaint.crm_ticket_id:
             return
         now = utcnow()

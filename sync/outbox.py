@@ -57,7 +57,8 @@ class Handler(Protocol):
     outcome is retried in its own). They must only touch the session they are given.
     A handler may also define `preload(session, messages)`, called once per batch before
     `prepare`, to read what the whole batch needs in one query (`prepare` then finds it in
-    the session).
+    the session), and `precomplete(session, results)`, called once per finaliser group
+    before its `complete` calls, to read (and lock) what they need in one query.
     """
 
     def prepare(self, session: Session, message: OutboxMessage) -> Any:
@@ -423,9 +424,25 @@ class Outbox:
         # The group's writes are flushed together at commit (batched INSERTs and UPDATEs),
         # not one message at a time before each handler's next read.
         with session.no_autoflush:
+            self._precomplete(session, outcomes, owned)
             self._apply_each(session, outcomes, owned, answered, stats)
         for destination in sorted(answered):
             breaker.record_success(session, destination)
+
+    def _precomplete(
+        self, session: Session, outcomes: list[_Outcome], owned: dict[int, OutboxMessage]
+    ) -> None:
+        """Give each handler the group's successful results at once, if it wants them."""
+        results: dict[Handler, list[Any]] = {}
+        for outcome in outcomes:
+            message = owned.get(outcome.claim.id)
+            if (outcome.error is None and outcome.handler is not None and message is not None
+                    and message.lease_token == outcome.claim.token):
+                results.setdefault(outcome.handler, []).append(outcome.result)
+        for handler, handler_results in results.items():
+            precomplete = getattr(handler, "precomplete", None)
+            if precomplete is not None:
+                precomplete(session, handler_results)
 
     def _apply_each(
         self, session: Session, outcomes: list[_Outcome], owned: dict[int, OutboxMessage],
