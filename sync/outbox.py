@@ -550,12 +550,12 @@ _HURRY = object()
 class _Finaliser:
     """Records outcomes on its own thread, a group per transaction, while calls go on.
 
-    A group gathers for up to `linger_s` after its first outcome: a commit, the group's
+    A group gathers for up to `linger_s` (200 ms) after its first outcome: a commit, the group's
     reads and the counters' upsert then serve several messages instead of one or two. It
     only delays when a message is marked done, never a call; `flush` cuts the wait short.
     """
 
-    def __init__(self, outbox: Outbox, group_size: int = 64, linger_s: float = 0.05) -> None:
+    def __init__(self, outbox: Outbox, group_size: int = 64, linger_s: float = 0.2) -> None:
         self.outbox = outbox
         self.group_size = group_size
         self.linger_s = linger_s
