@@ -7,9 +7,10 @@
 Throughput: the outbox is filled with N complaints in one intake transaction while the
 `jembatan worker` processes (1, then 4) are already running; the run lasts from that commit to
 the last ticket stored (the workers' other periodic jobs, the status poller among them, are
-pushed out of the way: they tick once at start). Side by side, in the same run, a bare loop POSTs the very same form
-payloads straight to the CRM simulator from as many threads (one requests.Session each), with
-no database at all. The ratio engine / bare loop says what the outbox costs (target ≥ 0.8).
+pushed out of the way: they tick once at start). Side by side, in the same run, a bare loop
+POSTs the very same form payloads straight to the CRM simulator from as many threads (one
+requests.Session each), with no database at all. The ratio engine / bare loop says what the
+outbox costs (target ≥ 0.8).
 
 Latency: complaints arrive one by one at a steady rate while one worker runs at the default
 tick (JEMBATAN_FORWARD_INTERVAL_S unset); intake-to-ticket is forwarded_at − created_at.
