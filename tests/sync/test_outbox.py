@@ -342,3 +342,43 @@ def test_an_ordered_chain_goes_out_in_one_run(db: Database) -> None:
     stats = outbox.run([TOPIC])
     # Each one waits for the previous to be recorded, yet one tick delivers them all.
     assert stats.done == 3 and handler.performed == ["k1", "k2", "k3"]
+
+
+class GroupingHandler(DummyHandler):
+    """Counts the finaliser groups: precomplete is called once per group."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.groups: list[list[str]] = []
+
+    def precomplete(self, session: Session, results: list[str]) -> None:
+        self.groups.append(list(results))
+
+
+def test_outcomes_arriving_together_are_recorded_in_one_group(db: Database) -> None:
+    handler = GroupingHandler()
+    outbox = make_outbox(db, "w1", handler)
+    add(db, "a", "b", "c", "d", "e")
+    assert outbox.run([TOPIC], batch=5).done == 5
+    # The calls take microseconds here: all five land within one group's linger.
+    assert handler.groups == [["ok:a", "ok:b", "ok:c", "ok:d", "ok:e"]]
+    assert handler.completed == ["ok:a", "ok:b", "ok:c", "ok:d", "ok:e"]
+
+
+def test_flush_does_not_wait_for_a_group_to_fill(db: Database) -> None:
+    from sync.outbox import _Finaliser, _Outcome
+
+    handler = DummyHandler()
+    outbox = make_outbox(db, "w1", handler)
+    (message_id,) = add(db, "a")
+    (claim,) = outbox.claim([TOPIC], 1)
+    finaliser = _Finaliser(outbox, linger_s=30)
+    try:
+        finaliser.put(_Outcome(claim, handler, result="ok:a"))
+        began = time.monotonic()
+        finaliser.flush()  # e.g. after a retriable failure, before the next call
+        assert time.monotonic() - began < 5
+        assert message(db, message_id).status == "done"
+        finaliser.flush()  # nothing pending: returns at once as well
+    finally:
+        finaliser.close()
