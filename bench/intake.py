@@ -38,6 +38,18 @@ sys.path.insert(0, str(REPO))
 from tests.support.postgres import TempPostgres  # noqa: E402
 from tests.support.processes import free_port, stop, wait_until  # noqa: E402
 
+# wrk's `done` hook, shared by both scripts: the figures as one JSON line.
+WRKJSON_DONE = r"""
+function done(summary, latency, requests)
+  io.write(string.format(
+    "WRKJSON {\"requests\": %d, \"duration_us\": %d, \"non2xx\": %d, \"socket_errors\": %d, " ..
+    "\"p50_us\": %d, \"p99_us\": %d}\n",
+    summary.requests, summary.duration, summary.errors.status,
+    summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout,
+    latency:percentile(50), latency:percentile(99)))
+end
+"""
+
 WRK_SCRIPT = r"""
 local counter = 0
 local prefix = ""
@@ -75,27 +87,9 @@ end
 function response(status, headers, body)
   statuses[status] = (statuses[status] or 0) + 1
 end
+""" + WRKJSON_DONE
 
-function done(summary, latency, requests)
-  io.write(string.format(
-    "WRKJSON {\"requests\": %d, \"duration_us\": %d, \"non2xx\": %d, \"socket_errors\": %d, " ..
-    "\"p50_us\": %d, \"p99_us\": %d}\n",
-    summary.requests, summary.duration, summary.errors.status,
-    summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout,
-    latency:percentile(50), latency:percentile(99)))
-end
-"""
-
-HEALTH_SCRIPT = r"""
-function done(summary, latency, requests)
-  io.write(string.format(
-    "WRKJSON {\"requests\": %d, \"duration_us\": %d, \"non2xx\": %d, \"socket_errors\": %d, " ..
-    "\"p50_us\": %d, \"p99_us\": %d}\n",
-    summary.requests, summary.duration, summary.errors.status,
-    summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout,
-    latency:percentile(50), latency:percentile(99)))
-end
-"""
+HEALTH_SCRIPT = WRKJSON_DONE
 
 
 @contextmanager

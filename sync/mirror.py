@@ -31,6 +31,7 @@ from app.clock import utcnow
 from app.config import Settings
 from app.intake import DuplicateConflict, submit_complaint
 from app.models import Complaint, Faction, OutboxMessage, StatusEvent, SyncCursor
+from app.models.outbox import read_cursor
 from app.open311.convert import InvalidSubmission, complaint_from_feed_item, update_document
 from app.open311.feeds import FEED_SOURCE, FEED_UPDATE, feed_destination, install_listener
 from schemas.open311 import (
@@ -131,10 +132,8 @@ def cursor_name(faction_code: str) -> str:
 
 
 def _read_cursor(session: Session, name: str) -> datetime | None:
-    cursor = session.get(SyncCursor, name)
-    if cursor is None or not cursor.value:
-        return None
-    return datetime.fromisoformat(cursor.value)
+    value = read_cursor(session, name)
+    return datetime.fromisoformat(value) if value else None
 
 
 def _advance_cursor(session: Session, name: str, position: datetime) -> None:

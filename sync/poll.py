@@ -43,7 +43,8 @@ from app.config import Settings
 from app.database import Database
 from app.lifecycle import TERMINAL
 from app.metrics import POLL_LAG_SECONDS
-from app.models import Complaint, CrmUpdate, Lease, SyncCursor
+from app.models import Complaint, CrmUpdate, Lease
+from app.models.outbox import read_cursor, write_cursor
 from app.status_updates import apply_crm_update
 from schemas.open311 import format_datetime, parse_datetime
 from sync.crm import CrmClient
@@ -200,20 +201,6 @@ def leader(db: Database, owner: str, ttl: timedelta) -> Iterator[str | None]:
 
 
 # --- cursors -------------------------------------------------------------------------------
-
-
-def read_cursor(session: Session, name: str) -> str | None:
-    cursor = session.get(SyncCursor, name)
-    return cursor.value if cursor is not None else None
-
-
-def write_cursor(session: Session, name: str, value: str) -> None:
-    cursor = session.get(SyncCursor, name)
-    if cursor is None:
-        session.add(SyncCursor(name=name, value=value, updated_at=utcnow()))
-    else:
-        cursor.value = value
-        cursor.updated_at = utcnow()
 
 
 # --- polling -------------------------------------------------------------------------------

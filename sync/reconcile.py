@@ -30,12 +30,12 @@ from app.events import append_event
 from app.intake import CRM_DESTINATION, CRM_SUBMIT
 from app.lifecycle import TERMINAL, map_crm_status
 from app.models import Complaint
-from app.models.outbox import OutboxMessage, enqueue
+from app.models.outbox import OutboxMessage, enqueue, write_cursor
 from app.reconciliation import REPORT_CURSOR, last_report, requested_at
 from app.status_updates import apply_crm_update
 from sync.crm import CrmClient
 from sync.errors import FatalError, RetriableError
-from sync.poll import release_lease, synthetic_update, take_lease, write_cursor
+from sync.poll import release_lease, synthetic_update, take_lease
 
 log = logging.getLogger(__name__)
 

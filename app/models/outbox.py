@@ -94,6 +94,22 @@ class SyncCursor(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
 
+def read_cursor(session: Any, name: str) -> str | None:
+    """A stored watermark's value, or None."""
+    cursor = session.get(SyncCursor, name)
+    return cursor.value if cursor is not None else None
+
+
+def write_cursor(session: Any, name: str, value: str) -> None:
+    """Store a watermark's value (in the caller's transaction)."""
+    cursor = session.get(SyncCursor, name)
+    if cursor is None:
+        session.add(SyncCursor(name=name, value=value, updated_at=utcnow()))
+    else:
+        cursor.value = value
+        cursor.updated_at = utcnow()
+
+
 class CrmUpdate(Base):
     """Every status update read from (or pushed by) the CRM, applied at most once."""
 
