@@ -64,7 +64,7 @@ def insert_row(session: Session, row: Base) -> None:
     `session.add` + flush, and the rows reach the table in the order they were appended.
     The object stays transient; it learns its database-assigned id; column defaults apply.
     """
-    statement, key_column, columns = _insertable(type(row))
+    statement, _, key_column, columns = _insertable(type(row))
     values = {}
     for key, column_key, has_default in columns:
         value = getattr(row, key)
@@ -75,8 +75,38 @@ def insert_row(session: Session, row: Base) -> None:
         setattr(row, key_column, result.scalar_one())
 
 
+def insert_rows(session: Session, rows: list[Any]) -> None:
+    """INSERT several append-only objects of one class in one statement (executemany).
+
+    As `insert_row`, but the objects do not learn their ids: for rows nobody reads back in
+    the same transaction. Rows whose columns differ (a default used by some, not others)
+    are inserted one by one instead.
+    """
+    if not rows:
+        return
+    cls = type(rows[0])
+    _, statement, _, columns = _insertable(cls)
+    batch = []
+    for row in rows:
+        if type(row) is not cls:
+            raise TypeError("insert_rows takes objects of one class")
+        batch.append({
+            column_key: getattr(row, key)
+            for key, column_key, has_default in columns
+            if getattr(row, key) is not None or not has_default
+        })
+    if len(batch) == 1 or any(values.keys() != batch[0].keys() for values in batch):
+        for row in rows:
+            insert_row(session, row)
+        return
+    session.execute(statement, batch)
+
+
 @cache
-def _insertable(cls: type[Base]) -> tuple[Any, str | None, tuple[tuple[str, str, bool], ...]]:
+def _insertable(
+    cls: type[Base],
+) -> tuple[Any, Any, str | None, tuple[tuple[str, str, bool], ...]]:
+    """(one row's INSERT … RETURNING id, the INSERT for many rows, id attribute, columns)."""
     mapper = sa_inspect(cls)
     table = mapper.local_table
     numbered = table.autoincrement_column
@@ -87,10 +117,10 @@ def _insertable(cls: type[Base]) -> tuple[Any, str | None, tuple[tuple[str, str,
             key_column = prop.key  # the database numbers it
         else:
             columns.append((prop.key, column.key, column.default is not None))
-    statement = table.insert()
+    statement = many = table.insert()
     if numbered is not None:
         statement = statement.returning(numbered)
-    return statement, key_column, tuple(columns)
+    return statement, many, key_column, tuple(columns)
 
 
 def normalise_url(url: str) -> str:

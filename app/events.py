@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from sqlalchemy.orm import Session
 
 from app.clock import utcnow
-from app.database import insert_row
+from app.database import insert_row, insert_rows
 from app.lifecycle import STATUSES, TERMINAL
 from app.models import Complaint, StatusEvent
 
@@ -42,6 +42,19 @@ def append_event(
     insert_row(session, event)
     notify_listeners(session, complaint, event)
     return event
+
+
+def store_events(session: Session, appended: Sequence[tuple[Complaint, StatusEvent]]) -> None:
+    """Store events `next_event` made for *distinct* complaints: one INSERT, then the listeners.
+
+    What `append_event` does for one event, for a group (the worker records a group of
+    forwarded complaints at once). The events do not learn their ids.
+    """
+    if len({id(complaint) for complaint, _ in appended}) != len(appended):
+        raise ValueError("store_events takes one event per complaint")
+    insert_rows(session, [event for _, event in appended])
+    for complaint, event in appended:
+        notify_listeners(session, complaint, event)
 
 
 def next_event(

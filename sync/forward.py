@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, defer, joinedload
 
 from app.clock import utcnow
 from app.config import Settings
-from app.events import append_event
+from app.events import next_event, store_events
 from app.intake import CRM_SUBMIT as CRM_SUBMIT_TOPIC
 from app.models import Complaint, Faction, OutboxMessage
 from app.reference import areas, load_categories
@@ -74,7 +74,6 @@ _NOT_FOR_COMPLETION = tuple(
         Complaint.title, Complaint.description, Complaint.address, Complaint.attachments,
     )
 )
-_LOCKED = "forward.locked_complaints"
 _PRELOADED = "forward.preloaded_complaints"
 
 
@@ -84,6 +83,7 @@ def _for_completion(condition: Any) -> Select[tuple[Complaint]]:
         .where(condition)
         .options(joinedload(Complaint.faction, innerjoin=True), *NO_REPORTER,
                  *_NOT_FOR_COMPLETION)
+        .order_by(Complaint.id)
         .with_for_update(of=Complaint)
     )
 
@@ -150,38 +150,39 @@ class ForwardHandler:
         ticket = self.client.submit(prepared.submission)
         return Forwarded(prepared.complaint_id, ticket)
 
-    def precomplete(self, session: Session, results: list[Forwarded]) -> None:
-        """Lock a finaliser group's complaints in one query, in id order."""
-        ids = sorted({result.complaint_id for result in results})
-        locked = session.info.setdefault(_LOCKED, {})
-        for complaint in session.scalars(
-            _for_completion(Complaint.id.in_(ids)).order_by(Complaint.id)
-        ):
-            locked[complaint.id] = complaint  # held here: the identity map's refs are weak
-
     def complete(self, session: Session, message: OutboxMessage, result: Forwarded) -> None:
         """Store the ticket id and append `forwarded` (same transaction as the message)."""
-        # Locked on PostgreSQL: the status poller may append to this complaint at once.
-        complaint = session.info.get(_LOCKED, {}).get(result.complaint_id)
-        if complaint is None:
-            complaint = session.scalars(
-                _for_completion(Complaint.id == result.complaint_id)
-            ).first()
-        if complaint is None or complaint.crm_ticket_id:
-            return
+        self.complete_many(session, [(message, result)])
+
+    def complete_many(
+        self, session: Session, done: list[tuple[OutboxMessage, Forwarded]]
+    ) -> None:
+        """`complete` for a finaliser group: one locking read, one INSERT of the events."""
+        ids = sorted({result.complaint_id for _, result in done})
+        # Locked (in id order) on PostgreSQL: the status poller may append to them at once.
+        complaints = {
+            complaint.id: complaint
+            for complaint in session.scalars(_for_completion(Complaint.id.in_(ids)))
+        }
         now = utcnow()
-        complaint.crm_ticket_id = result.crm_ticket_id
-        complaint.forwarded_at = now
-        append_event(
-            session,
-            complaint,
-            "forwarded",
-            source="gateway",
-            occurred_at=now,
-            note=f"Diteruskan ke CRM dengan nomor tiket {result.crm_ticket_id}.",
-        )
-        log.info("complaint %s forwarded: ticket %s", complaint.tracking_code,
-                 result.crm_ticket_id)
+        appended = []
+        for _, result in done:
+            complaint = complaints.get(result.complaint_id)
+            if complaint is None or complaint.crm_ticket_id:
+                continue  # gone, or forwarded already (a replayed message)
+            complaint.crm_ticket_id = result.crm_ticket_id
+            complaint.forwarded_at = now
+            event = next_event(
+                complaint,
+                "forwarded",
+                source="gateway",
+                occurred_at=now,
+                note=f"Diteruskan ke CRM dengan nomor tiket {result.crm_ticket_id}.",
+            )
+            appended.append((complaint, event))
+            log.info("complaint %s forwarded: ticket %s", complaint.tracking_code,
+                     result.crm_ticket_id)
+        store_events(session, appended)
 
     def dead(self, session: Session, message: OutboxMessage, error: str) -> None:
         """A dead crm.submit stays visible in `jembatan dlq list`; nothing else to do."""

@@ -57,8 +57,9 @@ class Handler(Protocol):
     outcome is retried in its own). They must only touch the session they are given.
     A handler may also define `preload(session, messages)`, called once per batch before
     `prepare`, to read what the whole batch needs in one query (`prepare` then finds it in
-    the session), and `precomplete(session, results)`, called once per finaliser group
-    before its `complete` calls, to read (and lock) what they need in one query.
+    the session), and `complete_many(session, done)`, called once per finaliser group with
+    its successes as (message, result) pairs instead of `complete` for each, to read, lock
+    and write for the whole group at once.
     """
 
     def prepare(self, session: Session, message: OutboxMessage) -> Any:
@@ -123,6 +124,8 @@ class Outbox:
         self.db = db
         self.worker_id = worker_id
         self.lease_s = lease_s
+        # How long the finaliser gathers outcomes into one transaction (see _Finaliser).
+        self.linger_s = 0.2
         self.handlers: dict[str, Handler] = {}
         self.policies: dict[str, TopicPolicy] = {}
         self.stopping = False
@@ -250,7 +253,7 @@ class Outbox:
     def run(self, topics: Sequence[str], batch: int = 20, max_batches: int = 50) -> RunStats:
         """Process due messages of `topics` until none is left (or stop is asked)."""
         stats = RunStats()
-        finaliser = _Finaliser(self)
+        finaliser = _Finaliser(self, linger_s=self.linger_s)
         # The next batch is claimed and prepared while this one's calls go out.
         ahead = ThreadPoolExecutor(max_workers=1, thread_name_prefix="outbox-claim")
         upcoming: Future[_Batch] | None = None
@@ -421,32 +424,25 @@ class Outbox:
         # Successes close a breaker once per group, not once per message; a failure after
         # a success closes it first, so the count of consecutive failures stays exact.
         answered: set[str] = set()
+        completed: dict[Handler, list[tuple[OutboxMessage, Any]]] = {}
         # The group's writes are flushed together at commit (batched INSERTs and UPDATEs),
         # not one message at a time before each handler's next read.
         with session.no_autoflush:
-            self._precomplete(session, outcomes, owned)
-            self._apply_each(session, outcomes, owned, answered, stats)
+            self._apply_each(session, outcomes, owned, answered, completed, stats)
+            for handler, done in completed.items():
+                complete_many = getattr(handler, "complete_many", None)
+                if complete_many is not None:
+                    complete_many(session, done)
+                else:
+                    for message, result in done:
+                        handler.complete(session, message, result)
         for destination in sorted(answered):
             breaker.record_success(session, destination)
 
-    def _precomplete(
-        self, session: Session, outcomes: list[_Outcome], owned: dict[int, OutboxMessage]
-    ) -> None:
-        """Give each handler the group's successful results at once, if it wants them."""
-        results: dict[Handler, list[Any]] = {}
-        for outcome in outcomes:
-            message = owned.get(outcome.claim.id)
-            if (outcome.error is None and outcome.handler is not None and message is not None
-                    and message.lease_token == outcome.claim.token):
-                results.setdefault(outcome.handler, []).append(outcome.result)
-        for handler, handler_results in results.items():
-            precomplete = getattr(handler, "precomplete", None)
-            if precomplete is not None:
-                precomplete(session, handler_results)
-
     def _apply_each(
         self, session: Session, outcomes: list[_Outcome], owned: dict[int, OutboxMessage],
-        answered: set[str], stats: RunStats,
+        answered: set[str], completed: dict[Handler, list[tuple[OutboxMessage, Any]]],
+        stats: RunStats,
     ) -> None:
         for outcome in outcomes:
             message = owned.get(outcome.claim.id)
@@ -455,9 +451,10 @@ class Outbox:
                 stats.lost_lease += 1
                 continue
             if outcome.error is None:
-                self._done(session, message, outcome)
                 if outcome.handler is not None:
+                    completed.setdefault(outcome.handler, []).append((message, outcome.result))
                     answered.add(message.destination)
+                self._done(message)
                 stats.done += 1
                 continue
             if message.destination in answered:
@@ -468,9 +465,7 @@ class Outbox:
             else:
                 stats.dead += 1
 
-    def _done(self, session: Session, message: OutboxMessage, outcome: _Outcome) -> None:
-        if outcome.handler is not None:
-            outcome.handler.complete(session, message, outcome.result)
+    def _done(self, message: OutboxMessage) -> None:
         message.status = "done"
         message.completed_at = utcnow()
         message.attempts += 1

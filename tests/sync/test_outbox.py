@@ -345,14 +345,16 @@ def test_an_ordered_chain_goes_out_in_one_run(db: Database) -> None:
 
 
 class GroupingHandler(DummyHandler):
-    """Counts the finaliser groups: precomplete is called once per group."""
+    """Counts the finaliser groups: complete_many is called once per group."""
 
     def __init__(self) -> None:
         super().__init__()
         self.groups: list[list[str]] = []
 
-    def precomplete(self, session: Session, results: list[str]) -> None:
-        self.groups.append(list(results))
+    def complete_many(self, session: Session, done: list[tuple[OutboxMessage, str]]) -> None:
+        self.groups.append([result for _, result in done])
+        for message, result in done:
+            self.complete(session, message, result)
 
 
 def test_outcomes_arriving_together_are_recorded_in_one_group(db: Database) -> None:
