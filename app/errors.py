@@ -13,7 +13,12 @@ from typing import Any
 
 from flask import Flask, Response, current_app, g, json, request
 from sqlalchemy.exc import InterfaceError, OperationalError
-from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
+from werkzeug.exceptions import (
+    BadRequest,
+    HTTPException,
+    InternalServerError,
+    ServiceUnavailable,
+)
 
 log = logging.getLogger(__name__)
 
@@ -181,6 +186,13 @@ def _strip_locations(messages: Any) -> Any:
 
 def register_error_handlers(app: Flask) -> None:
     """Install the handlers that keep every error in its surface's envelope."""
+
+    @app.before_request
+    def _refuse_nul() -> None:
+        # No client means a NUL in a URL, and PostgreSQL text cannot hold one (a query
+        # comparing against it fails): refuse it before any view reads it.
+        if "\x00" in request.path or b"%00" in request.query_string:
+            raise BadRequest("A URL may not contain a NUL character (%00).")
 
     @app.errorhandler(Problem)
     def _problem(problem: Problem) -> Response:
