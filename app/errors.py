@@ -17,6 +17,7 @@ from werkzeug.exceptions import (
     BadRequest,
     HTTPException,
     InternalServerError,
+    NotFound,
     ServiceUnavailable,
 )
 
@@ -189,10 +190,13 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.before_request
     def _refuse_nul() -> None:
-        # No client means a NUL in a URL, and PostgreSQL text cannot hold one (a query
-        # comparing against it fails): refuse it before any view reads it.
-        if "\x00" in request.path or b"%00" in request.query_string:
-            raise BadRequest("A URL may not contain a NUL character (%00).")
+        # PostgreSQL text cannot hold a NUL (a query comparing against one fails there), and
+        # no client means one: nothing is named with it, and outside the API (whose schemas
+        # answer 422 naming the field) a query value with it is refused here.
+        if "\x00" in request.path:
+            raise NotFound("Nothing here has a NUL character (%00) in its name.")
+        if b"%00" in request.query_string and not request.path.startswith("/api/"):
+            raise BadRequest("A query parameter may not contain a NUL character (%00).")
 
     @app.errorhandler(Problem)
     def _problem(problem: Problem) -> Response:

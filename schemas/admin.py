@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from marshmallow import RAISE, Schema, fields, validate
 
+from schemas.complaint import Text
+
 CODE = validate.Regexp(r"^[A-Za-z0-9_\-]{2,32}$", error="2–32 letters, digits, - or _.")
 
 
@@ -17,7 +19,7 @@ class _Strict(Schema):
 
 
 class PageArgsSchema(_Strict):
-    cursor = fields.String(load_default=None, validate=validate.Length(max=500))
+    cursor = Text(load_default=None, validate=validate.Length(max=500))
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
 
 
@@ -25,9 +27,9 @@ class PageArgsSchema(_Strict):
 
 
 class AdminComplaintQueryArgsSchema(PageArgsSchema):
-    faction = fields.String(load_default=None, validate=CODE)
-    status = fields.String(load_default=None, validate=validate.Length(max=16))
-    category = fields.String(load_default=None, validate=validate.Length(max=32))
+    faction = Text(load_default=None, validate=CODE)
+    status = Text(load_default=None, validate=validate.Length(max=16))
+    category = Text(load_default=None, validate=validate.Length(max=32))
     overdue = fields.Boolean(load_default=None)
     updated_since = fields.AwareDateTime(load_default=None)
 
@@ -77,12 +79,12 @@ class FactionListSchema(Schema):
 
 
 class FactionCreateSchema(_Strict):
-    code = fields.String(required=True, validate=CODE)
-    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    code = Text(required=True, validate=CODE)
+    name = Text(required=True, validate=validate.Length(min=1, max=200))
 
 
 class FactionDisableSchema(_Strict):
-    reason = fields.String(load_default=None, validate=validate.Length(max=500))
+    reason = Text(load_default=None, validate=validate.Length(max=500))
 
 
 # --- keys ------------------------------------------------------------------------------
@@ -104,14 +106,14 @@ class ApiKeyListSchema(Schema):
 
 
 class ApiKeyQueryArgsSchema(_Strict):
-    faction = fields.String(load_default=None, validate=CODE)
+    faction = Text(load_default=None, validate=CODE)
     include_revoked = fields.Boolean(load_default=True)
 
 
 class KeyIssueSchema(_Strict):
-    role = fields.String(required=True, validate=validate.OneOf(["faction", "admin", "crm"]))
-    faction = fields.String(load_default=None, validate=CODE)
-    label = fields.String(load_default=None, validate=validate.Length(max=200))
+    role = Text(required=True, validate=validate.OneOf(["faction", "admin", "crm"]))
+    faction = Text(load_default=None, validate=CODE)
+    label = Text(load_default=None, validate=validate.Length(max=200))
 
 
 class IssuedKeySchema(Schema):
@@ -145,12 +147,12 @@ class OutboxStatsSchema(Schema):
 
 
 class OutboxMessageQueryArgsSchema(PageArgsSchema):
-    state = fields.String(load_default=None, validate=validate.OneOf(["pending", "done", "dead"]))
-    topic = fields.String(load_default=None, validate=validate.Length(max=64))
+    state = Text(load_default=None, validate=validate.OneOf(["pending", "done", "dead"]))
+    topic = Text(load_default=None, validate=validate.Length(max=64))
 
 
 class DeadLetterQueryArgsSchema(PageArgsSchema):
-    topic = fields.String(load_default=None, validate=validate.Length(max=64))
+    topic = Text(load_default=None, validate=validate.Length(max=64))
 
 
 class OutboxMessageSchema(Schema):
@@ -208,10 +210,10 @@ class WebhookSubscriptionListSchema(Schema):
 
 
 class AuditQueryArgsSchema(PageArgsSchema):
-    action = fields.String(load_default=None, validate=validate.Length(max=64))
-    target_type = fields.String(load_default=None, validate=validate.Length(max=32))
-    target_id = fields.String(load_default=None, validate=validate.Length(max=128))
-    actor = fields.String(load_default=None, validate=validate.Length(max=128))
+    action = Text(load_default=None, validate=validate.Length(max=64))
+    target_type = Text(load_default=None, validate=validate.Length(max=32))
+    target_id = Text(load_default=None, validate=validate.Length(max=128))
+    actor = Text(load_default=None, validate=validate.Length(max=128))
 
 
 class AuditEntrySchema(Schema):

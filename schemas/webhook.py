@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from marshmallow import RAISE, Schema, fields
 
+from schemas.complaint import Text
+
 
 class WebhookArgsSchema(Schema):
     """PUT /api/v1/webhook: where to deliver."""
@@ -11,7 +13,7 @@ class WebhookArgsSchema(Schema):
     class Meta:
         unknown = RAISE
 
-    url = fields.String(
+    url = Text(
         required=True,
         metadata={"example": "https://posko.example.org/jembatan/webhook"},
     )
