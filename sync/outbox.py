@@ -425,24 +425,36 @@ class Outbox:
         # a success closes it first, so the count of consecutive failures stays exact.
         answered: set[str] = set()
         completed: dict[Handler, list[tuple[OutboxMessage, Any]]] = {}
+        done: list[int] = []
         # The group's writes are flushed together at commit (batched INSERTs and UPDATEs),
         # not one message at a time before each handler's next read.
         with session.no_autoflush:
-            self._apply_each(session, outcomes, owned, answered, completed, stats)
-            for handler, done in completed.items():
+            self._apply_each(session, outcomes, owned, answered, completed, done, stats)
+            for handler, pairs in completed.items():
                 complete_many = getattr(handler, "complete_many", None)
                 if complete_many is not None:
-                    complete_many(session, done)
+                    complete_many(session, pairs)
                 else:
-                    for message, result in done:
+                    for message, result in pairs:
                         handler.complete(session, message, result)
+        if done:
+            # One UPDATE marks the group's successes done (their rows are locked above).
+            session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id.in_(done))
+                .values(
+                    status="done", completed_at=utcnow(), attempts=OutboxMessage.attempts + 1,
+                    last_error=None, lease_owner=None, lease_token=None, lease_expires_at=None,
+                )
+                .execution_options(synchronize_session=False)
+            )
         for destination in sorted(answered):
             breaker.record_success(session, destination)
 
     def _apply_each(
         self, session: Session, outcomes: list[_Outcome], owned: dict[int, OutboxMessage],
         answered: set[str], completed: dict[Handler, list[tuple[OutboxMessage, Any]]],
-        stats: RunStats,
+        done: list[int], stats: RunStats,
     ) -> None:
         for outcome in outcomes:
             message = owned.get(outcome.claim.id)
@@ -454,7 +466,7 @@ class Outbox:
                 if outcome.handler is not None:
                     completed.setdefault(outcome.handler, []).append((message, outcome.result))
                     answered.add(message.destination)
-                self._done(message)
+                done.append(message.id)
                 stats.done += 1
                 continue
             if message.destination in answered:
@@ -464,14 +476,6 @@ class Outbox:
                 stats.retried += 1
             else:
                 stats.dead += 1
-
-    def _done(self, message: OutboxMessage) -> None:
-        message.status = "done"
-        message.completed_at = utcnow()
-        message.attempts += 1
-        message.last_error = None
-        message.lease_owner = message.lease_token = None
-        message.lease_expires_at = None
 
     def _failed(self, session: Session, message: OutboxMessage, error: Exception) -> bool:
         """Schedule a retry (True) or dead-letter the message (False)."""
