@@ -1,4 +1,4 @@
-"""Re-encrypting stored personal data with the newest data key, in batches.
+"""Re-encrypting stored personal data and secrets with the newest data key, in batches.
 
 Works on the raw stored values (a typeless view of the tables), so a row already encrypted with
 the newest key is left alone and a rerun after an interruption only does what is left. Web and
@@ -21,6 +21,8 @@ ENCRYPTED_COLUMNS: dict[str, tuple[str, tuple[str, ...]]] = {
         ("reporter_name", "reporter_phone", "reporter_email", "reporter_nik", "address"),
     ),
     "idempotency_records": ("id", ("response_body",)),
+    "webhook_subscriptions": ("id", ("secret", "previous_secret")),
+    "factions": ("id", ("feed_api_key",)),
 }
 
 

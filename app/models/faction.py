@@ -8,6 +8,7 @@ from sqlalchemy import Boolean, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.clock import utcnow
+from app.crypto import EncryptedText
 from app.database import Base, UTCDateTime
 
 ROLES = ("faction", "admin", "crm")
@@ -25,7 +26,7 @@ class Faction(Base):
     disabled_reason: Mapped[str | None] = mapped_column(Text)
     # Mirroring (a posko that can neither push nor receive): its own Open311 endpoint.
     feed_url: Mapped[str | None] = mapped_column(String(500))
-    feed_api_key: Mapped[str | None] = mapped_column(Text)
+    feed_api_key: Mapped[str | None] = mapped_column(EncryptedText)  # encrypted at rest
     feed_format: Mapped[str] = mapped_column(String(8), default="xml")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

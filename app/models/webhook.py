@@ -8,6 +8,7 @@ from sqlalchemy import Boolean, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.clock import utcnow
+from app.crypto import EncryptedText
 from app.database import Base, UTCDateTime
 from app.models.faction import Faction
 
@@ -20,8 +21,10 @@ class WebhookSubscription(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     faction_id: Mapped[int] = mapped_column(ForeignKey("factions.id"), unique=True)
     url: Mapped[str] = mapped_column(String(2000))
-    secret: Mapped[str] = mapped_column(Text)  # whsec_…
-    previous_secret: Mapped[str | None] = mapped_column(Text)
+    # The signing secrets (whsec_…), encrypted at rest like reporter data: a copy of the
+    # database must not let anyone sign webhooks in Jembatan's name.
+    secret: Mapped[str] = mapped_column(EncryptedText)
+    previous_secret: Mapped[str | None] = mapped_column(EncryptedText)
     previous_secret_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     disabled_reason: Mapped[str | None] = mapped_column(Text)
