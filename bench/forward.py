@@ -10,7 +10,8 @@ the last ticket stored (the workers' other periodic jobs, the status poller amon
 pushed out of the way: they tick once at start). Side by side, in the same run, a bare loop
 POSTs the very same form payloads straight to the CRM simulator from as many threads (one
 requests.Session each), with no database at all. The ratio engine / bare loop says what the
-outbox costs (target ≥ 0.8).
+outbox costs (target ≥ 0.8). Beside each ratio: the CPU each side's processes used per complaint
+(read from /proc), which says whether a setting was bound by the machine's cores or by waiting.
 
 Latency: complaints arrive one by one at a steady rate while one worker runs at the default
 tick (JEMBATAN_FORWARD_INTERVAL_S unset); intake-to-ticket is forwarded_at − created_at.
@@ -21,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import itertools
+import os
 import statistics
 import sys
 import tempfile
@@ -132,7 +134,7 @@ def workers(tmp: Path, database_url: str, crm_url: str, count: int,
 
 
 def engine_run(app: Flask, db: Database, tmp: Path, database_url: str, crm_url: str,
-               count: int, concurrency: int) -> float:
+               count: int, concurrency: int, cpu: CpuSplit) -> float:
     """Complaints per second forwarded by `concurrency` worker processes."""
     empty(db)
     # A short tick, so the filled outbox is found at once; not shorter, so that idle polling
@@ -146,7 +148,9 @@ def engine_run(app: Flask, db: Database, tmp: Path, database_url: str, crm_url: 
         wait_forwarded(db, 10 * concurrency, timeout=60)
         mark = utcnow()
         fill(app, db, count, f"engine{concurrency}")
+        before = cpu_by_role()
         wait_forwarded(db, 10 * concurrency + count, timeout=240)
+        cpu.add(cpu_by_role(), before, count)
     with db.session() as session:
         measured = Complaint.created_at > mark
         last = session.scalar(select(func.max(Complaint.forwarded_at)).where(measured))
@@ -157,7 +161,7 @@ def engine_run(app: Flask, db: Database, tmp: Path, database_url: str, crm_url: 
 
 
 def bare_run(settings: Settings, crm_url: str, count: int, concurrency: int,
-             run: str) -> float:
+             run: str, cpu: CpuSplit) -> float:
     """Complaints per second POSTed straight to the simulator, same payloads, no database."""
     client = CrmClient.from_settings(settings)
     forms = []
@@ -183,12 +187,58 @@ def bare_run(settings: Settings, crm_url: str, count: int, concurrency: int,
                 answer.raise_for_status()
 
     threads = [threading.Thread(target=post_all, args=(share,)) for share in shares]
+    before = cpu_by_role()
     began = time.monotonic()
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    return count / (time.monotonic() - began)
+    elapsed = time.monotonic() - began
+    cpu.add(cpu_by_role(), before, count)
+    return count / elapsed
+
+
+ROLES = ("workers", "postgres", "simulator", "bench")
+
+
+def cpu_by_role() -> dict[str, float]:
+    """CPU seconds used so far by the processes of each role on this machine (from /proc)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    totals = dict.fromkeys(ROLES, 0.0)
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            command = (stat.parent / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except (OSError, UnicodeDecodeError):
+            continue  # gone meanwhile
+        if "-m crmsim" in command:
+            role = "simulator"
+        elif "-m app worker" in command:
+            role = "workers"
+        elif command.startswith("postgres"):
+            role = "postgres"
+        elif stat.parent.name == str(os.getpid()):
+            role = "bench"  # the bare loop's client threads (and the engine run's polling)
+        else:
+            continue
+        totals[role] += (int(fields[11]) + int(fields[12])) / tick
+    return totals
+
+
+class CpuSplit:
+    """CPU per complaint by role, summed over the rounds of one setting."""
+
+    def __init__(self) -> None:
+        self.seconds = dict.fromkeys(ROLES, 0.0)
+        self.complaints = 0
+
+    def add(self, after: dict[str, float], before: dict[str, float], complaints: int) -> None:
+        for role in ROLES:
+            self.seconds[role] += after[role] - before[role]
+        self.complaints += complaints
+
+    def ms(self, role: str) -> float:
+        return 1000 * self.seconds[role] / max(1, self.complaints)
 
 
 def latency_run(app: Flask, db: Database, tmp: Path, database_url: str, crm_url: str,
@@ -237,6 +287,7 @@ def main() -> int:
             for concurrency in args.workers:
                 bare_rates: list[float] = []
                 engine_rates: list[float] = []
+                bare_cpu, engine_cpu = CpuSplit(), CpuSplit()
                 for round_number in range(args.rounds):
                     # Alternate which goes first, so a machine that gets busier or quieter
                     # during the run favours neither.
@@ -249,16 +300,22 @@ def main() -> int:
                             if step == "bare":
                                 bare_rates.append(bare_run(
                                     _crm_settings(crm_url), crm_url, args.complaints,
-                                    concurrency, f"bare{concurrency}-{round_number}"))
+                                    concurrency, f"bare{concurrency}-{round_number}",
+                                    bare_cpu))
                             else:
                                 engine_rates.append(engine_run(
                                     app, db, tmp, database_url, crm_url, args.complaints,
-                                    concurrency))
+                                    concurrency, engine_cpu))
                 bare_rate = statistics.median(bare_rates)
                 engine_rate = statistics.median(engine_rates)
                 print(f"{concurrency:>7} {bare_rate:>12.0f} {engine_rate:>10.0f} "
                       f"{engine_rate / bare_rate:>7.2f}   bare {_rates(bare_rates)}, "
                       f"engine {_rates(engine_rates)}", flush=True)
+                print(f"{'':>7} CPU ms per complaint: engine: workers "
+                      f"{engine_cpu.ms('workers'):.2f}, postgres {engine_cpu.ms('postgres'):.2f}, "
+                      f"simulator {engine_cpu.ms('simulator'):.2f} | bare loop: client "
+                      f"{bare_cpu.ms('bench'):.2f}, simulator {bare_cpu.ms('simulator'):.2f}",
+                      flush=True)
             with running_crm_sim(tmp / "crm-latency", speed=1.0) as crm_url:
                 p50, p95, tick = latency_run(app, db, tmp, database_url, crm_url,
                                              args.latency_complaints, args.latency_rate)
