@@ -35,6 +35,7 @@ import requests  # noqa: E402
 from flask import Flask, Response  # noqa: E402
 from sqlalchemy import delete, select, text  # noqa: E402
 
+from app import crypto  # noqa: E402
 from app.clock import utcnow  # noqa: E402
 from app.config import Settings  # noqa: E402
 from app.database import Database  # noqa: E402
@@ -237,6 +238,8 @@ def main() -> int:
     parser.add_argument("--skip-latency", action="store_true")
     args, _unknown = parser.parse_known_args()
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # the stub CRM's request log
+    # The subscriptions written here hold their secrets encrypted, as every process does.
+    crypto.configure(Settings.from_env(environ={}, ENV="test"))
 
     with tempfile.TemporaryDirectory(prefix="jembatan-bench-poll-") as tmp, \
             TempPostgres() as pg:
