@@ -65,12 +65,7 @@ def insert_row(session: Session, row: Base) -> None:
     The object stays transient; it learns its database-assigned id; column defaults apply.
     """
     statement, _, key_column, columns = _insertable(type(row))
-    values = {}
-    for key, column_key, has_default in columns:
-        value = getattr(row, key)
-        if value is not None or not has_default:
-            values[column_key] = value
-    result = session.execute(statement, values)
+    result = session.execute(statement, _row_values(row, columns))
     if key_column is not None:
         setattr(row, key_column, result.scalar_one())
 
@@ -78,28 +73,32 @@ def insert_row(session: Session, row: Base) -> None:
 def insert_rows(session: Session, rows: list[Any]) -> None:
     """INSERT several append-only objects of one class in one statement (executemany).
 
-    As `insert_row`, but the objects do not learn their ids: for rows nobody reads back in
-    the same transaction. Rows whose columns differ (a default used by some, not others)
-    are inserted one by one instead.
+    As `insert_row`, but the objects do not learn their ids (one row alone does): for rows
+    nobody reads back in the same transaction. Rows whose columns differ (a default used by
+    some, not others) are inserted one by one instead.
     """
     if not rows:
         return
     cls = type(rows[0])
     _, statement, _, columns = _insertable(cls)
-    batch = []
-    for row in rows:
-        if type(row) is not cls:
-            raise TypeError("insert_rows takes objects of one class")
-        batch.append({
-            column_key: getattr(row, key)
-            for key, column_key, has_default in columns
-            if getattr(row, key) is not None or not has_default
-        })
+    if any(type(row) is not cls for row in rows):
+        raise TypeError("insert_rows takes objects of one class")
+    batch = [_row_values(row, columns) for row in rows]
     if len(batch) == 1 or any(values.keys() != batch[0].keys() for values in batch):
         for row in rows:
             insert_row(session, row)
         return
     session.execute(statement, batch)
+
+
+def _row_values(row: Base, columns: tuple[tuple[str, str, bool], ...]) -> dict[str, Any]:
+    """The INSERT's values of `row`: a column with a default is left out while None."""
+    values = {}
+    for key, column_key, has_default in columns:
+        value = getattr(row, key)
+        if value is not None or not has_default:
+            values[column_key] = value
+    return values
 
 
 @cache

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from app.clock import utcnow
-from app.database import insert_row, insert_rows
+from app.database import insert_rows
 from app.lifecycle import STATUSES, TERMINAL
 from app.models import Complaint, StatusEvent
 
@@ -33,14 +33,11 @@ def append_event(
     changes go out with the session's next flush. Never commits. A note-only event keeps
     the current status (pass `status=complaint.status`).
     """
-    if complaint.id is None:
-        raise ValueError("give the complaint its id before appending events")
     event = next_event(
         complaint, status, source=source, occurred_at=occurred_at, note=note,
         crm_update_id=crm_update_id,
     )
-    insert_row(session, event)
-    notify_listeners(session, complaint, event)
+    store_events(session, [(complaint, event)])  # one event alone also learns its id
     return event
 
 
@@ -73,6 +70,8 @@ def next_event(
     """
     if status not in STATUSES:
         raise ValueError(f"unknown status {status!r}")
+    if complaint.id is None:
+        raise ValueError("give the complaint its id before appending events")
     now = utcnow()
     previous = complaint.status if complaint.seq else None
     seq = (complaint.seq or 0) + 1

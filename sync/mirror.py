@@ -30,8 +30,8 @@ from sqlalchemy.orm import Session
 from app.clock import utcnow
 from app.config import Settings
 from app.intake import DuplicateConflict, submit_complaint
-from app.models import Complaint, Faction, OutboxMessage, StatusEvent, SyncCursor
-from app.models.outbox import read_cursor
+from app.models import Complaint, Faction, OutboxMessage, StatusEvent
+from app.models.outbox import read_cursor, write_cursor
 from app.open311.convert import InvalidSubmission, complaint_from_feed_item, update_document
 from app.open311.feeds import FEED_SOURCE, FEED_UPDATE, feed_destination, install_listener
 from schemas.open311 import (
@@ -137,12 +137,10 @@ def _read_cursor(session: Session, name: str) -> datetime | None:
 
 
 def _advance_cursor(session: Session, name: str, position: datetime) -> None:
-    cursor = session.get(SyncCursor, name)
-    if cursor is None:
-        session.add(SyncCursor(name=name, value=position.isoformat()))
-    elif not cursor.value or datetime.fromisoformat(cursor.value) < position:
-        # Never backwards: a slower worker finishing an older window changes nothing.
-        cursor.value = position.isoformat()
+    current = _read_cursor(session, name)
+    # Never backwards: a slower worker finishing an older window changes nothing.
+    if current is None or current < position:
+        write_cursor(session, name, position.isoformat())
 
 
 def mirror_feed(

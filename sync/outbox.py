@@ -275,7 +275,7 @@ class Outbox:
     def run(self, topics: Sequence[str], batch: int = 20, max_batches: int = 50) -> RunStats:
         """Process due messages of `topics` until none is left (or stop is asked)."""
         stats = RunStats()
-        finaliser = _Finaliser(self, linger_s=self.linger_s)
+        finaliser = _Finaliser(self)
         # The next batch is claimed and prepared while this one's calls go out.
         ahead = ThreadPoolExecutor(max_workers=1, thread_name_prefix="outbox-claim")
         upcoming: Future[_Batch] | None = None
@@ -571,15 +571,17 @@ _HURRY = object()
 class _Finaliser:
     """Records outcomes on its own thread, a group per transaction, while calls go on.
 
-    A group gathers for up to `linger_s` (200 ms) after its first outcome: a commit, the group's
-    reads and the counters' upsert then serve several messages instead of one or two. It
-    only delays when a message is marked done, never a call; `flush` cuts the wait short.
+    A group gathers for up to `linger_s` (the outbox's, 200 ms) after its first outcome: a
+    commit, the group's reads and the counters' upsert then serve several messages instead of
+    one or two. It only delays when a message is marked done, never a call; `flush` cuts the
+    wait short.
     """
 
-    def __init__(self, outbox: Outbox, group_size: int = 64, linger_s: float = 0.2) -> None:
+    def __init__(self, outbox: Outbox, group_size: int = 64,
+                 linger_s: float | None = None) -> None:
         self.outbox = outbox
         self.group_size = group_size
-        self.linger_s = linger_s
+        self.linger_s = outbox.linger_s if linger_s is None else linger_s
         self.stats = RunStats()
         self.queue: queue.Queue[Any] = queue.Queue()
         self.thread: threading.Thread | None = None

@@ -85,3 +85,28 @@ def test_insert_rows_falls_back_to_one_insert_each_when_rows_differ(
     ]
     with db.session() as session:
         assert None not in session.scalars(select(StatusEvent.recorded_at)).all()
+
+
+def test_insert_rows_takes_one_class_at_a_time(app: Flask, db: Database, keys: Keys) -> None:
+    store_complaint(app, external_id="E-1")
+    with app.app_context(), db.transaction() as session:
+        complaint = session.scalars(select(Complaint)).one()
+        with pytest.raises(TypeError, match="one class"):
+            insert_rows(session, [next_event(complaint, "forwarded", source="gateway"),
+                                  complaint])
+        session.rollback()
+    assert [row[2] for row in stored(db)] == ["received"]
+
+
+def test_append_event_stores_one_event_and_gives_it_its_id(
+    app: Flask, db: Database, keys: Keys
+) -> None:
+    from app.events import append_event
+
+    store_complaint(app, external_id="E-1")
+    with app.app_context(), db.transaction() as session:
+        complaint = session.scalars(select(Complaint)).one()
+        event = append_event(session, complaint, "forwarded", source="gateway", note="n")
+        assert event.id is not None
+    with db.session() as session:
+        assert session.get(StatusEvent, event.id).status == "forwarded"
