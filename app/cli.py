@@ -220,6 +220,7 @@ def factions_feed(
 
     from app.audit import cli_actor, record
     from app.factions import find_faction
+    from app.outbound import allow_private, url_problems
 
     if clear == (url is not None):
         raise click.UsageError("give a feed URL, or --clear (not both)")
@@ -228,6 +229,10 @@ def factions_feed(
         if parts.scheme not in ("http", "https") or not parts.netloc:
             raise click.BadParameter("the feed URL must be http(s)://host/…", param_hint="URL")
         url = url if url.endswith("/") else url + "/"
+        # A posko's address is a tenant's: the outbound guard's rule, checked before storing.
+        problems = url_problems(url, allow_private(settings))
+        if problems:
+            raise click.BadParameter(" ".join(problems), param_hint="URL")
     with db.transaction() as session:
         faction = find_faction(session, code)
         if faction is None:
