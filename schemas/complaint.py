@@ -24,6 +24,7 @@ from app.intake import categories
 from app.lifecycle import STATUSES, status_label
 from app.models import VISIBILITIES, Complaint, StatusEvent
 from app.reference import areas
+from schemas.xmlchars import XML_INVALID
 
 # In or near Jakarta: the mainland (about -6.37..-6.09, 106.68..106.98) and Kepulauan Seribu
 # (north to about -5.19, west to about 106.33), with a margin for GPS noise and the coast.
@@ -44,7 +45,12 @@ MEDIA_TYPE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9!#$&^_.+\-]*/[A-Za-z0-9][A-Za-z0
 
 
 class Text(fields.String):
-    """A string that PostgreSQL and SQLite can store; `single_line` also refuses line breaks."""
+    """A string every surface can store and show; `single_line` also refuses line breaks.
+
+    Refused: NUL and lone surrogates (no database stores them), other C0 controls but tab,
+    LF and CR, DEL, and U+FFFE/U+FFFF — together everything XML 1.0 cannot carry
+    (schemas.xmlchars), so a title accepted here never breaks the Atom feed or Open311 XML.
+    """
 
     def __init__(self, *args: Any, single_line: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -56,6 +62,10 @@ class Text(fields.String):
             raise ValidationError("Contains a NUL character or an invalid code point.")
         if _CONTROL.search(text) or (self.single_line and ("\n" in text or "\r" in text)):
             raise ValidationError("Contains control characters.")
+        if XML_INVALID.search(text):
+            # U+FFFE, U+FFFF: storable, but no XML document (Atom, Open311) can carry them,
+            # so text that could not be shown on every surface is refused, not altered.
+            raise ValidationError("Contains U+FFFE or U+FFFF, which XML cannot carry.")
         return text
 
 
