@@ -304,3 +304,69 @@ def test_one_retry_after_parser() -> None:
     assert parse_retry_after("7", now) == 7.0
     assert parse_retry_after("Sun, 29 Nov 2026 12:00:30 GMT", now) == 30.0
     assert parse_retry_after("later", now) is None
+
+
+# --- https: the checked address, the original name for SNI and the certificate -------------
+
+
+def _self_signed(tmp_path: Any, name: str) -> tuple[str, str]:
+    """A certificate for `name` only (no IP in it), and its key, as PEM files."""
+    from datetime import UTC, datetime, timedelta
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
+    now = datetime.now(UTC)
+    certificate = (
+        x509.CertificateBuilder().subject_name(subject).issuer_name(subject)
+        .public_key(key.public_key()).serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(minutes=5)).not_valid_after(now + timedelta(days=1))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName(name)]), critical=False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_path, key_path = tmp_path / "cert.pem", tmp_path / "key.pem"
+    cert_path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption()))
+    return str(cert_path), str(key_path)
+
+
+def test_https_keeps_the_name_for_sni_and_the_certificate(
+    tmp_path: Any, monkeypatch: pytest.MonkeyPatch, connects: list[tuple[Any, ...]]
+) -> None:
+    import ssl
+
+    from werkzeug.serving import make_server
+
+    cert, key = _self_signed(tmp_path, "posko.test")
+    names: list[str | None] = []
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    context.sni_callback = lambda _sock, name, _ctx: names.append(name)  # type: ignore[assignment]
+    server = Recorder()
+    httpd = make_server("127.0.0.1", 0, server.app, threaded=True, ssl_context=context)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        port = httpd.server_port
+        resolver = fake_resolver({"posko.test": ["127.0.0.1"]})
+        monkeypatch.setattr(socket, "getaddrinfo", resolver)
+        session = http_session(user_agent="t", guard=True, allow_private=True)
+        session.verify = cert
+        assert session.get(f"https://posko.test:{port}/feed").status_code == 200
+        assert names == ["posko.test"]
+        assert server.seen == [("/feed", f"posko.test:{port}")]
+        assert [a[:2] for a in connects] == [("127.0.0.1", port)]
+        assert resolver.calls["posko.test"] == 1
+        # The certificate names posko.test, not the address: by IP it does not verify.
+        with pytest.raises(requests.exceptions.SSLError):
+            session.get(f"https://127.0.0.1:{port}/feed")
+    finally:
+        httpd.shutdown()
+        thread.join(timeout=5)
