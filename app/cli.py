@@ -220,6 +220,7 @@ def factions_feed(
 
     from app.audit import cli_actor, record
     from app.factions import find_faction
+    from app.outbound import allow_private, url_problems
 
     if clear == (url is not None):
         raise click.UsageError("give a feed URL, or --clear (not both)")
@@ -228,6 +229,10 @@ def factions_feed(
         if parts.scheme not in ("http", "https") or not parts.netloc:
             raise click.BadParameter("the feed URL must be http(s)://host/…", param_hint="URL")
         url = url if url.endswith("/") else url + "/"
+        # A posko's address is a tenant's: the outbound guard's rule, checked before storing.
+        problems = url_problems(url, allow_private(settings))
+        if problems:
+            raise click.BadParameter(" ".join(problems), param_hint="URL")
     with db.transaction() as session:
         faction = find_faction(session, code)
         if faction is None:
@@ -369,26 +374,76 @@ def reporter() -> None:
     """Reporters' personal data."""
 
 
+def _find_complaint(session: Any, complaint_id: str) -> Any:
+    """A complaint by its id or its tracking code; a click error when there is none."""
+    import uuid
+
+    from app.models import Complaint
+
+    try:
+        complaint = session.get(Complaint, uuid.UUID(complaint_id))
+    except ValueError:
+        complaint = session.scalars(
+            select(Complaint).where(Complaint.tracking_code == complaint_id.strip().upper())
+        ).first()
+    if complaint is None:
+        raise click.ClickException(f"no complaint {complaint_id}")
+    return complaint
+
+
+@reporter.command("show")
+@click.argument("complaint_id")
+@click.option("--reason", required=True,
+              help="why (e.g. the legal request's reference): kept in the audit log")
+@click.option("--json", "as_json", is_flag=True)
+@with_db
+def reporter_show(
+    db: Any, settings: Settings, complaint_id: str, reason: str, as_json: bool
+) -> None:
+    """Show one complaint's reporter data, for a legal request (id or tracking code; audited).
+
+    No API key reads reporter data but the submitting faction's own; an integrator who must
+    answer a legal request does it here, one complaint at a time, and the audit log keeps who
+    looked, at what and why (`reporter.show`) — never the data itself.
+    """
+    from app.audit import cli_actor, record
+
+    reason = reason.strip()
+    if len(reason) < 3:
+        raise click.BadParameter("say why (the request's reference), at least 3 characters",
+                                 param_hint="--reason")
+    with db.transaction() as session:
+        complaint = _find_complaint(session, complaint_id)
+        shown = {
+            "complaint_id": str(complaint.id),
+            "tracking_code": complaint.tracking_code,
+            "faction": complaint.faction.code,
+            "name": complaint.reporter_name,
+            "phone": complaint.reporter_phone,
+            "email": complaint.reporter_email,
+            "nik": complaint.reporter_nik,
+            "address": complaint.address,
+            "erased_at": complaint.reporter_erased_at,
+        }
+        record(session, cli_actor(), "reporter.show", "complaint", str(complaint.id),
+               {"tracking_code": complaint.tracking_code, "reason": reason[:500]})
+    if as_json:
+        _echo_json(shown)
+        return
+    for name, value in shown.items():
+        click.echo(f"{name:13} {'' if value is None else value}")
+
+
 @reporter.command("erase")
 @click.argument("complaint_id")
 @with_db
 def reporter_erase(db: Any, settings: Settings, complaint_id: str) -> None:
     """Erase one complaint's reporter data now (id or tracking code)."""
-    import uuid
-
     from app.audit import cli_actor
-    from app.models import Complaint
     from app.retention import erase_reporter
 
     with db.transaction() as session:
-        try:
-            complaint = session.get(Complaint, uuid.UUID(complaint_id))
-        except ValueError:
-            complaint = session.scalars(
-                select(Complaint).where(Complaint.tracking_code == complaint_id.upper())
-            ).first()
-        if complaint is None:
-            raise click.ClickException(f"no complaint {complaint_id}")
+        complaint = _find_complaint(session, complaint_id)
         erased = erase_reporter(session, cli_actor(), complaint)
     click.echo(f"erased reporter data of {complaint.tracking_code}" if erased
                else f"reporter data of {complaint.tracking_code} was already erased")

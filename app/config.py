@@ -49,6 +49,9 @@ class Settings:
     CRM_RETRY_BASE_S: float = 2.0
     CRM_BREAKER_THRESHOLD: int = 5
     CRM_BREAKER_COOLDOWN_S: float = 15.0
+    # Let outbound calls (webhooks, posko feeds) reach private and loopback addresses: tests
+    # and closed networks only. WEBHOOK_ALLOW_PRIVATE is its older name and still works.
+    OUTBOUND_ALLOW_PRIVATE: bool = False
     WEBHOOK_ALLOW_PRIVATE: bool = False
     WEBHOOK_TIMEOUT_S: float = 10.0
     # Webhook retries back off from BASE up to MAX seconds between attempts (for ~3 days).

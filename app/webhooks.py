@@ -7,21 +7,19 @@ days later still says what happened then). Per subscriber and complaint the mess
 ordering key; `ordering_seq` is 2·seq for a status event and 2·seq+1 for an overdue notice, so
 the notice follows the status event it was raised after.
 
-Refusing private addresses (SSRF): a URL must be http(s) and its host must resolve only to
-public addresses, unless `JEMBATAN_WEBHOOK_ALLOW_PRIVATE=1`. This is checked when the URL is
-set, and again on the address each delivery actually connects to (sync.deliver), so a name
-that later resolves elsewhere (DNS rebinding) gains nothing.
+Refusing private addresses (SSRF) is app.outbound's guard: a URL must be http(s) and its
+host must resolve only to globally routable addresses, unless
+`JEMBATAN_OUTBOUND_ALLOW_PRIVATE=1` (alias `JEMBATAN_WEBHOOK_ALLOW_PRIVATE=1`). It is checked
+when the URL is set, and again by each delivery (sync.deliver), which connects to the address
+it checked, so a name that later resolves elsewhere (DNS rebinding) gains nothing.
 """
 
 from __future__ import annotations
 
 import base64
-import ipaddress
 import secrets
-import socket
 from datetime import datetime, timedelta
 from typing import Any
-from urllib.parse import urlsplit
 
 from sqlalchemy import event, select, update
 from sqlalchemy.orm import Session
@@ -32,6 +30,12 @@ from app.events import EVENT_LISTENERS
 from app.lifecycle import status_label
 from app.models import Complaint, OutboxMessage, StatusEvent, WebhookSubscription
 from app.models.outbox import enqueue
+from app.outbound import (  # noqa: F401 (re-exported: the names callers knew)
+    UnsafeAddress,
+    address_is_public,
+    check_address,
+    url_problems,
+)
 
 WEBHOOK_DELIVER = "webhook.deliver"
 STATUS_CHANGED = "complaint.status_changed"
@@ -90,69 +94,11 @@ def rotate_secret(subscription: WebhookSubscription) -> None:
 # --- URL rules -------------------------------------------------------------------------
 
 
-class UnsafeAddress(Exception):
-    """A webhook URL's host is (or resolves to) an address Jembatan must not call."""
-
-
-def address_is_public(address: str) -> bool:
-    """True for a globally routable unicast address (no private, loopback, link-local…)."""
-    ip = ipaddress.ip_address(address.split("%", 1)[0])
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
-    return not (
-        ip.is_private
-        or ip.is_loopback
-        or ip.is_link_local
-        or ip.is_multicast
-        or ip.is_reserved
-        or ip.is_unspecified
-        or not ip.is_global
-    )
-
-
-def check_address(address: str, allow_private: bool) -> None:
-    """Raise UnsafeAddress unless `address` may be called."""
-    if allow_private:
-        return
-    if not address_is_public(address):
-        raise UnsafeAddress(f"{address} is a private, loopback, link-local or reserved address")
-
-
 def webhook_url_problems(url: str, allow_private: bool) -> list[str]:
-    """Why `url` cannot be a webhook URL (empty when it can)."""
+    """Why `url` cannot be a webhook URL (empty when it can): app.outbound's one rule."""
     if not isinstance(url, str) or not url.strip():
         return ["Give the URL to deliver webhooks to."]
-    if len(url) > 2000:
-        return ["The URL is longer than 2000 characters."]
-    try:
-        parts = urlsplit(url)
-        port = parts.port
-    except ValueError as exc:
-        return [f"Not a valid URL: {exc}."]
-    if parts.scheme not in ("http", "https"):
-        return ["Only http and https URLs are allowed."]
-    if not parts.hostname:
-        return ["The URL has no host."]
-    if parts.username or parts.password:
-        return ["Credentials in the URL are not allowed; use the signature to authenticate."]
-    if parts.fragment:
-        return ["The URL must not have a fragment."]
-    try:
-        infos = socket.getaddrinfo(
-            parts.hostname, port or (443 if parts.scheme == "https" else 80),
-            type=socket.SOCK_STREAM,
-        )
-    except (socket.gaierror, UnicodeError) as exc:
-        return [f"The host {parts.hostname} does not resolve: {exc}."]
-    for info in infos:
-        try:
-            check_address(str(info[4][0]), allow_private)
-        except UnsafeAddress as exc:
-            return [
-                f"The host {parts.hostname} resolves to {info[4][0]}, which is not allowed"
-                f" ({exc}); set JEMBATAN_WEBHOOK_ALLOW_PRIVATE=1 only for testing."
-            ]
-    return []
+    return url_problems(url, allow_private)
 
 
 # --- disabling ---------------------------------------------------------------------------

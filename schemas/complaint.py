@@ -6,7 +6,7 @@ import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from flask import current_app
+from flask import current_app, g, has_request_context
 from marshmallow import (
     RAISE,
     Schema,
@@ -24,6 +24,7 @@ from app.intake import categories
 from app.lifecycle import STATUSES, status_label
 from app.models import VISIBILITIES, Complaint, StatusEvent
 from app.reference import areas
+from schemas.xmlchars import XML_INVALID
 
 # In or near Jakarta: the mainland (about -6.37..-6.09, 106.68..106.98) and Kepulauan Seribu
 # (north to about -5.19, west to about 106.33), with a margin for GPS noise and the coast.
@@ -44,7 +45,12 @@ MEDIA_TYPE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9!#$&^_.+\-]*/[A-Za-z0-9][A-Za-z0
 
 
 class Text(fields.String):
-    """A string that PostgreSQL and SQLite can store; `single_line` also refuses line breaks."""
+    """A string every surface can store and show; `single_line` also refuses line breaks.
+
+    Refused: NUL and lone surrogates (no database stores them), other C0 controls but tab,
+    LF and CR, DEL, and U+FFFE/U+FFFF — together everything XML 1.0 cannot carry
+    (schemas.xmlchars), so a title accepted here never breaks the Atom feed or Open311 XML.
+    """
 
     def __init__(self, *args: Any, single_line: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -56,6 +62,10 @@ class Text(fields.String):
             raise ValidationError("Contains a NUL character or an invalid code point.")
         if _CONTROL.search(text) or (self.single_line and ("\n" in text or "\r" in text)):
             raise ValidationError("Contains control characters.")
+        if XML_INVALID.search(text):
+            # U+FFFE, U+FFFF: storable, but no XML document (Atom, Open311) can carry them,
+            # so text that could not be shown on every surface is refused, not altered.
+            raise ValidationError("Contains U+FFFE or U+FFFF, which XML cannot carry.")
         return text
 
 
@@ -206,9 +216,17 @@ class ComplaintCreateSchema(ApiSchema):
 
 class LocationOutSchema(Schema):
     kelurahan_code = fields.String()
-    address = fields.String(allow_none=True)
-    lat = fields.Float(allow_none=True)
-    lon = fields.Float(allow_none=True)
+    address = fields.String(
+        allow_none=True,
+        metadata={"description": "The submitting faction's key only (it may be the reporter's "
+                  "home); absent for an admin key"},
+    )
+    lat = fields.Float(
+        allow_none=True,
+        metadata={"description": "Exact for the submitting faction; rounded to 3 decimals "
+                  "(≈100 m, as published) for an admin key"},
+    )
+    lon = fields.Float(allow_none=True, metadata={"description": "As lat"})
 
 
 class ReporterOutSchema(Schema):
@@ -229,8 +247,25 @@ def status_link(complaint: Complaint) -> str:
     return f"{base}/lacak/{complaint.tracking_code}/{complaint.status_secret}"
 
 
+def owner_view(complaint: Complaint) -> bool:
+    """Whether the caller is the faction that submitted `complaint` (and may see its reporter).
+
+    Least privilege (docs/SECURITY.md): an admin key manages the gateway and sees operations,
+    not identities; outside a request nobody is the owner. A legal request for one reporter's
+    data goes through the audited `jembatan reporter show`.
+    """
+    if not has_request_context():
+        return False
+    faction = getattr(g, "faction", None)
+    return faction is not None and faction.id == complaint.faction_id
+
+
 class ComplaintSchema(Schema):
-    """A complaint with its processing state and its private fields (own faction only)."""
+    """A complaint with its processing state; its private fields for the submitting faction.
+
+    Private fields — `reporter`, `location.address` and `status_link` — are absent when an
+    admin key reads, and the coordinates are rounded as on the public site.
+    """
 
     id = fields.UUID()
     tracking_code = fields.String(metadata={"example": "JBT-7K3M9Q2D"})
@@ -251,20 +286,32 @@ class ComplaintSchema(Schema):
     description = fields.String()
     occurred_at = fields.AwareDateTime(allow_none=True)
     location = fields.Nested(LocationOutSchema)
-    reporter = fields.Nested(ReporterOutSchema, allow_none=True)
+    reporter = fields.Nested(
+        ReporterOutSchema, allow_none=True,
+        metadata={"description": "Name, phone, e-mail, NIK: the submitting faction's key only; "
+                  "absent for an admin key"},
+    )
     visibility = fields.String(metadata={"enum": list(VISIBILITIES)})
     attachments = fields.List(fields.Nested(AttachmentOutSchema))
-    status_link = fields.String(metadata={"description": "The reporter's private status page"})
+    status_link = fields.String(
+        metadata={"description": "The reporter's private status page: the submitting "
+                  "faction's key only; absent for an admin key"}
+    )
 
     @pre_dump
     def _from_model(self, complaint: Complaint, **_kwargs: Any) -> dict[str, Any]:
-        reporter = {
-            "name": complaint.reporter_name,
-            "phone": complaint.reporter_phone,
-            "email": complaint.reporter_email,
-            "nik": complaint.reporter_nik,
+        owner = owner_view(complaint)
+        location: dict[str, Any] = {
+            "kelurahan_code": complaint.kelurahan_code,
+            "address": complaint.address,
+            "lat": complaint.lat,
+            "lon": complaint.lon,
         }
-        return {
+        if not owner:
+            del location["address"]
+            if complaint.lat is not None and complaint.lon is not None:
+                location["lat"], location["lon"] = round(complaint.lat, 3), round(complaint.lon, 3)
+        dumped = {
             "id": complaint.id,
             "tracking_code": complaint.tracking_code,
             "external_id": complaint.external_id,
@@ -283,17 +330,21 @@ class ComplaintSchema(Schema):
             "title": complaint.title,
             "description": complaint.description,
             "occurred_at": complaint.occurred_at,
-            "location": {
-                "kelurahan_code": complaint.kelurahan_code,
-                "address": complaint.address,
-                "lat": complaint.lat,
-                "lon": complaint.lon,
-            },
-            "reporter": reporter if any(reporter.values()) else None,
+            "location": location,
             "visibility": complaint.visibility,
             "attachments": complaint.attachments or [],
-            "status_link": status_link(complaint),
         }
+        if owner:
+            # Read (and decrypted) only for the owner: an admin's request never touches them.
+            reporter = {
+                "name": complaint.reporter_name,
+                "phone": complaint.reporter_phone,
+                "email": complaint.reporter_email,
+                "nik": complaint.reporter_nik,
+            }
+            dumped["reporter"] = reporter if any(reporter.values()) else None
+            dumped["status_link"] = status_link(complaint)
+        return dumped
 
 
 class StatusEventSchema(Schema):

@@ -39,6 +39,8 @@ from marshmallow import (
     validates_schema,
 )
 
+from schemas.xmlchars import XML_INVALID
+
 FORMATS = ("xml", "json")
 
 _CONTENT_TYPES = {
@@ -320,7 +322,7 @@ class Open311DiscoverySchema(Open311Schema):
 # --- XML writing ---------------------------------------------------------------------------
 
 # Characters XML 1.0 allows (production [2] Char); anything else cannot be written at all.
-_XML_INVALID = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+_XML_INVALID = XML_INVALID
 _XML_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "\r": "&#13;"})
 
 

@@ -10,16 +10,16 @@ the POST body only, and is blotted out of any error text that could reach a log.
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
+from datetime import datetime
 from typing import Any
 
 import requests
 
 from app.config import Settings
+from app.outbound import http_session
+from app.outbound import parse_retry_after as parse_retry_after  # one parser, re-exported
 from schemas.open311 import (
     Open311FormatError,
     format_datetime,
@@ -69,22 +69,6 @@ def crm_description(title: str, text: str, faction_name: str) -> str:
     if len(description) <= DESCRIPTION_LIMIT:
         return description
     return description[: DESCRIPTION_LIMIT - len(ELLIPSIS)].rstrip() + ELLIPSIS
-
-
-def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
-    """Seconds to wait from a Retry-After header (delta-seconds or an HTTP-date)."""
-    if value is None or not value.strip():
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
 
 
 class CrmClient:
@@ -276,15 +260,12 @@ def _batches(items: list[str], size: int) -> Iterator[list[str]]:
 
 
 def _session_for(base_url: str) -> requests.Session:
-    """A session that reads the environment (proxies, NO_PROXY, CA bundle) once, here.
-
-    requests otherwise looks at the environment and for a .netrc file on every call, which
-    costs a worker as much CPU as the call itself; the CRM's address does not change.
+    """app.outbound's session policy (timeouts, no redirects, no urllib3 retries) with the
+    guard OFF: the CRM's URL is deployment configuration (JEMBATAN_CRM_URL, set by the
+    operator who runs Jembatan next to the CRM), not an address a tenant chooses, and it may
+    well be private. Proxies and the CA bundle come from the environment, read once here.
     """
-    session = requests.Session()
-    session.proxies.update(requests.utils.get_environ_proxies(base_url))
-    bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
-    if bundle:
-        session.verify = bundle
-    session.trust_env = False
-    return session
+    return http_session(
+        user_agent="Jembatan/0.1 (+Open311 GeoReport v2 client)", guard=False,
+        environment_for=base_url,
+    )

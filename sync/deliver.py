@@ -10,9 +10,9 @@ pending for it. Anything else (another status, a timeout, a connection error) is
 backoff for about three days; a subscription that has not had one success for three days of
 trying is disabled, with the reason shown by GET /api/v1/webhook.
 
-Refusing private addresses (SSRF) happens on the socket: after connecting, the peer address
-is checked, whatever the name resolved to a moment earlier; no proxy from the environment is
-used, so the peer is the receiver itself.
+Refusing private addresses (SSRF) is app.outbound's guard: the receiver's name is resolved
+once per connection, every address checked, and the socket goes to the checked address (no
+second resolution); no redirect is followed and no proxy from the environment is used.
 """
 
 from __future__ import annotations
@@ -28,20 +28,16 @@ from datetime import timedelta
 from typing import Any
 
 import requests
-from requests.adapters import HTTPAdapter
 from sqlalchemy.orm import Session
-from urllib3.connection import HTTPConnection, HTTPSConnection
-from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
 from app.clock import utcnow
 from app.config import Settings
 from app.database import Database
 from app.metrics import CRM_UPDATE_TO_WEBHOOK_SECONDS
 from app.models import OutboxMessage, WebhookSubscription
+from app.outbound import UnsafeAddress, allow_private, http_session
 from app.webhooks import (
     WEBHOOK_DELIVER,
-    UnsafeAddress,
-    check_address,
     configure,
     disable_subscription,
     live_secrets,
@@ -87,65 +83,16 @@ def signature_header(secrets: list[str], webhook_id: str, timestamp: int, body: 
     return " ".join(sign(secret, webhook_id, timestamp, body) for secret in secrets)
 
 
-# --- an HTTP session that only talks to allowed peers --------------------------------------
+# --- the HTTP session ----------------------------------------------------------------------
 
 
-class _PeerCheck:
-    allow_private = False
-
-    def _check_peer(self) -> None:
-        sock = getattr(self, "sock", None)
-        if sock is None:
-            return
-        address = sock.getpeername()[0]
-        try:
-            check_address(address, self.allow_private)
-        except UnsafeAddress:
-            self.close()  # type: ignore[attr-defined]
-            raise
-
-
-class _GuardedHTTPConnection(_PeerCheck, HTTPConnection):
-    def connect(self) -> None:
-        super().connect()
-        self._check_peer()
-
-
-class _GuardedHTTPSConnection(_PeerCheck, HTTPSConnection):
-    def connect(self) -> None:
-        super().connect()
-        self._check_peer()
-
-
-def guarded_session(allow_private: bool) -> requests.Session:
-    """A requests Session that refuses to talk to a private peer (unless allowed)."""
-
-    class HTTPConn(_GuardedHTTPConnection):
-        pass
-
-    class HTTPSConn(_GuardedHTTPSConnection):
-        pass
-
-    HTTPConn.allow_private = HTTPSConn.allow_private = allow_private
-
-    class HTTPPool(HTTPConnectionPool):
-        ConnectionCls = HTTPConn
-
-    class HTTPSPool(HTTPSConnectionPool):
-        ConnectionCls = HTTPSConn
-
-    class Adapter(HTTPAdapter):
-        def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
-            super().init_poolmanager(*args, **kwargs)
-            self.poolmanager.pool_classes_by_scheme = {"http": HTTPPool, "https": HTTPSPool}
-
-    session = requests.Session()
-    # A proxy from the environment would make the peer the proxy, hiding the receiver.
-    session.trust_env = False
-    session.mount("http://", Adapter(max_retries=0))
-    session.mount("https://", Adapter(max_retries=0))
-    session.headers["User-Agent"] = USER_AGENT
-    return session
+def guarded_session(allow_private: bool, timeout: float = 10.0) -> requests.Session:
+    """The webhook session: app.outbound's guarded policy (checked address, no proxy, no
+    redirect), with the connect timeout capped at 5 s."""
+    return http_session(
+        user_agent=USER_AGENT, guard=True, allow_private=allow_private,
+        timeout=(min(5.0, timeout), timeout),
+    )
 
 
 # --- the handler ---------------------------------------------------------------------------
@@ -172,7 +119,7 @@ class WebhookDelivery:
     def __init__(self, db: Database, settings: Settings) -> None:
         self.db = db
         self.settings = settings
-        self.http = guarded_session(settings.WEBHOOK_ALLOW_PRIVATE)
+        self.http = guarded_session(allow_private(settings), settings.WEBHOOK_TIMEOUT_S)
 
     def prepare(self, session: Session, message: OutboxMessage) -> PreparedDelivery:
         subscription = session.get(WebhookSubscription, message.payload["subscription_id"])

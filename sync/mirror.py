@@ -34,6 +34,7 @@ from app.models import Complaint, Faction, OutboxMessage, StatusEvent
 from app.models.outbox import read_cursor, write_cursor
 from app.open311.convert import InvalidSubmission, complaint_from_feed_item, update_document
 from app.open311.feeds import FEED_SOURCE, FEED_UPDATE, feed_destination, install_listener
+from app.outbound import UnsafeAddress, allow_private, http_session, parse_retry_after
 from schemas.open311 import (
     Open311FormatError,
     format_datetime,
@@ -72,11 +73,19 @@ class MirrorStats:
 
 
 class FeedClient:
-    """HTTP to posko feeds: one requests.Session, a timeout on every call, errors sorted."""
+    """HTTP to posko feeds: one guarded session (app.outbound), errors sorted.
 
-    def __init__(self, timeout: tuple[float, float] = TIMEOUT) -> None:
-        self.session = requests.Session()
-        self.session.headers["User-Agent"] = "Jembatan-mirror/1"
+    A feed URL is a tenant's address: the guard refuses private and loopback hosts, connects
+    to the address it checked, follows no redirect and takes no proxy from the environment,
+    unless JEMBATAN_OUTBOUND_ALLOW_PRIVATE is on.
+    """
+
+    def __init__(self, allow_private: bool = False, timeout: tuple[float, float] = TIMEOUT
+                 ) -> None:
+        self.session = http_session(
+            user_agent="Jembatan-mirror/1", guard=True, allow_private=allow_private,
+            timeout=timeout,
+        )
         self.timeout = timeout
 
     def get_requests(self, base_url: str, fmt: str, start: datetime, end: datetime) -> bytes:
@@ -92,6 +101,8 @@ class FeedClient:
     def _call(self, method: str, url: str, **kwargs: Any) -> requests.Response:
         try:
             response = self.session.request(method, url, timeout=self.timeout, **kwargs)
+        except UnsafeAddress as exc:
+            raise FatalError(f"refused: {exc}") from None
         except requests.Timeout as exc:
             raise RetriableError(f"timeout: {type(exc).__name__}") from exc
         except requests.RequestException as exc:
@@ -101,17 +112,10 @@ class FeedClient:
             return response
         if status in (408, 429) or status >= 500:
             raise RetriableError(
-                f"{method} answered {status}", status=status, retry_after=_retry_after(response)
+                f"{method} answered {status}", status=status,
+                retry_after=parse_retry_after(response.headers.get("Retry-After")),
             )
         raise FatalError(f"{method} answered {status}", status=status)
-
-
-def _retry_after(response: requests.Response) -> float | None:
-    value = response.headers.get("Retry-After", "")
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        return None
 
 
 @contextmanager
@@ -237,7 +241,9 @@ def mirror_job(context: Any) -> MirrorStats:
 
 def _client(context: Any) -> FeedClient:
     handler = context.outbox.handlers.get(FEED_UPDATE)
-    return handler.client if isinstance(handler, FeedUpdateHandler) else FeedClient()
+    if isinstance(handler, FeedUpdateHandler):
+        return handler.client
+    return FeedClient(allow_private(context.settings))
 
 
 # --- out: status updates back to the feed --------------------------------------------------
@@ -303,7 +309,7 @@ class FeedUpdateHandler:
 def register(outbox: Outbox, settings: Settings) -> None:
     """Register the feed.update topic, and the hook that queues it."""
     install_listener()
-    outbox.register(FEED_UPDATE_POLICY, FeedUpdateHandler(FeedClient()))
+    outbox.register(FEED_UPDATE_POLICY, FeedUpdateHandler(FeedClient(allow_private(settings))))
 
 
 def deliver_feed_updates(context: Any) -> Any:

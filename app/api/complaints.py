@@ -128,7 +128,8 @@ class Complaints(MethodView):
     @blp.alt_response(401, response="UNAUTHORIZED")
     @blp.alt_response(403, response="FORBIDDEN")
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
-        """List complaints (own faction; admin: all), newest first or by updated_since."""
+        """List complaints (own faction; admin: all, without reporter data, address or
+        status link), newest first or by updated_since."""
         session = request_session()
         query = select(Complaint)
         faction_id = _faction_filter(session, args.get("faction"))
@@ -169,7 +170,8 @@ class ComplaintById(MethodView):
     @blp.alt_response(403, response="FORBIDDEN")
     @blp.alt_response(404, response="NOT_FOUND")
     def get(self, complaint_id: str) -> Complaint:
-        """One complaint, with its private fields."""
+        """One complaint; its private fields (reporter, address, status link) for the
+        submitting faction only — an admin key reads operations, not identities."""
         return _visible_complaint(request_session(), complaint_id)
 
 

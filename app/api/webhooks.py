@@ -15,6 +15,7 @@ from app.clock import utcnow
 from app.database import request_session
 from app.errors import Problem, validation_problem
 from app.models import WebhookSubscription
+from app.outbound import allow_private
 from app.webhooks import (
     configure,
     dead_letter_pending,
@@ -68,7 +69,7 @@ class Webhook(MethodView):
         authenticate("faction")
         url = args["url"].strip()
         settings = current_app.extensions["settings"]
-        problems = webhook_url_problems(url, settings.WEBHOOK_ALLOW_PRIVATE)
+        problems = webhook_url_problems(url, allow_private(settings))
         if problems:
             raise validation_problem({"url": problems})
         session = request_session()

@@ -412,8 +412,15 @@ def _visible(query: Any, api_key: ApiKey | None) -> Any:
 
 def _request_documents(complaints: list[Complaint], api_key: ApiKey | None) -> list[dict]:
     known = categories()
+    # The full document (address, exact place) is the owning faction's; an admin key reads
+    # the public view, like everyone else: operations, not identities.
     return [
-        request_document(c, known.get(c.category), full=api_key is not None) for c in complaints
+        request_document(
+            c, known.get(c.category),
+            full=api_key is not None and api_key.role == "faction"
+            and api_key.faction_id == c.faction_id,
+        )
+        for c in complaints
     ]
 
 

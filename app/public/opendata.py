@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -97,16 +98,39 @@ def csv_header() -> str:
     return csv_lines([{f.name: f.name for f in FIELDS}])
 
 
+# What a spreadsheet reads as the start of a formula (OWASP, "CSV Injection").
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+PLAIN_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
+
+
+def neutralise(text: str) -> str:
+    """`text` safe to open in a spreadsheet: a would-be formula gets OWASP's leading `'`.
+
+    A plain number ("-6.175", "+62") is left alone: it is a number to the spreadsheet too,
+    never a formula. The apostrophe is part of what a CSV reader sees: /data/aduan.json
+    carries the exact text.
+    """
+    if text.startswith(FORMULA_START) and not PLAIN_NUMBER.fullmatch(text):
+        return "'" + text
+    return text
+
+
 def _cell(value: Any) -> Any:
     if value is None:
         return ""
     if value is True or value is False:
         return "true" if value else "false"
+    if isinstance(value, str):
+        return neutralise(value)
     return value
 
 
 def csv_lines(records: list[dict[str, Any]]) -> str:
-    """CSV rows (RFC 4180 quoting, CRLF) for `records`, in FIELDS order."""
+    """CSV rows (RFC 4180 quoting, CRLF) for `records`, in FIELDS order.
+
+    Every text cell goes through `neutralise`: titles and descriptions are what factions
+    typed, and `=HYPERLINK(…)` in an open data file must not run in the reader's spreadsheet.
+    """
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     names = [f.name for f in FIELDS]

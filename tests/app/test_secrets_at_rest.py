@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import socket
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -57,7 +58,14 @@ def test_webhook_secrets_are_stored_encrypted(
     )
 
 
-def test_feed_keys_are_stored_encrypted(db: Database, keys: Keys, database_url: str) -> None:
+def test_feed_keys_are_stored_encrypted(
+    db: Database, keys: Keys, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.support.resolver import fake_resolver
+
+    # `factions feed` resolves the name to check it: a public answer, and nothing is sent.
+    monkeypatch.setattr(socket, "getaddrinfo",
+                        fake_resolver({"posko.example.org": ["203.0.114.10"]}))
     result = CliRunner().invoke(
         main, ["factions", "feed", "PKS", "https://posko.example.org/open311/v2/",
                "--api-key", "posko-key-123"],

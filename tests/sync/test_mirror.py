@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import socket
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -96,8 +98,15 @@ def feed() -> Iterator[tuple[FeedServer, str]]:
         yield server, f"{base}/fms/open311/v2"
 
 
+@pytest.fixture
+def private_settings(settings: Settings) -> Settings:
+    """The feeds here are on 127.0.0.1: the outbound guard must let loopback through."""
+    return dataclasses.replace(settings, OUTBOUND_ALLOW_PRIVATE=True)
+
+
 def _cli(settings: Settings, *args: str) -> Any:
-    env = {"JEMBATAN_ENV": "test", "JEMBATAN_DATABASE_URL": settings.DATABASE_URL}
+    env = {"JEMBATAN_ENV": "test", "JEMBATAN_DATABASE_URL": settings.DATABASE_URL,
+           "JEMBATAN_OUTBOUND_ALLOW_PRIVATE": "1" if settings.OUTBOUND_ALLOW_PRIVATE else "0"}
     return CliRunner().invoke(main, list(args), env=env, catch_exceptions=False)
 
 
@@ -113,7 +122,8 @@ def _make_due(db: Database) -> None:
         session.execute(update(OutboxMessage).values(next_attempt_at=datetime.now(UTC)))
 
 
-def test_mirror_loop(settings: Settings, db: Database, keys: Any, feed: Any) -> None:
+def test_mirror_loop(private_settings: Settings, db: Database, keys: Any, feed: Any) -> None:
+    settings = private_settings
     server, url = feed
     server.items = [
         feed_item("FEED-1", 50),
@@ -195,7 +205,10 @@ def test_mirror_loop(settings: Settings, db: Database, keys: Any, feed: Any) -> 
         context.db.dispose()
 
 
-def test_unreachable_feed_keeps_its_cursor(settings: Settings, db: Database, keys: Any) -> None:
+def test_unreachable_feed_keeps_its_cursor(
+    private_settings: Settings, db: Database, keys: Any
+) -> None:
+    settings = private_settings
     with db.transaction() as session:
         faction = session.scalars(select(Faction).where(Faction.code == "PKS")).one()
         faction.feed_url = "http://127.0.0.1:9/open311/v2/"
@@ -222,7 +235,14 @@ def test_complaints_not_from_a_feed_queue_nothing(client: Any, db: Database, key
     assert topics == ["crm.submit"]
 
 
-def test_feed_cli(settings: Settings, db: Database, keys: Any) -> None:
+def test_feed_cli(
+    settings: Settings, db: Database, keys: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.support.resolver import fake_resolver
+
+    # The CLI resolves the posko's name to check it; answer a public address, send nothing.
+    monkeypatch.setattr(socket, "getaddrinfo",
+                        fake_resolver({"posko.example.org": ["203.0.114.10"]}))
     ok = _cli(settings, "factions", "feed", "pks", "https://posko.example.org/open311/v2",
               "--format", "json")
     assert ok.exit_code == 0 and "mirroring https://posko.example.org/open311/v2/" in ok.output
@@ -231,6 +251,9 @@ def test_feed_cli(settings: Settings, db: Database, keys: Any) -> None:
         assert (faction.feed_url, faction.feed_format, faction.feed_api_key) == (
             "https://posko.example.org/open311/v2/", "json", None)
     assert _cli(settings, "factions", "feed", "PKS", "ftp://x").exit_code != 0
+    loopback = _cli(settings, "factions", "feed", "PKS", "http://127.0.0.1:8080/open311/v2/")
+    assert loopback.exit_code == 2 and "127.0.0.1 is not a globally routable" in loopback.output
+    assert "JEMBATAN_OUTBOUND_ALLOW_PRIVATE" in loopback.output
     assert _cli(settings, "factions", "feed", "PKS").exit_code != 0
     assert _cli(settings, "factions", "feed", "NOPE", "https://x.example.org/").exit_code != 0
     cleared = _cli(settings, "factions", "feed", "PKS", "--clear")
