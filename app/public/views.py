@@ -347,6 +347,8 @@ def search() -> Response:
     ).first()
     if complaint is None or not is_public(complaint):
         # A confidential complaint is "not found" too: its existence is not public.
+        # The error page puts the code back in the search box, tied to this message.
+        g.search_code = raw[:20]
         not_found(_("No public complaint has the tracking code %(code)s.", code=raw[:20]))
     return redirect(lang_url("public.complaint", tracking_code=complaint.tracking_code))
 
