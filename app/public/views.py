@@ -452,6 +452,15 @@ def methodology() -> Response:
     return cached_page(render_template("public/methodology.html"), max_age=3600)
 
 
+@bp.get("/aksesibilitas")
+def accessibility() -> Response:
+    """The accessibility statement: the standard, what is tested, known gaps, where to report."""
+    contact = current_app.config["JEMBATAN_PUBLIC_CONTACT"]
+    href = contact if contact.startswith("https://") else f"mailto:{contact}"
+    body = render_template("public/accessibility.html", contact=contact, contact_href=href)
+    return cached_page(body, max_age=3600)
+
+
 @bp.get("/data")
 def open_data() -> Response:
     """The open data: formats, licence and every field."""
