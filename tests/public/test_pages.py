@@ -136,6 +136,9 @@ def test_complaint_page_search_faction_page_and_404s(client: FlaskClient, seed) 
     faction = text_of(client, "/fraksi/psi")
     assert "Fraksi Partai Solidaritas Indonesia" in faction and complaint.tracking_code in faction
     assert "Halaman tidak ditemukan" in client.get("/aduan/JBT-00000000").get_data(as_text=True)
+    # Outside the site's paths the bare error page is in English, and says so (WCAG 3.1.1).
+    bare = client.get("/tidak-ada")
+    assert bare.status_code == 404 and "<html lang=en>" in bare.get_data(as_text=True)
 
 
 def test_private_status_link(client: FlaskClient, seed) -> None:
