@@ -7,6 +7,7 @@ Every setting has one name, `JEMBATAN_<NAME>`. Secrets have no default: outside 
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -73,6 +74,9 @@ class Settings:
     OUTBOX_KEEP_DAYS: float = 14.0
     PORT: int = 5000
     PUBLIC_URL: str = "http://127.0.0.1:5000"
+    # Where visitors report a problem with the public site (an e-mail address or an https
+    # URL), named on its accessibility statement; empty: the statement says none is published.
+    PUBLIC_CONTACT: str = ""
     CATEGORIES_FILE: str = str(REFERENCE_DIR / "categories.toml")
     STATUS_MAP_FILE: str = str(REFERENCE_DIR / "status_map.toml")
     RATELIMIT_STORAGE_URI: str = "memory://"
@@ -124,6 +128,10 @@ class Settings:
             raise ConfigError("JEMBATAN_CRM_FORMAT must be xml or json")
         if self.CRM_UPDATES_MODE not in {"updates", "requests", "push"}:
             raise ConfigError("JEMBATAN_CRM_UPDATES_MODE must be updates, requests or push")
+        contact = self.PUBLIC_CONTACT
+        if contact and not (contact.startswith("https://")
+                            or re.fullmatch(r"[^@\s/:]+@[^@\s/:]+", contact)):
+            raise ConfigError("JEMBATAN_PUBLIC_CONTACT must be an e-mail address or an https URL")
         if not self.CRM_URL.endswith("/"):
             self.CRM_URL += "/"
 

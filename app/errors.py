@@ -163,7 +163,7 @@ def render_http_error(exc: HTTPException) -> Response:
         response = problem_response(problem)
     else:
         response = current_app.response_class(
-            f"<!doctype html><html lang=id><meta charset=utf-8><title>{status} {title}</title>"
+            f"<!doctype html><html lang=en><meta charset=utf-8><title>{status} {title}</title>"
             f"<h1>{status} {title}</h1></html>",
             status=status,
             mimetype="text/html",

@@ -18,7 +18,9 @@ from app.public.stats import on_status_event
 
 LOCALES = ("id", "en")
 # Paths whose errors render as this site's HTML page (errors.py's renderer mechanism).
-PUBLIC_PREFIXES = ("/aduan", "/lacak", "/data", "/fraksi", "/metodologi", "/feed.atom")
+PUBLIC_PREFIXES = (
+    "/aduan", "/lacak", "/data", "/fraksi", "/metodologi", "/aksesibilitas", "/feed.atom",
+)
 
 # No script at all, no inline style, nothing from another origin, never framed.
 CONTENT_SECURITY_POLICY = (

@@ -348,6 +348,8 @@ def search() -> Response:
     ).first()
     if complaint is None or not is_public(complaint):
         # A confidential complaint is "not found" too: its existence is not public.
+        # The error page puts the code back in the search box, tied to this message.
+        g.search_code = raw[:20]
         not_found(_("No public complaint has the tracking code %(code)s.", code=raw[:20]))
     return redirect(lang_url("public.complaint", tracking_code=complaint.tracking_code))
 
@@ -449,6 +451,15 @@ def faction(code: str) -> Response:
 def methodology() -> Response:
     """How each figure is computed."""
     return cached_page(render_template("public/methodology.html"), max_age=3600)
+
+
+@bp.get("/aksesibilitas")
+def accessibility() -> Response:
+    """The accessibility statement: the standard, what is tested, known gaps, where to report."""
+    contact = current_app.config["JEMBATAN_PUBLIC_CONTACT"]
+    href = contact if contact.startswith("https://") else f"mailto:{contact}"
+    body = render_template("public/accessibility.html", contact=contact, contact_href=href)
+    return cached_page(body, max_age=3600)
 
 
 @bp.get("/data")

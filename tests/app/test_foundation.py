@@ -93,3 +93,7 @@ def test_production_refuses_to_boot_without_secrets() -> None:
     assert settings.SECRET_KEY and settings.DATA_KEYS
     with pytest.raises(ConfigError, match="CRM_FORMAT"):
         Settings.from_env(environ={"JEMBATAN_ENV": "demo", "JEMBATAN_CRM_FORMAT": "yaml"})
+    with pytest.raises(ConfigError, match="PUBLIC_CONTACT"):
+        Settings.from_env(environ={"JEMBATAN_ENV": "demo", "JEMBATAN_PUBLIC_CONTACT": "0812"})
+    for contact in ("aksesibilitas@example.go.id", "https://example.go.id/lapor"):
+        Settings.from_env(environ={"JEMBATAN_ENV": "demo", "JEMBATAN_PUBLIC_CONTACT": contact})

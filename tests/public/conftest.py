@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -16,6 +16,7 @@ from app.intake import submit_complaint
 from app.models import Complaint
 from app.public.stats import on_overdue
 from tests.conftest import Keys, complaint_payload
+from tests.support.browser import CHROMIUM_ARGS, chromium_path, sync_api
 
 Seeder = Callable[..., Complaint]
 
@@ -54,3 +55,16 @@ def seed(app: Flask, db: Database, keys: Keys) -> Seeder:
         return complaint
 
     return make
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """One headless Debian Chromium per test module (Playwright's downloads are not used)."""
+    api = sync_api()
+    executable = chromium_path()
+    with api.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()

@@ -2,22 +2,17 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
+from typing import Any
 
-import pytest
 from flask import Flask
 
 from tests.support.processes import live_server
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-
-pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="no chromium binary on this machine")
 
 
-def test_dashboard_language_and_tracking_code_search(app: Flask, seed) -> None:
-    sync_api = pytest.importorskip("playwright.sync_api")
+def test_dashboard_language_and_tracking_code_search(app: Flask, seed, browser: Any) -> None:
     followed = seed(
         title="Lampu jalan padam di depan sekolah",
         statuses=("forwarded", "dispatched", "in_progress"),
@@ -30,12 +25,10 @@ def test_dashboard_language_and_tracking_code_search(app: Flask, seed) -> None:
     seed(faction="PSI", visibility="confidential", title="RAHASIA-TIDAK-BOLEH-TAMPIL")
     ARTIFACTS.mkdir(exist_ok=True)
 
-    with live_server(app) as base, sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"]
-        )
+    with live_server(app) as base:
+        context = browser.new_context(viewport={"width": 1280, "height": 900})
         try:
-            page = browser.new_page(viewport={"width": 1280, "height": 900})
+            page = context.new_page()
             console_errors: list[str] = []
             page.on("console", lambda m: console_errors.append(m.text) if m.type == "error"
                     else None)
@@ -61,7 +54,8 @@ def test_dashboard_language_and_tracking_code_search(app: Flask, seed) -> None:
             assert "Petugas Dinas Bina Marga" in page.locator(".timeline").inner_text()
             page.screenshot(path=str(ARTIFACTS / "complaint-en.png"), full_page=True)
 
-            phone = browser.new_page(viewport={"width": 390, "height": 844})
+            phone = context.new_page()
+            phone.set_viewport_size({"width": 390, "height": 844})
             phone.goto(base + "/aduan")
             assert phone.locator(".card").count() == 4
             phone.screenshot(path=str(ARTIFACTS / "list-phone-id.png"), full_page=True)
@@ -73,4 +67,4 @@ def test_dashboard_language_and_tracking_code_search(app: Flask, seed) -> None:
             phone.screenshot(path=str(ARTIFACTS / "faction-phone-id.png"), full_page=True)
             assert console_errors == []  # no CSP violation, nothing failed to load
         finally:
-            browser.close()
+            context.close()

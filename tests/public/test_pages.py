@@ -136,6 +136,9 @@ def test_complaint_page_search_faction_page_and_404s(client: FlaskClient, seed) 
     faction = text_of(client, "/fraksi/psi")
     assert "Fraksi Partai Solidaritas Indonesia" in faction and complaint.tracking_code in faction
     assert "Halaman tidak ditemukan" in client.get("/aduan/JBT-00000000").get_data(as_text=True)
+    # Outside the site's paths the bare error page is in English, and says so (WCAG 3.1.1).
+    bare = client.get("/tidak-ada")
+    assert bare.status_code == 404 and "<html lang=en>" in bare.get_data(as_text=True)
 
 
 def test_private_status_link(client: FlaskClient, seed) -> None:
@@ -195,6 +198,7 @@ def test_main_pages_are_valid_html(client: FlaskClient, seed) -> None:
     parser = html5lib.HTMLParser(strict=True)
     for url in ("/", "/?lang=en", "/aduan", "/aduan?kecamatan=31.71.01",
                 f"/aduan/{complaint.tracking_code}", "/fraksi/PSI", "/metodologi", "/data",
+                "/aksesibilitas", "/aduan/cari?kode=zz99",
                 f"/lacak/{complaint.tracking_code}/{complaint.status_secret}",
                 "/aduan/JBT-00000000"):
         body = client.get(url).get_data(as_text=True)
@@ -203,6 +207,27 @@ def test_main_pages_are_valid_html(client: FlaskClient, seed) -> None:
         assert re.search(r'<html lang="(id|en)">', body)
         for control in re.findall(r'<(?:input|select)[^>]*\bid="([^"]+)"', body):
             assert f'for="{control}"' in body, (url, control)
+
+
+def test_accessibility_statement_in_both_languages_linked_from_every_page(
+        app: Flask, client: FlaskClient, seed) -> None:
+    complaint = seed()
+    indonesian = text_of(client, "/aksesibilitas")
+    english = text_of(client, "/aksesibilitas?lang=en")
+    assert "Pernyataan aksesibilitas" in indonesian and "WCAG" in indonesian
+    assert "Accessibility statement" in english and "Known gaps" in english
+    # No contact configured: the page says so instead of inventing one.
+    assert "belum menerbitkan alamat kontak" in indonesian
+    assert "max-age=3600" in client.get("/aksesibilitas").headers["Cache-Control"]
+    for url in ("/", "/aduan?lang=en", f"/aduan/{complaint.tracking_code}", "/data",
+                "/aduan/JBT-00000000"):
+        body = client.get(url).get_data(as_text=True)
+        link = "/aksesibilitas?lang=en" if "lang=en" in url else "/aksesibilitas"
+        assert f'href="{link}"' in body, url
+    app.config["JEMBATAN_PUBLIC_CONTACT"] = "aksesibilitas@example.go.id"
+    assert 'href="mailto:aksesibilitas@example.go.id"' in text_of(client, "/aksesibilitas")
+    app.config["JEMBATAN_PUBLIC_CONTACT"] = "https://example.go.id/lapor"
+    assert 'href="https://example.go.id/lapor"' in text_of(client, "/aksesibilitas?lang=en")
 
 
 def test_open_data_fields_are_documented_and_consistent(client: FlaskClient, seed) -> None:
