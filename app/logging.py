@@ -36,7 +36,7 @@ _PATTERNS: tuple[tuple[Any, re.Pattern[str], str], ...] = (
     # The secret half of a private status link (/lacak/<tracking code>/<secret>), wherever
     # a path or URL is logged: request lines of gunicorn and the development server, errors.
     (lambda t, _l: "/lacak/" in t,
-     re.compile(r"(/lacak/[^/\s?#\"']+/)[^/\s?#\"']+"), rf"\1{REDACTED}"),
+     re.compile(r"(/lacak/[^/\s?#\"',]+/)[^/\s?#\"',]+"), rf"\1{REDACTED}"),
     (lambda t, _l: "=" in t,
      re.compile(r"(?i)\b((?:api_key|apikey|access_token|token|secret|password)=)[^&\s'\"]+"),
      rf"\1{REDACTED}"),
