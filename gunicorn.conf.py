@@ -2,8 +2,10 @@
 
 Metrics: set PROMETHEUS_MULTIPROC_DIR to an empty directory, shared with `jembatan worker`
 on the same machine, before starting them (empty it before each start); `/metrics` then adds
-up every process. Access logs stay off unless --access-logfile is given; when on, the
-request line would show query strings, so keep `api_key` out of URLs (use the header).
+up every process. Access logs stay off unless --access-logfile is given; when on, they pass
+through Jembatan's log redaction (app/logging.py: `api_key=` values and the secret of
+`/lacak/<code>/<secret>` status links become [REDACTED]); still, keep `api_key` out of URLs
+(use the header).
 """
 
 from __future__ import annotations

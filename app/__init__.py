@@ -7,10 +7,11 @@ from pathlib import Path
 from typing import Any
 
 import swagger_ui_bundle
-from flask import Flask, send_from_directory
+from flask import Flask, Response, send_from_directory
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app import crypto
-from app.config import Settings
+from app.config import Settings, warn_about_demo_secrets
 from app.database import Database, close_request_session
 from app.errors import register_error_handlers
 from app.extensions import Api
@@ -37,6 +38,7 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     """Build the web application: config → extensions → blueprints → error handlers → CLI."""
     settings = settings or Settings.from_env(**overrides)
     configure_logging(settings, process="web")
+    warn_about_demo_secrets(settings)
     crypto.configure(settings)
     app = Flask(__name__, instance_path=str(Path.cwd() / "instance"))
     app.config.from_mapping(settings.flask_config())
@@ -55,8 +57,36 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     _serve_docs_assets(app)
     register_error_handlers(app)
     init_rate_limiting(app, settings)
+    _trust_proxies(app, settings.TRUSTED_PROXIES)
+    _strict_transport(app, settings.PUBLIC_URL)
     install_request_ids(app)
     return app
+
+
+HSTS = "max-age=31536000; includeSubDomains"
+
+
+def _strict_transport(app: Flask, public_url: str) -> None:
+    """Served over https (JEMBATAN_PUBLIC_URL says so): browsers must never fall back to http
+    for a year, so a status link cannot be read off a downgraded connection. Decided by the
+    configured URL, not the request, because TLS usually ends at a reverse proxy.
+    """
+    if not public_url.lower().startswith("https://"):
+        return
+
+    @app.after_request
+    def _hsts(response: Response) -> Response:
+        response.headers["Strict-Transport-Security"] = HSTS
+        return response
+
+
+def _trust_proxies(app: Flask, proxies: int) -> None:
+    """Behind `proxies` reverse proxies, the client is X-Forwarded-For's hop that many from
+    the end (and the scheme X-Forwarded-Proto's): what the rate limiter buckets anonymous
+    requests by. With 0 the headers are ignored, since any client could write them.
+    """
+    if proxies > 0:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)  # type: ignore[method-assign]
 
 
 def _load(target: str) -> Any:

@@ -76,6 +76,23 @@ def find_key(session: Session, presented: str) -> ApiKey | None:
     return api_key
 
 
+def verified_key(presented: str) -> ApiKey | None:
+    """`find_key` for this request, remembered on `g`: the rate limiter and the view share it.
+
+    The limiter must know whether a key is genuine before it picks a budget (a made-up key
+    spends the client's address's budget, not the key's), and the view must not verify twice.
+    """
+    cache: dict[str, ApiKey | None] = g.setdefault("jembatan_verified_keys", {})
+    if presented not in cache:
+        cache[presented] = find_key(request_session(), presented)
+    return cache[presented]
+
+
+def presented_key() -> str | None:
+    """The key a request presents: the Bearer header, else Open311's `api_key` parameter."""
+    return bearer_token() or (request.values.get("api_key") or "").strip() or None
+
+
 def bearer_token() -> str | None:
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
@@ -99,7 +116,7 @@ def authenticate(*roles: str) -> ApiKey:
     token = bearer_token()
     if token is None:
         raise _unauthorized("Send an API key as 'Authorization: Bearer jbt_…'.")
-    api_key = find_key(request_session(), token)
+    api_key = verified_key(token)
     if api_key is None:
         raise _unauthorized("The API key is malformed, unknown or revoked.")
     if roles and api_key.role not in roles:

@@ -47,7 +47,18 @@ def with_db(fn: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
-@click.group()
+class _Jembatan(click.Group):
+    """The command group: a configuration that cannot run is one line of error, whatever
+    command found it (and wherever it was read), never a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except ConfigError as exc:
+            raise click.ClickException(str(exc)) from exc
+
+
+@click.group(cls=_Jembatan)
 def main() -> None:
     """Jembatan: faction complaints into Jakarta Smart City's CRM, and their status back."""
 

@@ -6,6 +6,7 @@ Every setting has one name, `JEMBATAN_<NAME>`. Secrets have no default: outside 
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 from collections.abc import Mapping
@@ -18,6 +19,13 @@ REFERENCE_DIR = Path(__file__).parent / "reference"
 # Demo-only values: good enough for one person's laptop, refused in production.
 DEMO_SECRET_KEY = "demo-secret-key-not-for-production"
 DEMO_DATA_KEY = "ZGVtby1kYXRhLWtleS1ub3QtZm9yLXByb2R1Y3Rpb24="
+
+
+ENVIRONMENTS = frozenset({"production", "demo", "test"})
+# A Flask secret key shorter than this is guessable offline; production refuses it.
+MIN_SECRET_KEY_BYTES = 32
+
+_log = logging.getLogger(__name__)
 
 
 class ConfigError(RuntimeError):
@@ -79,6 +87,9 @@ class Settings:
     PUBLIC_CONTACT: str = ""
     CATEGORIES_FILE: str = str(REFERENCE_DIR / "categories.toml")
     STATUS_MAP_FILE: str = str(REFERENCE_DIR / "status_map.toml")
+    # Reverse proxies in front of the web process that append to X-Forwarded-For (0: none;
+    # the peer's address is the client's). Set it to exactly the number of proxies you run.
+    TRUSTED_PROXIES: int = 0
     RATELIMIT_STORAGE_URI: str = "memory://"
     RATELIMIT_DEFAULT: str = "600 per minute"
     RATELIMIT_ENABLED: bool = True
@@ -108,9 +119,18 @@ class Settings:
         return self.ENV in {"demo", "test"}
 
     def validate(self) -> None:
-        """Fail at boot when a required secret is missing or a value makes no sense."""
-        if self.ENV not in {"production", "demo", "test"}:
-            raise ConfigError(f"JEMBATAN_ENV must be production, demo or test, not {self.ENV!r}")
+        """Fail at boot when a required secret is missing or a value makes no sense.
+
+        Production refuses the demo secrets (they are in the public source), a secret key
+        shorter than MIN_SECRET_KEY_BYTES, and any JEMBATAN_ENV it does not know: a typo
+        such as `prod` must not fall back to demo behaviour. Demo and test fill in the demo
+        secrets they are not given; the web and worker processes then say so in a warning at
+        boot (`warn_about_demo_secrets`, docs/OPERATIONS.md).
+        """
+        if self.ENV not in ENVIRONMENTS:
+            raise ConfigError(
+                f"JEMBATAN_ENV={self.ENV!r} is not known; use production, demo or test"
+            )
         if self.is_demo:
             self.SECRET_KEY = self.SECRET_KEY or DEMO_SECRET_KEY
             self.DATA_KEYS = self.DATA_KEYS or DEMO_DATA_KEY
@@ -118,6 +138,10 @@ class Settings:
         if missing:
             names = ", ".join(f"JEMBATAN_{n}" for n in missing)
             raise ConfigError(f"{names} must be set (only JEMBATAN_ENV=demo runs without)")
+        if self.ENV == "production":
+            self._refuse_weak_secrets()
+        if self.TRUSTED_PROXIES < 0:
+            raise ConfigError("JEMBATAN_TRUSTED_PROXIES must be 0 or the number of proxies")
         from app.crypto import Keyring, KeyringError
 
         try:
@@ -135,6 +159,36 @@ class Settings:
         if not self.CRM_URL.endswith("/"):
             self.CRM_URL += "/"
 
+    @property
+    def demo_secrets_in_use(self) -> list[str]:
+        """The settings holding a demo secret (only demo and test get this far with one)."""
+        names = []
+        if self.SECRET_KEY == DEMO_SECRET_KEY:
+            names.append("JEMBATAN_SECRET_KEY")
+        if DEMO_DATA_KEY in (k.strip() for k in (self.DATA_KEYS or "").split(",")):
+            names.append("JEMBATAN_DATA_KEYS")
+        return names
+
+    def _refuse_weak_secrets(self) -> None:
+        secret_key = self.SECRET_KEY or ""
+        if secret_key == DEMO_SECRET_KEY:
+            raise ConfigError(
+                "JEMBATAN_SECRET_KEY is the demo secret published in Jembatan's source; set a "
+                "random one of 32 bytes or more in production"
+            )
+        if len(secret_key.encode()) < MIN_SECRET_KEY_BYTES:
+            raise ConfigError(
+                f"JEMBATAN_SECRET_KEY is {len(secret_key.encode())} bytes; production needs "
+                f"{MIN_SECRET_KEY_BYTES} or more (e.g. python -c \"import secrets; "
+                f"print(secrets.token_urlsafe(48))\")"
+            )
+        if DEMO_DATA_KEY in (k.strip() for k in (self.DATA_KEYS or "").split(",")):
+            raise ConfigError(
+                "JEMBATAN_DATA_KEYS holds the demo data key published in Jembatan's source; "
+                "use `jembatan keys generate-data-key` in production (and rotate with "
+                "`jembatan keys rotate-data` if data was stored under the demo key)"
+            )
+
     def flask_config(self) -> dict[str, Any]:
         """The same settings as a Flask config mapping (plus what extensions expect)."""
         config = {f"JEMBATAN_{f.name}": getattr(self, f.name) for f in fields(self)}
@@ -150,6 +204,17 @@ class Settings:
         )
         config.update(self.extra)
         return config
+
+
+def warn_about_demo_secrets(settings: Settings) -> None:
+    """A web or worker process booting on the public demo secrets says so (demo and test
+    only: production refuses them), so a test or demo setup cannot pass for a real one."""
+    names = settings.demo_secrets_in_use
+    if names:
+        _log.warning(
+            "JEMBATAN_ENV=%s: using the demo %s published in Jembatan's source; never use "
+            "this setup with real complaints", settings.ENV, " and ".join(names),
+        )
 
 
 def _coerce(annotation: Any, raw: str, name: str) -> Any:

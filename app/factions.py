@@ -40,15 +40,28 @@ def ensure_can_submit(faction: Faction) -> None:
     """Refuse intake for a disabled faction with a 403 problem (its complaints keep syncing)."""
     if faction.active:
         return
-    from app.errors import Problem
     from app.metrics import INTAKE_TOTAL
 
     INTAKE_TOTAL.labels(faction=faction.code, outcome="forbidden").inc()
+    ensure_can_write(faction, "submit complaints")
+
+
+def ensure_can_write(faction: Faction, action: str) -> None:
+    """Refuse any write of a disabled faction (intake, notes, webhook changes) with a 403.
+
+    A disabled faction keeps reading: its complaints, their events and its webhook stay
+    visible, and its complaints keep syncing with the CRM. The problem (rendered as Open311
+    <errors> under /open311) says which faction, that it is disabled, and why.
+    """
+    if faction.active:
+        return
+    from app.errors import Problem
+
     reason = f" Reason: {faction.disabled_reason}" if faction.disabled_reason else ""
     raise Problem(
         403,
         "Faction disabled",
-        f"Faction {faction.code} is disabled for intake; existing complaints keep syncing."
-        f"{reason}",
+        f"Faction {faction.code} is disabled: it can read its complaints but not {action}; "
+        f"existing complaints keep syncing.{reason}",
         slug="faction-disabled",
     )

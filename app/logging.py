@@ -4,8 +4,9 @@
 Every record, from our code or a library, is built by a record factory that adds the current
 context (`request_id` in the web process; whatever the worker binds with `log_context`) and
 redacts what must never reach a log: API keys, webhook secrets, Authorization values, `api_key`
-parameters, configured secrets, NIKs, phone numbers and e-mail addresses. The application does
-not log personal data in the first place; the redaction is the second line of defence.
+parameters, the secrets of private status links, configured secrets, NIKs, phone numbers and
+e-mail addresses. The application does not log personal data in the first place; the
+redaction is the second line of defence.
 """
 
 from __future__ import annotations
@@ -32,6 +33,10 @@ _PATTERNS: tuple[tuple[Any, re.Pattern[str], str], ...] = (
      re.compile(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=\-]+"), rf"\1 {REDACTED}"),
     (lambda _t, lower: "authorization" in lower,
      re.compile(r"(?i)(authorization['\"]?\s*[:=,]\s*['\"]?)[^'\"\n,}]+"), rf"\1{REDACTED}"),
+    # The secret half of a private status link (/lacak/<tracking code>/<secret>), wherever
+    # a path or URL is logged: request lines of gunicorn and the development server, errors.
+    (lambda t, _l: "/lacak/" in t,
+     re.compile(r"(/lacak/[^/\s?#\"',]+/)[^/\s?#\"',]+"), rf"\1{REDACTED}"),
     (lambda t, _l: "=" in t,
      re.compile(r"(?i)\b((?:api_key|apikey|access_token|token|secret|password)=)[^&\s'\"]+"),
      rf"\1{REDACTED}"),

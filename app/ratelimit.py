@@ -1,4 +1,5 @@
-"""Rate limiting per API key (Flask-Limiter), answered with a 429 problem and Retry-After."""
+"""Rate limiting per verified API key, else per client address (Flask-Limiter), answered
+with a 429 problem and Retry-After."""
 
 from __future__ import annotations
 
@@ -10,17 +11,24 @@ from flask import Flask, Response, g, request
 from flask_limiter import Limiter, RateLimitExceeded
 from flask_limiter.util import get_remote_address
 
-from app.auth import KEY_PATTERN, bearer_token
+from app.auth import presented_key, verified_key
 from app.errors import Problem, problem_response, render_http_error
 
 
 def rate_limit_key() -> str:
-    """Whose budget a request spends: its API key's id, else the client's address."""
-    presented = bearer_token() or request.args.get("api_key")
+    """Whose budget a request spends: its verified API key's, else the client's address.
+
+    Only a key that verifies (known, not revoked, right secret) gets a budget of its own: a
+    made-up key, or a real key id with a wrong secret, spends the sender's address's budget,
+    so random keys cannot dodge the limit and nobody can exhaust a real key's budget without
+    its secret. The address is the peer's, or the client's behind JEMBATAN_TRUSTED_PROXIES
+    reverse proxies (ProxyFix, app/__init__.py).
+    """
+    presented = presented_key()
     if presented:
-        match = KEY_PATTERN.match(presented.strip())
-        if match:
-            return f"key:{match.group(1)}"
+        api_key = verified_key(presented)
+        if api_key is not None:
+            return f"key:{api_key.key_id}"
     return f"ip:{get_remote_address()}"
 
 

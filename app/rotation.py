@@ -18,7 +18,10 @@ from app.crypto import keyring
 ENCRYPTED_COLUMNS: dict[str, tuple[str, tuple[str, ...]]] = {
     "complaints": (
         "id",
-        ("reporter_name", "reporter_phone", "reporter_email", "reporter_nik", "address"),
+        (
+            "reporter_name", "reporter_phone", "reporter_email", "reporter_nik", "address",
+            "status_secret",
+        ),
     ),
     "idempotency_records": ("id", ("response_body",)),
     "webhook_subscriptions": ("id", ("secret", "previous_secret")),

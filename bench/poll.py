@@ -72,14 +72,16 @@ def fill(url: str, count: int) -> float:
             SELECT gen_random_uuid(), 'BEN-' || lpad(g::text, 10, '0'), 1 + g % 9,
                 'BENCH-' || g, 'api', 'sampah', 'Sampah menumpuk', 'Sudah seminggu.',
                 '31.71.01.1001', '31.71.01', '31.71', 'anonymous', '[]'::json,
-                md5(g::text) || md5(g::text), md5(g::text),
+                md5(g::text) || md5(g::text), :status_secret,
                 CASE WHEN g % 10 < 7 THEN 'resolved' ELSE 'waiting' END, 3,
                 (:base + g)::text, 'Dinas Lingkungan Hidup',
                 now() - (g || ' minutes')::interval, now() - (g || ' minutes')::interval,
                 now() - (g || ' minutes')::interval + interval '9 days', g % 10 = 9,
                 now() - (g || ' minutes')::interval, now() - (g || ' minutes')::interval
             FROM generate_series(1, :count) AS g
-        """), {"count": count, "base": TICKET_BASE})
+        """), {"count": count, "base": TICKET_BASE,
+               # Stored encrypted, as the app stores it (one value serves every row).
+               "status_secret": crypto.keyring().encrypt("bench-status-secret")})
         connection.execute(text("""
             INSERT INTO status_events (complaint_id, seq, status, previous_status, source,
                 occurred_at, recorded_at, note)

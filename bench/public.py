@@ -29,7 +29,7 @@ import requests
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from app import create_app  # noqa: E402
+from app import create_app, crypto  # noqa: E402
 from app.config import REFERENCE_DIR, Settings  # noqa: E402
 from app.factions import seed_factions  # noqa: E402
 from app.migrate import upgrade  # noqa: E402
@@ -77,6 +77,8 @@ def seed(url: str, count: int, rng: random.Random) -> str:
     statuses = [s for s, w in STATUS_MIX for _ in range(w)]
     now = datetime.now(UTC)
     sample_code = ""
+    # Stored encrypted, as the app stores it (one value serves every row).
+    status_secret = crypto.keyring().encrypt("bench-status-secret")
     started = time.monotonic()
     with psycopg.connect(url) as conn, conn.cursor() as cur:
         # Secondary indexes are built once after loading: far faster than row by row.
@@ -129,7 +131,7 @@ def seed(url: str, count: int, rng: random.Random) -> str:
                 str(ident), code, str(faction_ids[i % len(faction_ids)]), f"B-{i}", "api",
                 category, f"Aduan {category} nomor {i}", "Keterangan aduan untuk uji beban.",
                 kel.code, kec.code, kota.code, f"{-6.2 + rng.random() / 10:.5f}",
-                f"{106.8 + rng.random() / 10:.5f}", visibility, "[]", "0" * 64, f"s{i:023d}",
+                f"{106.8 + rng.random() / 10:.5f}", visibility, "[]", "0" * 64, status_secret,
                 status, str(seq), due.isoformat(), "t" if overdue else "f",
                 resolved.isoformat() if resolved else "\\N", created.isoformat(),
                 changed.isoformat(),

@@ -14,6 +14,7 @@ from app.auth import authenticate
 from app.clock import utcnow
 from app.database import request_session
 from app.errors import Problem, validation_problem
+from app.factions import ensure_can_write
 from app.models import WebhookSubscription
 from app.outbound import allow_private
 from app.webhooks import (
@@ -64,9 +65,11 @@ class Webhook(MethodView):
     @blp.arguments(WebhookArgsSchema)
     @blp.response(200, WebhookSchema)
     @blp.alt_response(400, response="BAD_REQUEST")
+    @blp.alt_response(403, response="FORBIDDEN")
     def put(self, args: dict[str, Any]) -> Any:
         """Set the URL (creating the subscription and its secret, or re-enabling it)."""
         authenticate("faction")
+        ensure_can_write(g.faction, "change its webhook")
         url = args["url"].strip()
         settings = current_app.extensions["settings"]
         problems = webhook_url_problems(url, allow_private(settings))
@@ -92,10 +95,12 @@ class Webhook(MethodView):
         return subscription
 
     @blp.response(204)
+    @blp.alt_response(403, response="FORBIDDEN")
     @blp.alt_response(404, response="NOT_FOUND")
     def delete(self) -> None:
         """Remove the subscription; nothing more is delivered (pending deliveries die)."""
         authenticate("faction")
+        ensure_can_write(g.faction, "change its webhook")
         session = request_session()
         subscription = _subscription()
         if subscription is None:
@@ -109,10 +114,12 @@ class Webhook(MethodView):
 @blp.route("/rotate-secret")
 class RotateSecret(MethodView):
     @blp.response(200, WebhookSchema)
+    @blp.alt_response(403, response="FORBIDDEN")
     @blp.alt_response(404, response="NOT_FOUND")
     def post(self) -> Any:
         """A new signing secret; deliveries are signed with both for 24 hours."""
         authenticate("faction")
+        ensure_can_write(g.faction, "change its webhook")
         session = request_session()
         subscription = _subscription()
         if subscription is None:

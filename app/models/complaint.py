@@ -97,8 +97,9 @@ class Complaint(Base):
     attachments: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     # Fingerprint of the submitted content, to tell a replay from a conflicting resubmission.
     content_hash: Mapped[str] = mapped_column(String(64))
-    # Secret half of the reporter's private status link.
-    status_secret: Mapped[str] = mapped_column(String(64))
+    # Secret half of the reporter's private status link: encrypted at rest, like the
+    # reporter's fields (a copy of the database must not open every status page).
+    status_secret: Mapped[str] = mapped_column(EncryptedText)
 
     status: Mapped[str] = mapped_column(String(16), default="received")
     seq: Mapped[int] = mapped_column(Integer, default=0)

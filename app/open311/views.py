@@ -18,11 +18,12 @@ from flask.blueprints import BlueprintSetupState
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.auth import find_key
+from app.auth import verified_key
 from app.clock import WIB, utcnow
 from app.database import request_session
 from app.errors import ERROR_RENDERERS, Problem
 from app.events import append_event
+from app.factions import ensure_can_write
 from app.intake import DuplicateConflict, categories, submit_complaint
 from app.models import ApiKey, Complaint, Faction, IdempotencyRecord, StatusEvent
 from app.open311 import feeds
@@ -150,7 +151,7 @@ def _api_key(session: Session, roles: tuple[str, ...], *, optional: bool = False
         if optional:
             return None
         raise _fail(403, "api_key is required (ask the gateway's operator for a key)")
-    api_key = find_key(session, presented)
+    api_key = verified_key(presented)
     if api_key is None:
         raise _fail(403, "api_key is unknown, revoked or malformed")
     if api_key.role not in roles:
@@ -215,7 +216,9 @@ def discovery(fmt: str) -> Response:
         "endpoints": [
             {
                 "specification": GEOREPORT_V2_SPECIFICATION,
-                "url": request.url_root.rstrip("/") + bp.url_prefix,
+                # The configured address, never the Host header a client sent.
+                "url": current_app.extensions["settings"].PUBLIC_URL.rstrip("/")
+                + bp.url_prefix,
                 "changeset": CHANGESET,
                 "type": "production",
                 "formats": ["text/xml", "application/json"],
@@ -536,6 +539,8 @@ def post_update(fmt: str) -> Response:
     form = _update_form()
     if api_key.role == "crm":
         return _crm_update(session, form, fmt)
+    assert api_key.faction is not None
+    ensure_can_write(api_key.faction, "post notes")
     return _posko_note(session, api_key, form, fmt)
 
 

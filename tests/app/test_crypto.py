@@ -100,7 +100,8 @@ def test_key_rotation_without_downtime(app, db, keys, database_url) -> None:
     env = {**cli_env(database_url), "JEMBATAN_DATA_KEYS": f"{new_key},{old_key}"}
     result = runner.invoke(main, ["keys", "rotate-data", "--batch-size", "1"], env=env)
     assert result.exit_code == 0, result.output
-    assert "re-encrypted 1 rows (5 values); 1 rows were already current" in result.output
+    # Five reporter fields and the status link's secret.
+    assert "re-encrypted 1 rows (6 values); 1 rows were already current" in result.output
     rerun = runner.invoke(main, ["reporter", "reencrypt"], env=env)
     assert "re-encrypted 0 rows" in rerun.output
 

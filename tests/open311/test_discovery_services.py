@@ -34,7 +34,8 @@ def test_discovery_golden(client: Any, fmt: str) -> None:
         "endpoints": [
             {
                 "specification": "http://wiki.open311.org/GeoReport_v2",
-                "url": "http://localhost/open311/v2",
+                # JEMBATAN_PUBLIC_URL (the default), not the test client's Host header.
+                "url": "http://127.0.0.1:5000/open311/v2",
                 "changeset": "2026-11-01T00:00:00+00:00",
                 "type": "production",
                 "formats": ["text/xml", "application/json"],
