@@ -27,6 +27,7 @@ def append_event(
     occurred_at: datetime | None = None,
     note: str | None = None,
     crm_update_id: str | None = None,
+    public_note: str | None = None,
 ) -> StatusEvent:
     """Record a status change as the complaint's next `seq`, apply it, tell the listeners.
 
@@ -36,7 +37,7 @@ def append_event(
     """
     event = next_event(
         complaint, status, source=source, occurred_at=occurred_at, note=note,
-        crm_update_id=crm_update_id,
+        crm_update_id=crm_update_id, public_note=public_note,
     )
     store_events(session, [(complaint, event)])  # one event alone also learns its id
     return event
