@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from app.lifecycle import TERMINAL
 from app.models import Complaint, Faction, StatusEvent
+from app.redaction import VERSION, Identity, redact
 from app.reference import areas
 
 
@@ -228,3 +229,41 @@ def recent_events(session: Session, limit: int) -> list[tuple[PublicEvent, Publi
 def without_notes(events: Iterable[PublicEvent]) -> Sequence[PublicEvent]:
     """The events with their notes blanked (a confidential complaint's status link)."""
     return [replace(event, note="") for event in events]
+
+
+def fill_missing(session: Session, batch_size: int = 500) -> tuple[int, int]:
+    """Store the projection of rows that have none; commits per batch. (complaints, events)
+
+    Rows stored by a release older than migration 0003 while a rolling upgrade was under
+    way. Each is redacted with the reporter data it still holds (for one erased meanwhile,
+    only the patterns can apply, as in 0003); a stored projection is never recomputed.
+    """
+    complaints = 0
+    while True:
+        batch = session.scalars(
+            select(Complaint).where(Complaint.redaction_version.is_(None))
+            .order_by(Complaint.id).limit(batch_size)
+        ).all()
+        for complaint in batch:
+            identity = Identity.of(complaint)
+            complaint.public_title = redact(complaint.title, identity)
+            complaint.public_description = redact(complaint.description, identity)
+            complaint.redaction_version = VERSION
+        complaints += len(batch)
+        session.commit()
+        if len(batch) < batch_size:
+            break
+    events = 0
+    while True:
+        rows = session.execute(
+            select(StatusEvent, Complaint)
+            .join(Complaint, Complaint.id == StatusEvent.complaint_id)
+            .where(StatusEvent.public_note.is_(None), StatusEvent.note.is_not(None))
+            .order_by(StatusEvent.id).limit(batch_size)
+        ).all()
+        for event, complaint in rows:
+            event.public_note = redact(event.note, Identity.of(complaint))
+        events += len(rows)
+        session.commit()
+        if len(rows) < batch_size:
+            return complaints, events

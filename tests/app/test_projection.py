@@ -153,3 +153,47 @@ def test_migration_0003_backfills_from_the_reporter_data_that_still_exists(tmp_p
     upgrade(url)  # and up again
     assert _raw(db, "SELECT count(*) FROM complaints WHERE public_title IS NULL") == [(0,)]
     db.dispose()
+
+
+def test_fill_projection_stores_what_an_older_release_left_empty(app, db, keys,
+                                                                 database_url: str) -> None:
+    from click.testing import CliRunner
+
+    from app.cli import main
+    from tests.support.complaints import cli_env
+
+    location = {"kelurahan_code": "31.71.01.1001", "address": ADDRESS}
+    old = store_complaint(app, "PSI", external_id="OLD", title=TITLE, description=DESCRIPTION,
+                          reporter=REPORTER, location=location)
+    current = store_complaint(app, "PSI", external_id="NEW", title=TITLE,
+                              description=DESCRIPTION, reporter=REPORTER, location=location)
+    note = f"Hubungi {REPORTER['name']} di {REPORTER['phone']}"
+    with app.app_context(), db.transaction() as session:
+        for stored in (old, current):
+            append_event(session, session.get(Complaint, stored.id), "forwarded",
+                         source="crm", note=note)
+    with db.transaction() as session:  # as a release before 0003 would have stored them
+        session.execute(sa.update(Complaint).where(Complaint.id == old.id).values(
+            public_title=None, public_description=None, redaction_version=None))
+        session.execute(sa.update(StatusEvent).where(StatusEvent.complaint_id == old.id)
+                        .values(public_note=None))
+        session.execute(sa.update(Complaint).where(Complaint.id == current.id).values(
+            public_title="stored before"))
+
+    runner = CliRunner()
+    result = runner.invoke(main, ["db", "fill-projection", "--batch-size", "1"],
+                           env=cli_env(database_url))
+    assert result.exit_code == 0, result.output
+    assert "of 1 complaints and 2 events" in result.output
+    with db.session() as session:
+        filled = session.get(Complaint, old.id)
+        assert filled.public_title == redact(TITLE, IDENTITY)
+        assert filled.public_description == redact(DESCRIPTION, IDENTITY)
+        assert filled.redaction_version == VERSION
+        notes = session.scalars(select(StatusEvent.public_note).where(
+            StatusEvent.complaint_id == old.id).order_by(StatusEvent.seq)).all()
+        assert notes == [redact("Aduan diterima oleh Jembatan.", IDENTITY),
+                         redact(note, IDENTITY)]
+        assert session.get(Complaint, current.id).public_title == "stored before"  # kept
+    again = runner.invoke(main, ["db", "fill-projection"], env=cli_env(database_url))
+    assert "of 0 complaints and 0 events" in again.output
