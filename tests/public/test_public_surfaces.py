@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from click.testing import CliRunner
-from flask import Flask
+from flask import Flask, template_rendered
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
@@ -165,11 +165,36 @@ def _start_urls(seeded: list[Seeded]) -> list[str]:
     return urls
 
 
+def _orm_complaints(context: dict[str, object]) -> list[str]:
+    """Names of template variables that hold a Complaint row (alone or in a collection)."""
+    found = []
+    for name, value in context.items():
+        values = value if isinstance(value, list | tuple) else (
+            value.values() if isinstance(value, dict) else (value,))
+        if any(isinstance(v, Complaint | StatusEvent) for v in values):
+            found.append(name)
+    return found
+
+
 def crawl(app: Flask, client: FlaskClient, seeded: list[Seeded]) -> dict[str, int]:
     """Fetch every keyless surface (and the links of its pages) without a key.
 
-    Asserts no canary in any body; returns, per route, how many answers were a 200 or 302.
+    Asserts no canary in any body and that no template was given a Complaint or StatusEvent
+    (only the projection); returns, per route, how many answers were a 200 or 302.
     """
+    given_rows: list[tuple[str | None, list[str]]] = []
+
+    def rendered(_sender: Flask, template, context: dict[str, object], **_extra) -> None:
+        if names := _orm_complaints(context):
+            given_rows.append((template.name, names))
+
+    with template_rendered.connected_to(rendered, app):
+        answered = _crawl(app, client, seeded)
+    assert given_rows == []
+    return answered
+
+
+def _crawl(app: Flask, client: FlaskClient, seeded: list[Seeded]) -> dict[str, int]:
     answered: dict[str, int] = {}
     seen: set[str] = set()
     queue = _start_urls(seeded)
