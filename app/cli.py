@@ -82,6 +82,18 @@ def db_upgrade(revision: str) -> None:
     click.echo(f"database at {revision}")
 
 
+@db.command("fill-projection")
+@click.option("--batch-size", type=int, default=500, show_default=True)
+@with_db
+def db_fill_projection(db: Any, settings: Settings, batch_size: int) -> None:
+    """Store the public text of rows an older release wrote during a rolling upgrade."""
+    from app.projection import fill_missing
+
+    with db.session() as session:
+        complaints, events = fill_missing(session, batch_size)
+    click.echo(f"stored the public projection of {complaints} complaints and {events} events")
+
+
 # --- processes ------------------------------------------------------------------------
 
 

@@ -11,6 +11,7 @@ from app.clock import utcnow
 from app.database import insert_rows
 from app.lifecycle import STATUSES, TERMINAL
 from app.models import Complaint, StatusEvent
+from app.redaction import Identity, redact
 
 # Called with (session, complaint, event) after every append, in the same transaction:
 # webhook fan-out and feed write-back register here.
@@ -26,6 +27,7 @@ def append_event(
     occurred_at: datetime | None = None,
     note: str | None = None,
     crm_update_id: str | None = None,
+    public_note: str | None = None,
 ) -> StatusEvent:
     """Record a status change as the complaint's next `seq`, apply it, tell the listeners.
 
@@ -35,7 +37,7 @@ def append_event(
     """
     event = next_event(
         complaint, status, source=source, occurred_at=occurred_at, note=note,
-        crm_update_id=crm_update_id,
+        crm_update_id=crm_update_id, public_note=public_note,
     )
     store_events(session, [(complaint, event)])  # one event alone also learns its id
     return event
@@ -62,11 +64,15 @@ def next_event(
     occurred_at: datetime | None = None,
     note: str | None = None,
     crm_update_id: str | None = None,
+    public_note: str | None = None,
 ) -> StatusEvent:
     """The complaint's next status event, applied to the complaint but stored nowhere yet.
 
     The rules of a status change live here alone. `append_event` is what callers want;
     intake uses this directly, to give a complaint its first event before its INSERT.
+    The event's `public_note` is its note redacted with the complaint's identity as known
+    now (after an erasure only the patterns remain, which is all that is left to know);
+    a caller that wrote the note itself, with no one's data in it, may pass it as is.
     """
     if status not in STATUSES:
         raise ValueError(f"unknown status {status!r}")
@@ -84,6 +90,10 @@ def next_event(
         occurred_at=occurred_at or now,
         recorded_at=now,
         note=note,
+        public_note=(
+            public_note if public_note is not None or note is None
+            else redact(note, Identity.of(complaint))
+        ),
         crm_update_id=crm_update_id,
     )
     complaint.seq = seq

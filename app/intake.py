@@ -27,11 +27,14 @@ from app.factions import ensure_can_submit
 from app.metrics import INTAKE_TOTAL
 from app.models import Complaint, Faction
 from app.models.outbox import enqueue
+from app.redaction import VERSION as REDACTION_VERSION
+from app.redaction import Identity, redact
 from app.reference import areas, load_categories
 from app.sla import add_working_days
 
 CRM_SUBMIT = "crm.submit"
 CRM_DESTINATION = "crm"
+RECEIVED_NOTE = "Aduan diterima oleh Jembatan."
 
 # The submitted fields that make up a complaint's content (for replay vs conflict).
 CONTENT_FIELDS = (
@@ -90,6 +93,14 @@ def submit_complaint(
     kelurahan, kecamatan, kota = areas().lineage(fields["location"]["kelurahan_code"])
     location = fields["location"]
     reporter = fields.get("reporter") or {}
+    # The public projection, once, while the reporter's identity is known (app/projection.py).
+    identity = Identity(
+        name=reporter.get("name"),
+        address=location.get("address"),
+        phone=reporter.get("phone"),
+        email=reporter.get("email"),
+        nik=reporter.get("nik"),
+    )
     now = utcnow()
     row = {
         "id": uuid.uuid4(),
@@ -114,6 +125,9 @@ def submit_complaint(
         "visibility": fields.get("visibility") or "anonymous",
         "attachments": list(fields.get("attachments") or []),
         "content_hash": fingerprint,
+        "public_title": redact(fields["title"], identity),
+        "public_description": redact(fields["description"], identity),
+        "redaction_version": REDACTION_VERSION,
         "status_secret": ids.secret_token(18),
         "status": "received",
         "seq": 0,
@@ -127,14 +141,16 @@ def submit_complaint(
     complaint = Complaint(**({column.key: None for column in _COLUMNS} | row))
     complaint.faction = faction
     # The first event (which sets seq and updated_at) is applied while the complaint is
-    # still transient, so its row goes out complete and is never UPDATEd at intake.
+    # still transient, so its row goes out complete and is never UPDATEd at intake. Its
+    # note is ours and holds nobody's identity: its public note is the note itself.
     with session.no_autoflush:
         event = next_event(
             complaint,
             "received",
             source="gateway",
             occurred_at=now,
-            note="Aduan diterima oleh Jembatan.",
+            note=RECEIVED_NOTE,
+            public_note=RECEIVED_NOTE,
         )
         # INSERT … ON CONFLICT DO NOTHING: a replay, or a concurrent twin that committed
         # first, finds the stored row instead of failing, with neither a savepoint nor a

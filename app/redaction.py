@@ -7,6 +7,7 @@ name, address, phone, e-mail and NIK masked by readable placeholders.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -44,10 +45,35 @@ class Identity:
 
 def redact(text: str | None, identity: Identity | None = None) -> str:
     """`text` safe to publish: identifying numbers, addresses and the reporter masked."""
-    from app.privacy import scrub_text  # placeholder until the detector lands
-
     identity = identity or Identity()
-    return scrub_text(
+    return _placeholder(
         text,
         (identity.name, identity.address, identity.phone, identity.email, identity.nik),
     )
+
+
+# The placeholder detector (the scrubber app/privacy.py had), until the detector lands.
+_MASK = "[disamarkan]"
+_EMAIL = re.compile(r"[^\s@<>()\[\],;:\"]+@[^\s@<>()\[\],;:\"]+\.[^\s@<>()\[\],;:\"]+")
+_NIK = re.compile(
+    r"\d{16,}"
+    r"|\d{6}[ .\-]\d{6}[ .\-]\d{4}"
+    r"|\d{4}[ .\-]\d{4}[ .\-]\d{4}[ .\-]\d{4}"
+)
+_PHONE = re.compile(
+    r"(?:\+\s?62|(?<!\d)62|(?<!\d)0)[\s\-]?\d(?:[\s\-]?\d){7,12}"
+    r"|\(0\d{1,3}\)\s?\d(?:[\s\-]?\d){5,8}"
+)
+
+
+def _placeholder(text: str | None, known: tuple[str | None, ...]) -> str:
+    if not text:
+        return ""
+    folded = text.casefold()
+    for value in sorted((v.strip() for v in known if v and len(v.strip()) >= 3),
+                        key=len, reverse=True):
+        if value.casefold() in folded:
+            text = re.sub(re.escape(value), _MASK, text, flags=re.IGNORECASE)
+    text = _EMAIL.sub(_MASK, text)
+    text = _NIK.sub(_MASK, text)
+    return _PHONE.sub(_MASK, text)

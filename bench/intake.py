@@ -201,17 +201,19 @@ COMPLAINT_SQL = """
 INSERT INTO complaints (id, tracking_code, faction_id, external_id, source, category, title,
   description, occurred_at, kelurahan_code, kecamatan_code, kota_code, address, lat, lon,
   reporter_name, reporter_phone, reporter_email, reporter_nik, visibility, attachments,
-  content_hash, status_secret, status, seq, due_at, overdue, created_at, updated_at)
+  content_hash, status_secret, status, seq, due_at, overdue, created_at, updated_at,
+  public_title, public_description, redaction_version)
 VALUES (%s, %s, %s, %s, 'api', 'sampah', 'Sampah menumpuk di pinggir kali',
   'Sudah seminggu tidak diangkut, baunya sampai ke rumah warga.', %s, '31.71.01.1001',
   '31.71.01', '31.71', 'Jl. Kali Pasir No. 3', -6.1754, 106.8272, 'Siti Aminah',
   '081234567890', 'siti@example.org', '3171010101900001', 'anonymous', %s, %s, %s,
-  'received', 1, %s, false, %s, %s)
+  'received', 1, %s, false, %s, %s, 'Sampah menumpuk di pinggir kali',
+  'Sudah seminggu tidak diangkut, baunya sampai ke rumah warga.', 1)
 """
 EVENT_SQL = """
 INSERT INTO status_events (complaint_id, seq, status, previous_status, source, occurred_at,
-  recorded_at, note) VALUES (%s, 1, 'received', NULL, 'gateway', %s, %s,
-  'Aduan diterima oleh Jembatan.') RETURNING id
+  recorded_at, note, public_note) VALUES (%s, 1, 'received', NULL, 'gateway', %s, %s,
+  'Aduan diterima oleh Jembatan.', 'Aduan diterima oleh Jembatan.') RETURNING id
 """
 OUTBOX_SQL = """
 INSERT INTO outbox (topic, destination, payload, complaint_id, status, attempts,

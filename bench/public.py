@@ -97,12 +97,13 @@ def seed(url: str, count: int, rng: random.Random) -> str:
                 "COPY complaints (id, tracking_code, faction_id, external_id, source, category,"
                 " title, description, kelurahan_code, kecamatan_code, kota_code, lat, lon,"
                 " visibility, attachments, content_hash, status_secret, status, seq, due_at,"
-                " overdue, resolved_at, created_at, updated_at) FROM STDIN"
+                " overdue, resolved_at, created_at, updated_at, public_title,"
+                " public_description, redaction_version) FROM STDIN"
             ) as copy:
                 copy.write(complaints.getvalue())
             with cur.copy(
                 "COPY status_events (complaint_id, seq, status, previous_status, source,"
-                " occurred_at, recorded_at, note) FROM STDIN"
+                " occurred_at, recorded_at, note, public_note) FROM STDIN"
             ) as copy:
                 copy.write(events.getvalue())
             complaints.seek(0)
@@ -135,12 +136,15 @@ def seed(url: str, count: int, rng: random.Random) -> str:
                 status, str(seq), due.isoformat(), "t" if overdue else "f",
                 resolved.isoformat() if resolved else "\\N", created.isoformat(),
                 changed.isoformat(),
+                # The stored public projection, as intake computes it (this text holds no one).
+                f"Aduan {category} nomor {i}", "Keterangan aduan untuk uji beban.", "1",
             )) + "\n")
             events.write(f"{ident}\t1\treceived\t\\N\tgateway\t{created.isoformat()}\t"
-                         f"{created.isoformat()}\tAduan diterima oleh Jembatan.\n")
+                         f"{created.isoformat()}\tAduan diterima oleh Jembatan."
+                         "\tAduan diterima oleh Jembatan.\n")
             if seq == 2:
                 events.write(f"{ident}\t2\t{status}\treceived\tcrm\t{changed.isoformat()}\t"
-                             f"{changed.isoformat()}\t\\N\n")
+                             f"{changed.isoformat()}\t\\N\t\\N\n")
             if (i + 1) % 50_000 == 0:
                 flush()
         flush()

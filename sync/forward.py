@@ -172,12 +172,12 @@ class ForwardHandler:
                 continue  # gone, or forwarded already (a replayed message)
             complaint.crm_ticket_id = result.crm_ticket_id
             complaint.forwarded_at = now
+            note = f"Diteruskan ke CRM dengan nomor tiket {result.crm_ticket_id}."
+            # Our own words, nobody's identity: the public note is the note (and the
+            # reporter's fields, deferred above, stay unloaded).
             event = next_event(
-                complaint,
-                "forwarded",
-                source="gateway",
-                occurred_at=now,
-                note=f"Diteruskan ke CRM dengan nomor tiket {result.crm_ticket_id}.",
+                complaint, "forwarded", source="gateway", occurred_at=now, note=note,
+                public_note=note,
             )
             appended.append((complaint, event))
             log.info("complaint %s forwarded: ticket %s", complaint.tracking_code,

@@ -127,11 +127,10 @@ def _reforward(session: Any, complaint_id: Any, lost_ticket: str,
         OutboxMessage.status == "pending")).first()
     complaint.crm_ticket_id = None
     complaint.crm_updated_at = None
-    append_event(
-        session, complaint, complaint.status, source="gateway",
-        note=(f"Tiket CRM {lost_ticket} tidak ditemukan lagi di CRM; aduan diteruskan ulang "
-              "dengan kode yang sama."),
-    )
+    note = (f"Tiket CRM {lost_ticket} tidak ditemukan lagi di CRM; aduan diteruskan ulang "
+            "dengan kode yang sama.")
+    append_event(session, complaint, complaint.status, source="gateway", note=note,
+                 public_note=note)  # our own words: nothing to redact
     if already is None:
         enqueue(session, topic=CRM_SUBMIT, destination=CRM_DESTINATION,
                 payload={"complaint_id": str(complaint.id), "lost_ticket": lost_ticket},

@@ -97,6 +97,12 @@ class Complaint(Base):
     attachments: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     # Fingerprint of the submitted content, to tell a replay from a conflicting resubmission.
     content_hash: Mapped[str] = mapped_column(String(64))
+    # The public projection (app/projection.py): title and description as every keyless surface
+    # shows them, redacted once while the reporter's identity is known (intake), by the
+    # detector version `redaction_version`. Erasure keeps them: never recomputed from less.
+    public_title: Mapped[str | None] = mapped_column(Text)
+    public_description: Mapped[str | None] = mapped_column(Text)
+    redaction_version: Mapped[int | None] = mapped_column(Integer)
     # Secret half of the reporter's private status link: encrypted at rest, like the
     # reporter's fields (a copy of the database must not open every status page).
     status_secret: Mapped[str] = mapped_column(EncryptedText)
@@ -138,6 +144,8 @@ class StatusEvent(Base):
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime)
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     note: Mapped[str | None] = mapped_column(Text)
+    # The note as the public sees it: redacted with the complaint's identity when stored.
+    public_note: Mapped[str | None] = mapped_column(Text)
     # The CRM update that caused this event, when there was one.
     crm_update_id: Mapped[str | None] = mapped_column(String(128))
 

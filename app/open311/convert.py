@@ -15,7 +15,7 @@ from app.clock import WIB
 from app.errors import flatten_messages
 from app.lifecycle import mysociety_status, open311_status, status_label
 from app.models import Complaint, StatusEvent
-from app.privacy import public_location, scrub_text
+from app.projection import PublicComplaint
 from app.reference import Category, areas
 from schemas.open311_intake import load_complaint, open311_parameter
 
@@ -82,24 +82,33 @@ def _wib(value: Any) -> Any:
     return value.astimezone(WIB).replace(microsecond=0) if value is not None else None
 
 
-def request_document(complaint: Complaint, category: Category | None, *, full: bool) -> dict:
-    """One <request>: everything for the owning faction; the public view otherwise.
-
-    The public view carries no personal data: the text is scrubbed, the place is the
-    kelurahan and coordinates are rounded to about 100 m, and only `public` complaints show
-    their media.
-    """
+def request_document(complaint: Complaint, category: Category | None) -> dict:
+    """One <request> with everything, for a key that may read the complaint."""
     attachments = complaint.attachments or []
     media_url = attachments[0].get("url") if attachments else None
-    description = complaint.description
-    if full:
-        address, lat, lon = complaint.address, complaint.lat, complaint.lon
-    else:
-        place = public_location(complaint)
-        description = scrub_text(description)
-        address, lat, lon = place.kelurahan or None, place.lat, place.lon
-        if complaint.visibility != "public":
-            media_url = None
+    return _request(
+        complaint, category, complaint.description, complaint.address, complaint.lat,
+        complaint.lon, media_url,
+    )
+
+
+def public_request_document(complaint: PublicComplaint, category: Category | None) -> dict:
+    """One <request> for a keyless reader: the public projection (app/projection.py).
+
+    Its stored public description, the kelurahan as the address, coordinates rounded to
+    about 100 m, and media only for `public` complaints.
+    """
+    place = complaint.place
+    return _request(
+        complaint, category, complaint.description, place.kelurahan or None, place.lat,
+        place.lon, complaint.media_url,
+    )
+
+
+def _request(
+    complaint: Complaint | PublicComplaint, category: Category | None, description: str,
+    address: str | None, lat: float | None, lon: float | None, media_url: str | None,
+) -> dict:
     return {
         "service_request_id": complaint.tracking_code,
         "status": open311_status(complaint.status),

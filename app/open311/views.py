@@ -33,11 +33,13 @@ from app.open311.convert import (
     attachment,
     derived_external_id,
     normalise_text,
+    public_request_document,
     request_document,
     title_of,
     update_document,
     validate_native,
 )
+from app.projection import projected_complaints, public_complaints, read_public
 from app.reference import areas
 from app.status_updates import apply_crm_update
 from schemas.open311 import (
@@ -404,27 +406,25 @@ def create_request(fmt: str) -> Response:
 # --- GET requests --------------------------------------------------------------------------
 
 
-def _visible(query: Any, api_key: ApiKey | None) -> Any:
-    """Scope a complaint query: own complaints for a faction, the public view without a key."""
+def _visible(api_key: ApiKey | None) -> Any:
+    """A complaint query in scope: the public projection without a key (app/projection.py),
+    a faction's own complaints with its key, every complaint's projection for an admin."""
     if api_key is None:
-        return query.where(Complaint.visibility.in_(("public", "anonymous")))
+        return public_complaints()
     if api_key.role == "faction":
-        return query.where(Complaint.faction_id == api_key.faction_id)
-    return query  # admin: everything
+        return select(Complaint).where(Complaint.faction_id == api_key.faction_id)
+    return projected_complaints()
 
 
-def _request_documents(complaints: list[Complaint], api_key: ApiKey | None) -> list[dict]:
+def _request_documents(session: Session, query: Any, api_key: ApiKey | None) -> list[dict]:
     known = categories()
-    # The full document (address, exact place) is the owning faction's; an admin key reads
-    # the public view, like everyone else: operations, not identities.
-    return [
-        request_document(
-            c, known.get(c.category),
-            full=api_key is not None and api_key.role == "faction"
-            and api_key.faction_id == c.faction_id,
-        )
-        for c in complaints
-    ]
+    # The full record is the owning faction's; everyone else — the public, and an admin key
+    # (operations, not identities) — reads the projection (app/projection.py).
+    if api_key is None or api_key.role != "faction":
+        return [
+            public_request_document(c, known.get(c.category)) for c in read_public(session, query)
+        ]
+    return [request_document(c, known.get(c.category)) for c in session.scalars(query)]
 
 
 @bp.get("/requests.<fmt>")
@@ -434,7 +434,7 @@ def list_requests(fmt: str) -> Response:
     _check_jurisdiction()
     session = request_session()
     api_key = _api_key(session, ("faction", "admin"), optional=True)
-    query = _visible(select(Complaint), api_key)
+    query = _visible(api_key)
     ids = _list("service_request_id")
     if ids:
         # The spec: service_request_id overrides every other filter.
@@ -458,8 +458,7 @@ def list_requests(fmt: str) -> Response:
         start, end = _window(MAX_WINDOW)
         query = query.where(Complaint.created_at >= start, Complaint.created_at <= end)
     query = query.order_by(Complaint.created_at.desc(), Complaint.id.desc()).limit(REQUESTS_LIMIT)
-    complaints = list(session.scalars(query))
-    return _document(render_requests(_request_documents(complaints, api_key), fmt), fmt)
+    return _document(render_requests(_request_documents(session, query, api_key), fmt), fmt)
 
 
 @bp.get("/requests/<service_request_id>.<fmt>")
@@ -469,13 +468,11 @@ def get_request(service_request_id: str, fmt: str) -> Response:
     _check_jurisdiction()
     session = request_session()
     api_key = _api_key(session, ("faction", "admin"), optional=True)
-    query = _visible(select(Complaint), api_key).where(
-        Complaint.tracking_code == service_request_id
-    )
-    complaint = session.scalars(query).first()
-    if complaint is None:
+    query = _visible(api_key).where(Complaint.tracking_code == service_request_id).limit(1)
+    documents = _request_documents(session, query, api_key)
+    if not documents:
         raise _fail(404, f"service_request_id '{service_request_id}' not found")
-    return _document(render_requests(_request_documents([complaint], api_key), fmt), fmt)
+    return _document(render_requests(documents, fmt), fmt)
 
 
 # --- servicerequestupdates -----------------------------------------------------------------

@@ -9,9 +9,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from app.clock import isoformat
-from app.lifecycle import TERMINAL, status_label
-from app.models import Complaint
-from app.privacy import public_location, scrub_complaint_text
+from app.lifecycle import status_label
+from app.projection import PublicComplaint
 from app.public.stats import agency_of
 
 
@@ -31,10 +30,11 @@ FIELDS: tuple[Field, ...] = (
     Field("faction", "string", "Kode fraksi yang menerima aduan.",
           "Code of the faction that collected it."),
     Field("category", "string", "Kode kategori.", "Category code."),
-    Field("title", "string", "Judul, disamarkan dari NIK, nomor telepon dan e-mail.",
-          "Title, scrubbed of NIK, phone numbers and e-mail addresses."),
+    Field("title", "string", "Judul, disamarkan dari identitas pelapor, NIK, nomor telepon "
+          "dan e-mail.", "Title, with the reporter's identity, NIK, phone numbers and e-mail "
+          "addresses masked."),
     Field("description", "string", "Isi aduan, disamarkan dengan aturan yang sama.",
-          "Complaint text, scrubbed by the same rules."),
+          "Complaint text, masked by the same rules."),
     Field("kota_code", "string", "Kode Kemendagri kota/kabupaten administrasi.",
           "Kemendagri code of the city."),
     Field("kota", "string", "Nama kota.", "City name."),
@@ -64,16 +64,16 @@ FIELDS: tuple[Field, ...] = (
 )
 
 
-def public_record(complaint: Complaint | Any, faction_code: str, base_url: str) -> dict[str, Any]:
-    """The complaint as open data: no reporter field, scrubbed text, coarse place."""
-    place = public_location(complaint)
+def public_record(complaint: PublicComplaint, base_url: str) -> dict[str, Any]:
+    """The complaint as open data: its public projection, flat (no reporter field)."""
+    place = complaint.place
     return {
         "tracking_code": complaint.tracking_code,
         "url": f"{base_url.rstrip('/')}/aduan/{complaint.tracking_code}",
-        "faction": faction_code,
+        "faction": complaint.faction,
         "category": complaint.category,
-        "title": scrub_complaint_text(complaint, complaint.title),
-        "description": scrub_complaint_text(complaint, complaint.description),
+        "title": complaint.title,
+        "description": complaint.description,
         "kota_code": place.kota_code,
         "kota": place.kota,
         "kecamatan_code": place.kecamatan_code,
@@ -87,7 +87,7 @@ def public_record(complaint: Complaint | Any, faction_code: str, base_url: str) 
         "agency": complaint.agency or agency_of(complaint.category),
         "created_at": isoformat(complaint.created_at),
         "due_at": isoformat(complaint.due_at),
-        "overdue": bool(complaint.overdue and complaint.status not in TERMINAL),
+        "overdue": complaint.overdue,
         "resolved_at": isoformat(complaint.resolved_at),
         "updated_at": isoformat(complaint.updated_at),
     }

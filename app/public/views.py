@@ -30,9 +30,19 @@ from sqlalchemy.orm import Session
 from app.clock import WIB, isoformat, utcnow
 from app.database import request_session
 from app.lifecycle import STATUSES, TERMINAL, status_label
-from app.models import Complaint, Faction, StatusEvent
+from app.models import Complaint, Faction
 from app.models.complaint import PUBLIC_OVERDUE_SQL
-from app.privacy import is_public, public_location, scrub_complaint_text
+from app.projection import (
+    PublicComplaint,
+    find_public,
+    find_tracked,
+    from_row,
+    public_complaints,
+    read_public,
+    recent_events,
+    timeline,
+    without_notes,
+)
 from app.public import bp, charts, current_locale
 from app.public.opendata import FIELDS, csv_header, csv_lines, public_record
 from app.public.stats import read_breakdown, read_figures, recent_weeks
@@ -191,7 +201,7 @@ def parse_filters(session: Session, args: Any) -> ListFilters:
     return filters
 
 
-def encode_cursor(complaint: Complaint) -> str:
+def encode_cursor(complaint: PublicComplaint) -> str:
     """The position after `complaint` in newest-first order, opaque to the visitor."""
     raw = f"{complaint.created_at.isoformat()}|{complaint.id}"
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
@@ -215,9 +225,9 @@ def _day_start(day: date) -> datetime:
     return datetime.combine(day, datetime.min.time(), WIB)
 
 
-def filtered_query(filters: ListFilters) -> Select[tuple[Complaint]]:
-    """Public complaints matching `filters`, newest first, after the cursor."""
-    query = select(Complaint).where(Complaint.visibility != "confidential")
+def filtered_query(filters: ListFilters) -> Select[Any]:
+    """Public complaints (projection rows) matching `filters`, newest first, after the cursor."""
+    query = public_complaints()
     if filters.faction is not None:
         query = query.where(Complaint.faction_id == filters.faction.id)
     if filters.category:
@@ -272,17 +282,18 @@ def dashboard() -> Response:
         breakdown = read_breakdown(session, dimension)
         rows = sorted(breakdown.items(), key=lambda item: (-item[1].total, item[0]))
         tables[dimension] = [(label(v), f, links[dimension](v)) for v, f in rows]
-    overdue = session.scalars(
-        select(Complaint).where(text(PUBLIC_OVERDUE_SQL))
-        .order_by(Complaint.created_at.asc(), Complaint.id.asc()).limit(6)
-    ).all()
+    overdue = read_public(
+        session,
+        public_complaints().where(text(PUBLIC_OVERDUE_SQL))
+        .order_by(Complaint.created_at.asc(), Complaint.id.asc()).limit(6),
+    )
     body = render_template(
         "public/dashboard.html",
         figures=figures,
         tables=tables,
         status_bar=charts.status_bar(figures.by_status),
         trend=charts.weekly_trend(weeks, figures.received_weeks, figures.resolved_weeks),
-        overdue=[_summary(c) for c in overdue],
+        overdue=overdue,
         computed_at=utcnow().replace(second=0, microsecond=0),  # stable ETag per minute
     )
     return cached_page(body)
@@ -293,7 +304,7 @@ def complaints() -> Response:
     """The list of public complaints, filtered, newest first, PAGE_SIZE at a time."""
     session = request_session()
     filters = parse_filters(session, request.args)
-    rows = session.scalars(filtered_query(filters).limit(PAGE_SIZE + 1)).all()
+    rows = read_public(session, filtered_query(filters).limit(PAGE_SIZE + 1))
     page, more = rows[:PAGE_SIZE], len(rows) > PAGE_SIZE
     next_args = dict(filters.args, sebelum=encode_cursor(page[-1])) if more else None
     known = areas()
@@ -307,7 +318,7 @@ def complaints() -> Response:
                          a.parent_code == parent]
     body = render_template(
         "public/complaints.html",
-        complaints=[_summary(c) for c in page],
+        complaints=page,
         filters=filters,
         next_url=url_for("public.complaints", **next_args) if next_args else None,
         first_url=url_for("public.complaints", **filters.args) if filters.cursor else None,
@@ -321,21 +332,6 @@ def complaints() -> Response:
     return cached_page(body)
 
 
-def _summary(complaint: Complaint) -> dict[str, Any]:
-    place = public_location(complaint)
-    return {
-        "tracking_code": complaint.tracking_code,
-        "title": scrub_complaint_text(complaint, complaint.title),
-        "category": complaint.category,
-        "faction": complaint.faction.code,
-        "status": complaint.status,
-        "overdue": complaint.overdue and complaint.status not in TERMINAL,
-        "created_at": complaint.created_at,
-        "due_at": complaint.due_at,
-        "place": place,
-    }
-
-
 @bp.get("/aduan/cari")
 def search() -> Response:
     """Find a complaint by its tracking code (the header's search box)."""
@@ -343,10 +339,8 @@ def search() -> Response:
     if not raw:
         return redirect(lang_url("public.complaints"))
     code = raw if raw.startswith("JBT-") else f"JBT-{raw.removeprefix('JBT')}"
-    complaint = request_session().scalars(
-        select(Complaint).where(Complaint.tracking_code == code)
-    ).first()
-    if complaint is None or not is_public(complaint):
+    complaint = find_public(request_session(), code)
+    if complaint is None:
         # A confidential complaint is "not found" too: its existence is not public.
         # The error page puts the code back in the search box, tied to this message.
         g.search_code = raw[:20]
@@ -356,62 +350,36 @@ def search() -> Response:
 
 @bp.get("/aduan/<tracking_code>")
 def complaint(tracking_code: str) -> Response:
-    """One public complaint: its scrubbed text, place, faction, agency, deadline, timeline."""
+    """One public complaint: its public text, place, faction, agency, deadline, timeline."""
     session = request_session()
-    found = session.scalars(
-        select(Complaint).where(Complaint.tracking_code == tracking_code.upper())
-    ).first()
-    if found is None or not is_public(found):
+    found = find_public(session, tracking_code.upper())
+    if found is None:
         not_found(_("No public complaint has the tracking code %(code)s.",
                     code=tracking_code[:20]))
     body = render_template(
         "public/complaint.html",
         complaint=found,
-        summary=_summary(found),
-        description=scrub_complaint_text(found, found.description),
-        events=_timeline(session, found),
+        events=timeline(session, found.id),
         category=categories().get(found.category),
     )
     return cached_page(body)
-
-
-def _timeline(session: Session, complaint: Complaint) -> list[dict[str, Any]]:
-    events = session.scalars(
-        select(StatusEvent).where(StatusEvent.complaint_id == complaint.id)
-        .order_by(StatusEvent.seq)
-    )
-    return [
-        {
-            "seq": e.seq,
-            "status": e.status,
-            "changed": e.status != e.previous_status,
-            "occurred_at": e.occurred_at,
-            "source": e.source,
-            "note": scrub_complaint_text(complaint, e.note),
-        }
-        for e in events
-    ]
 
 
 @bp.get("/lacak/<tracking_code>/<secret>")
 def track(tracking_code: str, secret: str) -> Response:
     """The reporter's private status link: timeline and deadline only, even if confidential."""
     session = request_session()
-    found = session.scalars(
-        select(Complaint).where(Complaint.tracking_code == tracking_code.upper())
-    ).first()
-    expected = found.status_secret if found is not None else "x" * 24
+    found = find_tracked(session, tracking_code.upper())
+    expected = found[2] if found is not None else "x" * 24
     # Compared in constant time, and compared even when the code is unknown.
     if not hmac.compare_digest(secret.encode(), expected.encode()) or found is None:
         not_found(_("This status link is not valid."))
-    events = _timeline(session, found)
-    if not is_public(found):
+    tracked, public, _secret = found
+    events = timeline(session, tracked.id)
+    if not public:
         # A CRM note may quote a confidential complaint: its holder sees statuses and dates.
-        for event in events:
-            event["note"] = ""
-    body = render_template(
-        "public/track.html", complaint=found, events=events, public=is_public(found)
-    )
+        events = without_notes(events)
+    body = render_template("public/track.html", complaint=tracked, events=events, public=public)
     response = Response(body, mimetype="text/html")
     # The link is a secret: no shared caches, no referrer, no search engines.
     response.headers["Cache-Control"] = "private, no-store"
@@ -429,19 +397,19 @@ def faction(code: str) -> Response:
         not_found(_("There is no faction with the code %(code)s.", code=code[:20]))
     weeks = recent_weeks(12)
     figures = read_figures(session, "faction", found.code, weeks=weeks)
-    latest = session.scalars(
-        select(Complaint)
-        .where(Complaint.faction_id == found.id, Complaint.visibility != "confidential")
+    latest = read_public(
+        session,
+        public_complaints().where(Complaint.faction_id == found.id)
         .order_by(Complaint.created_at.desc(), Complaint.id.desc())
-        .limit(10)
-    ).all()
+        .limit(10),
+    )
     body = render_template(
         "public/faction.html",
         faction=found,
         figures=figures,
         status_bar=charts.status_bar(figures.by_status),
         trend=charts.weekly_trend(weeks, figures.received_weeks, figures.resolved_weeks),
-        complaints=[_summary(c) for c in latest],
+        complaints=latest,
         computed_at=utcnow().replace(second=0, microsecond=0),  # stable ETag per minute
     )
     return cached_page(body)
@@ -471,28 +439,14 @@ def open_data() -> Response:
 # Open data and feed -----------------------------------------------------------------------
 
 
-# Only what the open data shows (and the reporter values its text is masked against):
-# plain rows, not ORM objects, so a large export streams several times faster.
-EXPORT_COLUMNS = (
-    Complaint.id, Complaint.tracking_code, Complaint.faction_id, Complaint.category,
-    Complaint.title, Complaint.description, Complaint.kelurahan_code, Complaint.kecamatan_code,
-    Complaint.kota_code, Complaint.lat, Complaint.lon, Complaint.status, Complaint.agency,
-    Complaint.created_at, Complaint.due_at, Complaint.overdue, Complaint.resolved_at,
-    Complaint.updated_at, Complaint.reporter_name, Complaint.reporter_phone,
-    Complaint.reporter_email, Complaint.reporter_nik, Complaint.address,
-)
-
-
 def _export_batches(filters: ListFilters, base: str) -> Iterator[list[dict[str, Any]]]:
     """Public records matching `filters`, EXPORT_BATCH at a time, with their own session."""
     db = current_app.extensions["db"]
     with db.session() as session:
-        codes = {f.id: f.code for f in session.scalars(select(Faction))}
         while True:
-            query = filtered_query(filters).with_only_columns(*EXPORT_COLUMNS)
-            rows = session.execute(query.limit(EXPORT_BATCH)).all()
+            rows = session.execute(filtered_query(filters).limit(EXPORT_BATCH)).all()
             if rows:
-                yield [public_record(r, codes.get(r.faction_id, ""), base) for r in rows]
+                yield [public_record(from_row(r), base) for r in rows]
             if len(rows) < EXPORT_BATCH:
                 return
             filters.cursor = (rows[-1].created_at, rows[-1].id)
@@ -601,13 +555,6 @@ def statistics_json() -> Response:
 def feed() -> Response:
     """The newest 50 status changes of public complaints, as Atom."""
     session = request_session()
-    events = session.execute(
-        select(StatusEvent, Complaint)
-        .join(Complaint, Complaint.id == StatusEvent.complaint_id)
-        .where(Complaint.visibility != "confidential")
-        .order_by(StatusEvent.recorded_at.desc(), StatusEvent.id.desc())
-        .limit(50)
-    ).all()
     base = current_app.config["JEMBATAN_PUBLIC_URL"].rstrip("/")
     entries = [
         {
@@ -616,11 +563,11 @@ def feed() -> Response:
             "title": f"{c.tracking_code}: {status_label(e.status, current_locale())}",
             "updated": isoformat(e.recorded_at),
             "published": isoformat(e.occurred_at),
-            "summary": scrub_complaint_text(c, c.title),
-            "note": scrub_complaint_text(c, e.note),
+            "summary": c.title,
+            "note": e.note,
             "category": c.category,
         }
-        for e, c in events
+        for e, c in recent_events(session, 50)
     ]
     updated = entries[0]["updated"] if entries else isoformat(utcnow())
     # Whatever a row holds (one stored before intake refused such text), the feed stays XML.

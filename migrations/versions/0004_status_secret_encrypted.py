@@ -22,7 +22,7 @@ from alembic import op
 from app.crypto import PREFIX, keyring
 
 revision: str = '0004'
-down_revision: str | None = '0002'
+down_revision: str | None = '0003'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

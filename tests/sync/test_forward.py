@@ -88,6 +88,7 @@ def test_happy_path_stores_ticket_and_appends_forwarded_event(
             (1, "received", "gateway"), (2, "forwarded", "gateway"),
         ]
         assert complaint.crm_ticket_id in (events[1].note or "")
+        assert events[1].public_note == events[1].note  # our words, shown as written
     ticket = next(t for t in sim_tickets(crm_sim) if t["gateway_ref"] == codes[0])
     assert ticket["service_code"] == "JSC-101"
     assert ticket["attributes"]["fraksi"] == ["PSI"]

@@ -52,9 +52,9 @@ def test_a_ticket_the_crm_lost_is_forwarded_again_with_the_same_reference(
     again = reconcile(db, settings, client)
     assert (again.missing, again.drifted, again.in_sync) == (0, 0, 2)
     with db.session() as session:
-        notes = session.scalars(select(StatusEvent.note).join(Complaint).where(
+        notes = session.scalars(select(StatusEvent.public_note).join(Complaint).where(
             Complaint.tracking_code == lost)).all()
-    assert any(lost_ticket in (note or "") for note in notes)
+    assert any(lost_ticket in (note or "") for note in notes)  # public, as written
     client.close()
     context.db.dispose()
 
