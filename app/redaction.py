@@ -1,17 +1,54 @@
 """Redaction: what of a complaint's free text may be published (UU PDP 27/2022).
 
-Interface first (this module's body is being replaced by the real detector): `redact(text,
-identity)` returns `text` with phone numbers, NIKs, e-mail addresses and the reporter's own
-name, address, phone, e-mail and NIK masked by readable placeholders.
+`redact(text, identity)` returns `text` with phone numbers, NIKs, e-mail addresses and the
+reporter's own name, address, phone, e-mail and NIK masked by readable placeholders. It runs
+once, at intake, while the reporter's identity is known; every public surface reads its result.
+
+How it reads a text (the rules are listed with their reasons in tests/app/test_redaction.py and
+the corpus in tests/data/redaction_corpus.py):
+
+1. A *shadow* of the text, one character for one character where possible: letters folded
+   (lower case, accents dropped), Unicode digits made ASCII, odd spaces, dashes, `＋` and `＠`
+   made plain. Every rule reads the shadow; spans are cut from the original.
+2. E-mail addresses: a local part, `@`, a dotted domain. A local part may only start where the
+   previous character cannot belong to one, and the quantifiers are possessive, so each
+   character is read a bounded number of times (the old pattern was quadratic).
+3. *Number runs*: digit groups joined by the separators people type in numbers (one `.`, `-`
+   or `/` with up to two spaces around it, spaces, brackets), with a leading `+` or `(`. In a
+   run, left to right, at every group where a number may start: a NIK (16 digits in groups of
+   two or more, or one solid group of 16 or more), else an Indonesian phone number (0, 62 or
+   +62, then a mobile `8…` of 9–12 digits or a landline `2…7…` of 8–10 digits, the first group
+   of a `0…` number at least three digits long so that dates and times never start one).
+4. What the rules of 3 leave undecided but could be a phone (a `+`, or a `0`/`62` start, and
+   eight digits or more, not a date, a time, a kelurahan code or an amount) is asked of the
+   `phonenumbers` library's matcher for region ID, which knows every country's formats. The
+   matcher is slow (~50 µs a call), so a text gets at most `_MATCHER_CALLS` calls; beyond
+   them such a run is masked unasked (a miss would leak a person, a false mask costs a number).
+5. The reporter's own values: the name whole and each part of three letters or more except
+   honorifics, as whole words; the address whole and its street-and-number prefix, with
+   common abbreviations equal (Jl./Jalan, Gg./Gang, No./Nomor…) and leading zeros ignored;
+   their phone and NIK by digits in any grouping; their e-mail.
+6. Overlapping spans merge (the earliest and longest wins the mask), and masks already in the
+   text are left alone, so `redact` is idempotent.
+
+Everything is linear in the text: regular expressions with bounded or possessive repetition
+and a look-behind at each start, and per-run work bounded by the 16 digits a number can have.
 """
 
 from __future__ import annotations
 
+import re
+import unicodedata
+from bisect import bisect_left
 from dataclasses import dataclass
+from functools import lru_cache
+from itertools import accumulate
 from typing import Any
 
+import phonenumbers
+
 # Bumped whenever detection changes, and stored with each computed projection.
-VERSION = 1
+VERSION = 2
 
 MASK_PHONE = "[nomor telepon]"
 MASK_NIK = "[NIK]"
@@ -44,10 +81,555 @@ class Identity:
 
 def redact(text: str | None, identity: Identity | None = None) -> str:
     """`text` safe to publish: identifying numbers, addresses and the reporter masked."""
-    from app.privacy import scrub_text  # placeholder until the detector lands
+    if not text:
+        return ""
+    shadow, origin = _shadow(text)
+    runs = _runs(shadow) if _DIGIT.search(shadow) else []
+    spans: list[tuple[int, int, str]] = []
+    spans += _emails(shadow)
+    spans += _numbers(shadow, text, origin, runs)
+    if identity is not None:
+        spans += _own_values(shadow, identity, runs)
+    if not spans:
+        return text
+    return _apply(text, shadow, origin, spans)
 
-    identity = identity or Identity()
-    return scrub_text(
-        text,
-        (identity.name, identity.address, identity.phone, identity.email, identity.nik),
-    )
+
+# --- the shadow -------------------------------------------------------------------------------
+
+_PLAIN = {
+    "\u00a0": " ", "\u2007": " ", "\u2009": " ", "\u202f": " ", "\u3000": " ",
+    "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-", "\u2212": "-",
+    "\uff0b": "+", "\uff20": "@", "\u2019": "'", "\uff0e": ".",
+}
+
+
+@lru_cache(maxsize=4096)
+def _fold_char(char: str) -> str:
+    """One character as the rules read it: lower case, no accents, plain digits and spaces."""
+    if char in _PLAIN:
+        return _PLAIN[char]
+    if char.isdecimal():
+        return str(unicodedata.decimal(char))
+    decomposed = unicodedata.normalize("NFKD", char)
+    # A lone combining mark folds to nothing: its mask takes it with the letter before.
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+
+
+def _shadow(text: str) -> tuple[str, list[int] | None]:
+    """The folded text and, when folding changed lengths, where each of its characters began.
+
+    `origin[i]` is the original index of shadow character i, and `origin[len(shadow)]` is
+    `len(text)`, so a shadow span [s, e) is the original span [origin[s], origin[e]).
+
+    ASCII text (almost every complaint) folds with one `lower()`; otherwise each distinct
+    character is folded once and the text translated in C.
+    """
+    if text.isascii():
+        return text.lower(), None
+    table: dict[int, str] = {}
+    one_for_one = True
+    for char in set(text):
+        if char.isascii():
+            continue
+        folded = _fold_char(char)
+        table[ord(char)] = folded
+        one_for_one = one_for_one and len(folded) == 1
+    if one_for_one:
+        return text.translate(table).lower(), None
+    pieces: list[str] = []
+    origin: list[int] = []
+    for index, char in enumerate(text):
+        folded = table[ord(char)] if ord(char) in table else char.lower()
+        pieces.append(folded)
+        origin.extend([index] * len(folded))
+    origin.append(len(text))
+    return "".join(pieces), origin
+
+
+# --- e-mail -----------------------------------------------------------------------------------
+
+# A local part starts only where no local-part character precedes it, and is read possessively:
+# a 4,000-character token without '@' is read once, not once per starting position.
+_EMAIL = re.compile(
+    r"(?<![\w.%+\-])[\w.%+\-]++@[\w\-]++(?:\.[\w\-]++)++"
+)
+
+
+def _emails(shadow: str) -> list[tuple[int, int, str]]:
+    """Spans of e-mail addresses."""
+    if "@" not in shadow:
+        return []
+    return [(m.start(), m.end(), MASK_EMAIL) for m in _EMAIL.finditer(shadow)]
+
+
+# --- numbers: NIK and phones ------------------------------------------------------------------
+
+# Between two digit groups: spaces, one of . - / with up to two spaces around, or brackets
+# ("(021) 555", "+62 (812) 3456"). Every part is bounded, so a run is read once.
+_SEPARATOR = r"(?:[ \t]{0,2}\)?[ \t]{0,2}[-./]?[ \t]{0,2}\(?[ \t]{0,2})"
+# It opens with a character class, which lets the engine skip text without digits in C.
+_RUN = re.compile(
+    r"[+(\d](?:(?<=\+)[ \t]{0,2}\(?[ \t]{0,2}\d|(?<=\()[ \t]{0,2}\+?[ \t]{0,2}\d|(?<=\d))"
+    r"\d*+(?:" + _SEPARATOR + r"(?<=[^\d])\d++)*+"
+)
+_NOT_DIGITS = str.maketrans("", "", " \t+()-./")
+_GROUP = re.compile(r"\d++")
+_DIGIT = re.compile(r"\d")
+# Every phone the rules or the matcher may find holds a '+', or a group opening with 0[2-9]
+# or 62.
+_MAY_HOLD_PHONE = re.compile(r"\+|(?<!\d)(?:0[2-9]|62)")
+# Shapes that are never phone numbers, kept from the matcher (which calls "05-11-2026 14.00" a
+# phone): dates with an optional time, times, kelurahan codes, amounts grouped by thousands.
+_NOT_A_PHONE = re.compile(
+    r"(?<![\d.\-/])(?:"
+    r"\d{1,2}(?P<d>[-/.])\d{1,2}(?P=d)(?:\d{4}|\d{2})(?:[ \t]{1,2}\d{1,2}[.:]\d{2})?"
+    r"|\d{4}(?P<i>[-/.])\d{1,2}(?P=i)\d{1,2}(?:[ \t]{1,2}\d{1,2}[.:]\d{2})?"
+    r"|\d{1,2}[.:]\d{2}"
+    r"|\d{2}\.\d{2}\.\d{2}\.\d{4}"
+    r"|[1-9]\d{0,2}(?P<t>[.,])\d{3}(?:(?P=t)\d{3})*+"
+    r")(?![\d]|[.\-/:]\d)"
+)
+# A run right after "Rp"/"IDR" or right before "%", "rupiah", "ribu", "juta"… is an amount.
+_AMOUNT_BEFORE = re.compile(r"(?:^|\W)(?:rp|idr)\.?[ \t]{0,2}\Z")
+_AMOUNT_AFTER = re.compile(r"[ \t]{0,2}(?:%|persen\b|rupiah\b|ribu\b|rb\b|juta\b|jt\b|miliar\b)")
+
+_NIK_DIGITS = 16
+_LONGEST_NUMBER = 16  # digits a phone written with +62 0… can reach; nothing longer is read
+_MATCHER_CALLS = 4
+
+
+@dataclass
+class _Run:
+    """A run of digit groups in the shadow, with what joins them."""
+
+    plus: bool
+    paren: bool
+    starts: list[int]
+    ends: list[int]
+    digits: list[str]
+    separators: list[str]  # separators[k] joins group k and k + 1
+
+    def may_start(self, k: int) -> bool:
+        """Whether a number may begin at group k: the run's start, or after a space or bracket.
+
+        "Rp 1.050.000.000" holds "050.000.000", but no number starts after a bare dot or dash.
+        """
+        if k == 0:
+            return True
+        joint = self.separators[k - 1]
+        return any(c in joint for c in " \t/()")
+
+
+@dataclass(frozen=True)
+class _Written:
+    """Where a run of six digits or more is written, and its digits: enough to pass it by."""
+
+    start: int
+    end: int
+    digits: str
+    plus: bool
+
+    def run(self, shadow: str) -> _Run:
+        """The run's groups and separators, read only for the runs that may matter."""
+        written = shadow[self.start:self.end]
+        prefix = written[:len(written) - len(written.lstrip("+( \t"))]
+        starts: list[int] = []
+        ends: list[int] = []
+        digits: list[str] = []
+        for group in _GROUP.finditer(shadow, self.start, self.end):
+            starts.append(group.start())
+            ends.append(group.end())
+            digits.append(group.group())
+        separators = [shadow[ends[k]:starts[k + 1]] for k in range(len(starts) - 1)]
+        return _Run("+" in prefix, "(" in prefix, starts, ends, digits, separators)
+
+
+def _runs(shadow: str) -> list[_Written]:
+    """The number runs of the shadow that hold six digits or more (fewer identify no one)."""
+    runs: list[_Written] = []
+    for match in _RUN.finditer(shadow):
+        if match.end() - match.start() < 6:
+            continue
+        digits = match.group().translate(_NOT_DIGITS)
+        if len(digits) >= 6:
+            plus = "+" in match.group()[:3]
+            runs.append(_Written(match.start(), match.end(), digits, plus))
+    return runs
+
+
+def _amount_groups(shadow: str, run: _Run) -> tuple[int, int]:
+    """How many groups at the run's head and tail are money or a percentage by their words.
+
+    "Rp 1.500.000", "1.500.000 rupiah", "12,5 %": the groups joined to the amount without a
+    space; a phone written after "Rp 50.000 " is still read.
+    """
+    head = tail = 0
+    window = shadow[max(0, run.starts[0] - 9):run.starts[0]]
+    if _AMOUNT_BEFORE.search(window):
+        head = 1
+        while head < len(run.digits) and run.separators[head - 1] in (".", ","):
+            head += 1
+    if head < len(run.digits) and _AMOUNT_AFTER.match(shadow, run.ends[-1]):
+        tail = 1
+        while tail < len(run.digits) - head and run.separators[-tail] in (".", ","):
+            tail += 1
+    return head, tail
+
+
+def _national(digits: str, plus: bool) -> str | None:
+    """The national significant number of an Indonesian phone written as `digits`, if any.
+
+    Mobile numbers are 8 and 9–12 more digits… 0812-3456-7890 is 812 3456 7890; landlines are
+    an area code 2x–7x and a subscriber number, 8–10 digits in all (021-555-1234).
+    """
+    if digits.startswith("62"):
+        national = digits[2:]
+        if national.startswith("0"):
+            national = national[1:]
+    elif plus:
+        return None
+    elif digits.startswith("0"):
+        national = digits[1:]
+    else:
+        return None
+    if national[:1] == "8":
+        return national if 9 <= len(national) <= 12 else None
+    if national[:1] in ("2", "3", "4", "5", "6", "7"):
+        return national if 8 <= len(national) <= 10 else None
+    return None
+
+
+def _phone_start(run: _Run, k: int) -> bool:
+    """Whether an Indonesian phone may begin at group k (its own shape, not yet its length)."""
+    group = run.digits[k]
+    if group.startswith("62"):
+        return True
+    # A 0… number's first group is the area code, the mobile prefix or the whole number:
+    # three digits at least, so "08.30" and "05-11-2026" never begin one.
+    return group[:1] == "0" and group[1:2] not in ("", "0", "1") and len(group) >= 3
+
+
+def _phone_end(run: _Run, k: int, limit: int) -> int | None:
+    """The last group of the longest Indonesian phone starting at group k, if any.
+
+    Once the digits make a phone, a further group joins only with the separator used before
+    and of the size used before, so "0812 3456 7890 12 kali" keeps its "12".
+    """
+    plus = k == 0 and run.plus
+    collected = ""
+    best = None
+    for j in range(k, limit):
+        if j > k and best is not None:
+            same_joint = j - 1 > k and run.separators[j - 1] == run.separators[j - 2]
+            sizes = {len(d) for d in run.digits[k + 1:j]}
+            if not same_joint or (len(run.digits[j]) < 3 and sizes != {len(run.digits[j])}):
+                break
+        collected += run.digits[j]
+        if len(collected) > _LONGEST_NUMBER:
+            break
+        if _national(collected, plus) is not None:
+            best = j
+    return best
+
+
+def _nik_end(
+    run: _Run, k: int, limit: int, totals: list[int], short_after: list[int]
+) -> int | None:
+    """The last group of a NIK starting at group k: 16 digits in groups of two or more."""
+    first = run.digits[k]
+    if len(first) >= _NIK_DIGITS:
+        return k
+    if len(first) < 2 or first[0] == "0":
+        return None
+    target = totals[k] + _NIK_DIGITS
+    j = bisect_left(totals, target, k + 1, limit + 1) - 1  # totals[j + 1]: digits to group j
+    if j + 1 <= limit and totals[j + 1] == target and short_after[k] > j:
+        return j
+    return None
+
+
+def _numbers(
+    shadow: str, text: str, origin: list[int] | None, runs: list[_Written]
+) -> list[tuple[int, int, str]]:
+    """Spans of NIKs and phone numbers, with the matcher asked about what the rules leave."""
+    spans: list[tuple[int, int, str]] = []
+    undecided: list[tuple[int, int, str, bool]] = []  # start, end, digits, after a '+'
+    for written in runs:
+        # The common case, decided fast: a date, an amount, a code can start no number.
+        if len(written.digits) < 8 or (
+            len(written.digits) < _NIK_DIGITS
+            and not _MAY_HOLD_PHONE.search(shadow, written.start, written.end)
+        ):
+            continue
+        if written.plus and not written.digits.startswith("62"):
+            # Another country's number: only the matcher knows its formats.
+            undecided.append((written.start, written.end, written.digits, True))
+            continue
+        run = written.run(shadow)
+        head, tail = _amount_groups(shadow, run)
+        limit = len(run.digits) - tail
+        totals = [0, *accumulate(len(d) for d in run.digits)]
+        # short_after[k]: the first group at or after k with fewer than two digits.
+        short_after = [limit] * (limit + 1)
+        for k in range(limit - 1, -1, -1):
+            short_after[k] = k if len(run.digits[k]) < 2 else short_after[k + 1]
+        left = k = head  # left: the first group not yet in a span
+        while k < limit:
+            end = None
+            mask = MASK_NIK
+            if k == head or run.may_start(k):
+                end = _nik_end(run, k, limit, totals, short_after)
+                if end is None and _phone_start(run, k):
+                    end, mask = _phone_end(run, k, limit), MASK_PHONE
+            if end is None:
+                k += 1
+                continue
+            if left < k:
+                undecided.append(_stretch(shadow, run, left, k - 1))
+            spans.append((_number_start(shadow, run, k, end), run.ends[end], mask))
+            left = k = end + 1
+        if left < limit:
+            undecided.append(_stretch(shadow, run, left, limit - 1))
+    if undecided:
+        spans += _ask_matcher(shadow, text, origin, undecided)
+    return spans
+
+
+def _number_start(shadow: str, run: _Run, k: int, end: int) -> int:
+    """Where a number's mask begins: its '+' or an opening bracket closed inside it."""
+    start = run.starts[k]
+    if k == 0 and (run.plus or run.paren):
+        if run.plus or ")" in shadow[start:run.ends[end]]:
+            return shadow.rfind("+" if run.plus else "(", 0, start + 1)
+        return start
+    if k > 0 and run.separators[k - 1].rstrip(" \t").endswith("("):
+        if ")" in shadow[start:run.ends[end]]:
+            return shadow.rfind("(", 0, start)
+    return start
+
+
+def _stretch(shadow: str, run: _Run, first: int, last: int) -> tuple[int, int, str, bool]:
+    """Groups first…last of a run, as the matcher would be given them."""
+    plus = first == 0 and run.plus
+    start = shadow.rfind("+", 0, run.starts[0] + 1) if plus else run.starts[first]
+    return start, run.ends[last], "".join(run.digits[first:last + 1]), plus
+
+
+def _ask_matcher(
+    shadow: str, text: str, origin: list[int] | None, undecided: list[tuple[int, int, str, bool]]
+) -> list[tuple[int, int, str]]:
+    """Phone spans the `phonenumbers` matcher finds in what the rules left undecided."""
+    excluded: list[tuple[int, int]] | None = None
+    spans: list[tuple[int, int, str]] = []
+    calls = 0
+    for begin, end, digits, plus in undecided:
+        if len(digits) < 8 or not (plus or digits[:2] == "62" or digits[:1] == "0"):
+            continue
+        if not plus and digits[1:2] in ("0", "1"):
+            continue  # 00…/01… is no Indonesian number (RT 001, CRM-2026-001234)
+        if excluded is None:
+            excluded = [(m.start(), m.end()) for m in _NOT_A_PHONE.finditer(shadow)]
+        if _overlaps(excluded, begin, end):
+            continue
+        if calls >= _MATCHER_CALLS:
+            spans.append((begin, end, MASK_PHONE))  # a hostile text: mask, do not ask
+            continue
+        calls += 1
+        low = begin if origin is None else origin[begin]
+        high = end if origin is None else origin[end]
+        for found in phonenumbers.PhoneNumberMatcher(text[low:high], "ID"):
+            if origin is None:
+                spans.append((low + found.start, low + found.end, MASK_PHONE))
+            else:
+                spans.append((bisect_left(origin, low + found.start),
+                              bisect_left(origin, low + found.end), MASK_PHONE))
+    return spans
+
+
+def _overlaps(spans: list[tuple[int, int]], start: int, end: int) -> bool:
+    """Whether [start, end) meets one of `spans` (sorted and disjoint, as finditer gives them)."""
+    # Disjoint and sorted by start, so sorted by end too: the last span starting before `end`
+    # reaches furthest.
+    index = bisect_left(spans, (end,))
+    return index > 0 and spans[index - 1][1] > start
+
+
+# --- the reporter's own values ----------------------------------------------------------------
+
+# Honorifics and titles say nothing of who the reporter is, and are everywhere in complaints.
+_HONORIFICS = frozenset(
+    "bapak pak ibu bu saudara saudari sdr sdri mas mbak bang kak abang kakak haji hajjah hj "
+    "drs dra prof ust ustadz ustazah tuan nyonya nona bin binti".split()
+)
+# Address words written several ways: each set is one word.
+_ADDRESS_WORDS = [
+    ("jl", "jln", "jalan"), ("gg", "gang"), ("no", "nomor", "nomer", "nmr", "nr"),
+    ("kel", "kelurahan"), ("kec", "kecamatan"), ("kav", "kavling", "kapling"),
+    ("blk", "blok"), ("komp", "kompleks", "komplek"), ("perum", "perumahan"),
+    ("kp", "kampung"), ("ds", "desa"), ("kab", "kabupaten"), ("apt", "apartemen"),
+]
+_ADDRESS_WORD = {word: group for group in _ADDRESS_WORDS for word in group}
+_WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)*|\d+")
+_NOT_ALNUM_BEFORE = r"(?<![^\W_])"
+_NOT_ALNUM_AFTER = r"(?![^\W_])"
+
+
+def _own_values(
+    shadow: str, identity: Identity, runs: list[_Written]
+) -> list[tuple[int, int, str]]:
+    """Spans of the reporter's own name, address, phone, e-mail and NIK, in any writing."""
+    spans: list[tuple[int, int, str]] = []
+    for found, mask in ((_name_pattern(identity.name), MASK_NAME),
+                        (_address_pattern(identity.address), MASK_ADDRESS)):
+        if found is not None and any(word in shadow for word in found[0]):
+            spans += [(m.start(), m.end(), mask) for m in found[1].finditer(shadow)]
+    if identity.email and "@" in identity.email and "@" in shadow:
+        email = re.escape(_shadow(identity.email.strip())[0])
+        spans += [(m.start(), m.end(), MASK_EMAIL) for m in re.finditer(email, shadow)]
+    wanted = [(number, mask) for number, mask in (
+        (_own_phone(identity.phone), MASK_PHONE),
+        (_own_nik(identity.nik), MASK_NIK),
+    ) if number]
+    for written in runs:
+        present = [(number, mask) for number, mask in wanted if number in written.digits]
+        if present:
+            spans += _own_numbers(shadow, written.run(shadow), present)
+    return spans
+
+
+def _words(value: str) -> list[str]:
+    """The folded words of a stored value."""
+    return _WORD.findall(_shadow(value)[0])
+
+
+def _word_pattern(word: str, first: bool) -> str:
+    """One word of a name or address as a pattern, the first one bounded on its left.
+
+    Abbreviations are equal (each set shares its first letter), leading zeros of numbers are
+    ignored. The left bound follows the first letter, so that the pattern opens with a literal
+    and the engine skips to its candidates in C.
+    """
+    if word.isdigit():
+        digits = "0{0,3}" + re.escape(word.lstrip("0") or "0")
+        return _NOT_ALNUM_BEFORE + digits if first else digits
+    spellings = _ADDRESS_WORD.get(word, (word,))
+    head = re.escape(spellings[0][0])
+    rests = "|".join(re.escape(w[1:]) for w in sorted(spellings, key=len, reverse=True))
+    bound = f"(?<![^\\W_]{head})" if first else ""
+    return f"{head}{bound}(?:{rests})"
+
+
+def _sequence_pattern(words: list[str], gap: str) -> str:
+    """Words in order, any `gap` between them, whole words only."""
+    return gap.join(_word_pattern(w, i == 0) for i, w in enumerate(words)) + _NOT_ALNUM_AFTER
+
+
+@lru_cache(maxsize=256)
+def _name_pattern(name: str | None) -> tuple[tuple[str, ...], re.Pattern[str]] | None:
+    """The reporter's whole name and each part of three letters or more, as whole words.
+
+    With the literals one of which a text must hold to match (a fast test first).
+    """
+    if not name:
+        return None
+    words = [w for w in _words(name) if not w.isdigit()]
+    sequences = [words] if len(words) > 1 else []
+    parts = sorted({w for w in words if len(w) >= 3 and w not in _HONORIFICS},
+                   key=len, reverse=True)
+    sequences += [[part] for part in parts]
+    if not sequences:
+        return None
+    pattern = "|".join(_sequence_pattern(words, r"[\W_]{1,3}") for words in sequences)
+    return (words[0], *parts), re.compile(pattern)
+
+
+@lru_cache(maxsize=256)
+def _address_pattern(address: str | None) -> tuple[tuple[str, ...], re.Pattern[str]] | None:
+    """The reporter's address whole, and its street and house number alone."""
+    if not address:
+        return None
+    words = _words(address)
+    if len(words) < 2 or sum(len(w) for w in words) < 5:
+        return None
+    sequences = [words]
+    # "Jl. Kenanga No. 12, RT 05/RW 03, Gambir" is also written "Jl. Kenanga No. 12".
+    for index, word in enumerate(words):
+        if word.isdigit():
+            street = words[:index + 1]
+            if index + 1 < len(words) and any(len(w) >= 3 and not w.isdigit() for w in street):
+                sequences.append(street)
+            break
+    pattern = "|".join(_sequence_pattern(words, r"[\W_]{0,4}") for words in sequences)
+    # Every writing of the address holds its first word that has only one spelling.
+    plain = [w for w in words if not w.isdigit() and w not in _ADDRESS_WORD]
+    return ((plain[0],) if plain else ("",)), re.compile(pattern)
+
+
+def _own_phone(phone: str | None) -> str | None:
+    """The reporter's phone as its national digits (812…), whatever its stored form."""
+    digits = re.sub(r"\D", "", _shadow(phone)[0]) if phone else ""
+    if digits.startswith("62"):
+        digits = digits[2:]
+    digits = digits.lstrip("0")
+    return digits if len(digits) >= 6 else None
+
+
+def _own_nik(nik: str | None) -> str | None:
+    """The reporter's NIK as digits."""
+    digits = re.sub(r"\D", "", _shadow(nik)[0]) if nik else ""
+    return digits if len(digits) >= 8 else None
+
+
+def _own_numbers(
+    shadow: str, run: _Run, wanted: list[tuple[str, str]]
+) -> list[tuple[int, int, str]]:
+    """Spans where a run's digits, whatever their grouping, hold the reporter's numbers."""
+    joined = "".join(run.digits)
+    spans: list[tuple[int, int, str]] = []
+    totals = [0, *accumulate(len(d) for d in run.digits)]
+    for number, mask in wanted:
+        at = joined.find(number)
+        while at >= 0:
+            first = bisect_left(totals, at + 1) - 1
+            last = bisect_left(totals, at + len(number)) - 1
+            # Take in the "0", "62" or "+62" written before the national digits.
+            if first > 0 and run.digits[first - 1] in ("0", "62", "620"):
+                first -= 1
+            spans.append((_number_start(shadow, run, first, last), run.ends[last], mask))
+            at = joined.find(number, at + len(number))
+    return spans
+
+
+# --- putting it together ----------------------------------------------------------------------
+
+_MASKS = re.compile(
+    "|".join(re.escape(m.lower()) for m in (MASK_PHONE, MASK_NIK, MASK_EMAIL, MASK_NAME,
+                                              MASK_ADDRESS))
+)
+
+
+def _apply(
+    text: str, shadow: str, origin: list[int] | None, spans: list[tuple[int, int, str]]
+) -> str:
+    """`text` with the spans masked: overlaps merged, masks already there left alone."""
+    present = [(m.start(), m.end()) for m in _MASKS.finditer(shadow)] if "[" in shadow else []
+    spans.sort(key=lambda span: (span[0], -span[1]))
+    merged: list[list[Any]] = []
+    for start, end, mask in spans:
+        if present and _overlaps(present, start, end):
+            continue
+        if merged and start < merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+            continue
+        merged.append([start, end, mask])
+    out: list[str] = []
+    cursor = 0
+    for start, end, mask in merged:
+        if origin is not None:
+            start, end = origin[start], origin[end]
+        out.append(text[cursor:start])
+        out.append(mask)
+        cursor = end
+    out.append(text[cursor:])
+    return "".join(out)
