@@ -15,8 +15,8 @@ the corpus in tests/data/redaction_corpus.py):
    character is read a bounded number of times (the old pattern was quadratic).
 3. *Number runs*: digit groups joined by the separators people type in numbers (one `.`, `-`
    or `/` with up to two spaces around it, spaces, brackets), with a leading `+` or `(`. In a
-   run, left to right, at every group where a number may start: a NIK (16 digits in groups of
-   two or more, or one solid group of 16 or more), else an Indonesian phone number (0, 62 or
+   run, left to right, at every group where a number may start: a NIK (16 digits opening with
+   a province code and split only where its fields end, or one solid group of 16 or more), else an Indonesian phone number (0, 62 or
    +62, then a mobile `8…` of 9–12 digits or a landline `2…7…` of 8–10 digits, the first group
    of a `0…` number at least three digits long so that dates and times never start one).
 4. What the rules of 3 leave undecided but could be a phone (a `+`, or a `0`/`62` start, and
@@ -40,6 +40,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from bisect import bisect_left
+from collections import deque
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import accumulate
@@ -84,15 +85,36 @@ def redact(text: str | None, identity: Identity | None = None) -> str:
     if not text:
         return ""
     shadow, origin = _shadow(text)
-    runs = _runs(shadow) if _DIGIT.search(shadow) else []
-    spans: list[tuple[int, int, str]] = []
-    spans += _emails(shadow)
-    spans += _numbers(shadow, text, origin, runs)
+    spans = _emails(shadow)
     if identity is not None:
-        spans += _own_values(shadow, identity, runs)
+        spans += _own_words(shadow, identity)
+    # Numbers are read with what is already masked blanked out, as the next redaction of the
+    # output would read them: a run never continues across an e-mail or a name.
+    numbers = _blank(shadow, spans)
+    if _DIGIT.search(numbers):
+        if identity is not None:
+            own = _own_numbers(numbers, identity)
+            spans += own
+            numbers = _blank(numbers, own)
+        spans += _numbers(numbers, text, origin)
     if not spans:
         return text
     return _apply(text, shadow, origin, spans)
+
+
+def _blank(shadow: str, spans: list[tuple[int, int, str]]) -> str:
+    """`shadow` with the spans overwritten by a character no rule reads."""
+    if not spans:
+        return shadow
+    pieces = []
+    cursor = 0
+    for start, end, _ in sorted(spans):
+        if end > cursor:
+            start = max(start, cursor)
+            pieces += [shadow[cursor:start], "\x00" * (end - start)]
+            cursor = end
+    pieces.append(shadow[cursor:])
+    return "".join(pieces)
 
 
 # --- the shadow -------------------------------------------------------------------------------
@@ -151,16 +173,27 @@ def _shadow(text: str) -> tuple[str, list[int] | None]:
 
 # A local part starts only where no local-part character precedes it, and is read possessively:
 # a 4,000-character token without '@' is read once, not once per starting position.
-_EMAIL = re.compile(
-    r"(?<![\w.%+\-])[\w.%+\-]++@[\w\-]++(?:\.[\w\-]++)++"
-)
+_ADDRESS_BODY = r"[\w.%+\-]++@[\w\-]++(?:\.[\w\-]++)++"
+_EMAIL = re.compile(r"(?<![\w.%+\-])" + _ADDRESS_BODY)
+_EMAIL_RIGHT_AFTER = re.compile(_ADDRESS_BODY)
 
 
 def _emails(shadow: str) -> list[tuple[int, int, str]]:
-    """Spans of e-mail addresses."""
+    """Spans of e-mail addresses.
+
+    An address may start right where another ends ("a@b.id+c@d.id"): once the first is masked
+    the second stands alone, so it is masked at once.
+    """
     if "@" not in shadow:
         return []
-    return [(m.start(), m.end(), MASK_EMAIL) for m in _EMAIL.finditer(shadow)]
+    spans: list[tuple[int, int, str]] = []
+    position = 0
+    while match := _EMAIL.search(shadow, position):
+        while match:
+            spans.append((match.start(), match.end(), MASK_EMAIL))
+            position = match.end()
+            match = _EMAIL_RIGHT_AFTER.match(shadow, position)
+    return spans
 
 
 # --- numbers: NIK and phones ------------------------------------------------------------------
@@ -178,7 +211,7 @@ _GROUP = re.compile(r"\d++")
 _DIGIT = re.compile(r"\d")
 # Every phone the rules or the matcher may find holds a '+', or a group opening with 0[2-9]
 # or 62.
-_MAY_HOLD_PHONE = re.compile(r"\+|(?<!\d)(?:0[2-9]|62)")
+_MAY_HOLD_PHONE = re.compile(r"\+|(?<!\d)(?:0\D{0,2}[2-9]|62)")
 # Shapes that are never phone numbers, kept from the matcher (which calls "05-11-2026 14.00" a
 # phone): dates with an optional time, times, kelurahan codes, amounts grouped by thousands.
 _NOT_A_PHONE = re.compile(
@@ -195,6 +228,12 @@ _AMOUNT_BEFORE = re.compile(r"(?:^|\W)(?:rp|idr)\.?[ \t]{0,2}\Z")
 _AMOUNT_AFTER = re.compile(r"[ \t]{0,2}(?:%|persen\b|rupiah\b|ribu\b|rb\b|juta\b|jt\b|miliar\b)")
 
 _NIK_DIGITS = 16
+_NIK_FIELD_ENDS = frozenset((2, 4, 6, 8, 10, 12))
+# A NIK opens with its province's code: "20-11-2026 12345678" is a date and a number.
+_PROVINCES = frozenset(
+    "11 12 13 14 15 16 17 18 19 21 31 32 33 34 35 36 51 52 53 61 62 63 64 65 71 72 73 74 75 76 "
+    "81 82 91 92 93 94 95 96 97".split()
+)
 _LONGEST_NUMBER = 16  # digits a phone written with +62 0… can reach; nothing longer is read
 _MATCHER_CALLS = 4
 
@@ -245,10 +284,10 @@ class _Written:
         return _Run("+" in prefix, "(" in prefix, starts, ends, digits, separators)
 
 
-def _runs(shadow: str) -> list[_Written]:
+def _runs(shadow: str, start: int = 0, end: int | None = None) -> list[_Written]:
     """The number runs of the shadow that hold six digits or more (fewer identify no one)."""
     runs: list[_Written] = []
-    for match in _RUN.finditer(shadow):
+    for match in _RUN.finditer(shadow, start, len(shadow) if end is None else end):
         if match.end() - match.start() < 6:
             continue
         digits = match.group().translate(_NOT_DIGITS)
@@ -340,60 +379,84 @@ def _nik_end(
     first = run.digits[k]
     if len(first) >= _NIK_DIGITS:
         return k
-    if len(first) < 2 or first[0] == "0":
+    if len(first) < 2 or run.digits[k][:2] not in _PROVINCES:
         return None
     target = totals[k] + _NIK_DIGITS
     j = bisect_left(totals, target, k + 1, limit + 1) - 1  # totals[j + 1]: digits to group j
-    if j + 1 <= limit and totals[j + 1] == target and short_after[k] > j:
-        return j
-    return None
+    if j + 1 > limit or totals[j + 1] != target or short_after[k] <= j:
+        return None
+    # Groups split where the NIK's fields end (province, regency, district, day, month, year):
+    # "3171 0101 0190 0001", "317101-010190-0001", "31.71.01.010190.0001"; a date, a time and
+    # a count in a row ("20-11-2026 08.30 20") are not one.
+    if any(totals[g + 1] - totals[k] not in _NIK_FIELD_ENDS for g in range(k, j)):
+        return None
+    return j
 
 
-def _numbers(
-    shadow: str, text: str, origin: list[int] | None, runs: list[_Written]
-) -> list[tuple[int, int, str]]:
-    """Spans of NIKs and phone numbers, with the matcher asked about what the rules leave."""
+def _numbers(shadow: str, text: str, origin: list[int] | None) -> list[tuple[int, int, str]]:
+    """Spans of NIKs and phone numbers, with the matcher asked about what the rules leave.
+
+    Around what the matcher finds, the rest of a stretch is read again as runs of its own, as
+    the next redaction of the output would read it.
+    """
     spans: list[tuple[int, int, str]] = []
-    undecided: list[tuple[int, int, str, bool]] = []  # start, end, digits, after a '+'
-    for written in runs:
+    matcher = _Matcher(shadow, text, origin)
+    queue = deque(_runs(shadow))
+    while queue:
+        written = queue.popleft()
         # The common case, decided fast: a date, an amount, a code can start no number.
         if len(written.digits) < 8 or (
             len(written.digits) < _NIK_DIGITS
             and not _MAY_HOLD_PHONE.search(shadow, written.start, written.end)
         ):
             continue
-        if written.plus and not written.digits.startswith("62"):
-            # Another country's number: only the matcher knows its formats.
-            undecided.append((written.start, written.end, written.digits, True))
-            continue
         run = written.run(shadow)
-        head, tail = _amount_groups(shadow, run)
-        limit = len(run.digits) - tail
-        totals = [0, *accumulate(len(d) for d in run.digits)]
-        # short_after[k]: the first group at or after k with fewer than two digits.
-        short_after = [limit] * (limit + 1)
-        for k in range(limit - 1, -1, -1):
-            short_after[k] = k if len(run.digits[k]) < 2 else short_after[k + 1]
-        left = k = head  # left: the first group not yet in a span
-        while k < limit:
-            end = None
-            mask = MASK_NIK
-            if k == head or run.may_start(k):
-                end = _nik_end(run, k, limit, totals, short_after)
-                if end is None and _phone_start(run, k):
-                    end, mask = _phone_end(run, k, limit), MASK_PHONE
-            if end is None:
-                k += 1
-                continue
-            if left < k:
-                undecided.append(_stretch(shadow, run, left, k - 1))
-            spans.append((_number_start(shadow, run, k, end), run.ends[end], mask))
-            left = k = end + 1
-        if left < limit:
-            undecided.append(_stretch(shadow, run, left, limit - 1))
-    if undecided:
-        spans += _ask_matcher(shadow, text, origin, undecided)
+        found, undecided = _read_run(shadow, run)
+        spans += found
+        for stretch in undecided:
+            asked = matcher.ask(*stretch)
+            spans += asked
+            if asked and matcher.answered:
+                edges = [stretch[0]] + [edge for span in asked for edge in span[:2]]
+                edges.append(stretch[1])
+                for left, right in zip(edges[0::2], edges[1::2], strict=True):
+                    if left < right:
+                        queue.extend(_runs(shadow, left, right))
     return spans
+
+
+def _read_run(
+    shadow: str, run: _Run
+) -> tuple[list[tuple[int, int, str]], list[tuple[int, int, str, bool]]]:
+    """The NIKs and phones the rules find in a run, and the stretches they leave undecided."""
+    spans: list[tuple[int, int, str]] = []
+    undecided: list[tuple[int, int, str, bool]] = []  # start, end, digits, after a '+'
+    head, tail = _amount_groups(shadow, run)
+    limit = len(run.digits) - tail
+    totals = [0, *accumulate(len(d) for d in run.digits)]
+    # short_after[k]: the first group at or after k with fewer than two digits.
+    short_after = [limit] * (limit + 1)
+    for k in range(limit - 1, -1, -1):
+        short_after[k] = k if len(run.digits[k]) < 2 else short_after[k + 1]
+    left = k = head  # left: the first group not yet in a span
+    while k < limit:
+        end = None
+        mask = MASK_NIK
+        # Right after a masked number a new one may start, as it would after the mask.
+        if k == left or run.may_start(k):
+            end = _nik_end(run, k, limit, totals, short_after)
+            if end is None and _phone_start(run, k):
+                end, mask = _phone_end(run, k, limit), MASK_PHONE
+        if end is None:
+            k += 1
+            continue
+        if left < k:
+            undecided.append(_stretch(shadow, run, left, k - 1))
+        spans.append((_number_start(shadow, run, k, end), run.ends[end], mask))
+        left = k = end + 1
+    if left < limit:
+        undecided.append(_stretch(shadow, run, left, limit - 1))
+    return spans, undecided
 
 
 def _number_start(shadow: str, run: _Run, k: int, end: int) -> int:
@@ -416,35 +479,44 @@ def _stretch(shadow: str, run: _Run, first: int, last: int) -> tuple[int, int, s
     return start, run.ends[last], "".join(run.digits[first:last + 1]), plus
 
 
-def _ask_matcher(
-    shadow: str, text: str, origin: list[int] | None, undecided: list[tuple[int, int, str, bool]]
-) -> list[tuple[int, int, str]]:
-    """Phone spans the `phonenumbers` matcher finds in what the rules left undecided."""
-    excluded: list[tuple[int, int]] | None = None
-    spans: list[tuple[int, int, str]] = []
-    calls = 0
-    for begin, end, digits, plus in undecided:
+class _Matcher:
+    """The `phonenumbers` matcher, asked about what the rules left undecided in one text.
+
+    It is slow (~50 µs a call), so a text gets at most `_MATCHER_CALLS` calls; beyond them a
+    stretch that could be a phone is masked unasked (a hostile text: a miss would leak a
+    person, a false mask costs a number).
+    """
+
+    def __init__(self, shadow: str, text: str, origin: list[int] | None) -> None:
+        self.shadow, self.text, self.origin = shadow, text, origin
+        self.calls = 0
+        self.answered = False  # whether the last `ask` was answered by the matcher
+        self._excluded: list[tuple[int, int]] | None = None
+
+    def ask(self, begin: int, end: int, digits: str, plus: bool) -> list[tuple[int, int, str]]:
+        """Phone spans in shadow[begin:end]."""
+        self.answered = False
         if len(digits) < 8 or not (plus or digits[:2] == "62" or digits[:1] == "0"):
-            continue
+            return []
         if not plus and digits[1:2] in ("0", "1"):
-            continue  # 00…/01… is no Indonesian number (RT 001, CRM-2026-001234)
-        if excluded is None:
-            excluded = [(m.start(), m.end()) for m in _NOT_A_PHONE.finditer(shadow)]
-        if _overlaps(excluded, begin, end):
-            continue
-        if calls >= _MATCHER_CALLS:
-            spans.append((begin, end, MASK_PHONE))  # a hostile text: mask, do not ask
-            continue
-        calls += 1
+            return []  # 00…/01… is no Indonesian number (RT 001, CRM-2026-001234)
+        if self._excluded is None:
+            self._excluded = [(m.start(), m.end()) for m in _NOT_A_PHONE.finditer(self.shadow)]
+        if _overlaps(self._excluded, begin, end):
+            return []
+        if self.calls >= _MATCHER_CALLS:
+            return [(begin, end, MASK_PHONE)]
+        self.calls += 1
+        self.answered = True
+        origin = self.origin
         low = begin if origin is None else origin[begin]
         high = end if origin is None else origin[end]
-        for found in phonenumbers.PhoneNumberMatcher(text[low:high], "ID"):
-            if origin is None:
-                spans.append((low + found.start, low + found.end, MASK_PHONE))
-            else:
-                spans.append((bisect_left(origin, low + found.start),
-                              bisect_left(origin, low + found.end), MASK_PHONE))
-    return spans
+        return [
+            (low + match.start, low + match.end, MASK_PHONE) if origin is None else
+            (bisect_left(origin, low + match.start), bisect_left(origin, low + match.end),
+             MASK_PHONE)
+            for match in phonenumbers.PhoneNumberMatcher(self.text[low:high], "ID")
+        ]
 
 
 def _overlaps(spans: list[tuple[int, int]], start: int, end: int) -> bool:
@@ -473,12 +545,12 @@ _ADDRESS_WORD = {word: group for group in _ADDRESS_WORDS for word in group}
 _WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)*|\d+")
 _NOT_ALNUM_BEFORE = r"(?<![^\W_])"
 _NOT_ALNUM_AFTER = r"(?![^\W_])"
+_NOT_LETTER_AFTER = r"(?![^\W\d_])"
+_NUMBER_ENDS = r"(?!\d)(?![^\W\d_](?![^\W\d_]))"
 
 
-def _own_values(
-    shadow: str, identity: Identity, runs: list[_Written]
-) -> list[tuple[int, int, str]]:
-    """Spans of the reporter's own name, address, phone, e-mail and NIK, in any writing."""
+def _own_words(shadow: str, identity: Identity) -> list[tuple[int, int, str]]:
+    """Spans of the reporter's own name, address and e-mail, in any writing."""
     spans: list[tuple[int, int, str]] = []
     for found, mask in ((_name_pattern(identity.name), MASK_NAME),
                         (_address_pattern(identity.address), MASK_ADDRESS)):
@@ -487,14 +559,19 @@ def _own_values(
     if identity.email and "@" in identity.email and "@" in shadow:
         email = re.escape(_shadow(identity.email.strip())[0])
         spans += [(m.start(), m.end(), MASK_EMAIL) for m in re.finditer(email, shadow)]
-    wanted = [(number, mask) for number, mask in (
-        (_own_phone(identity.phone), MASK_PHONE),
-        (_own_nik(identity.nik), MASK_NIK),
-    ) if number]
-    for written in runs:
-        present = [(number, mask) for number, mask in wanted if number in written.digits]
-        if present:
-            spans += _own_numbers(shadow, written.run(shadow), present)
+    return spans
+
+
+def _own_numbers(shadow: str, identity: Identity) -> list[tuple[int, int, str]]:
+    """Spans of the reporter's own phone and NIK, whatever their grouping."""
+    wanted = [(number, MASK_PHONE) for number in _own_phone(identity.phone)]
+    wanted += [(number, MASK_NIK) for number in _own_nik(identity.nik)]
+    spans: list[tuple[int, int, str]] = []
+    if wanted:
+        for written in _runs(shadow):
+            present = [(number, mask) for number, mask in wanted if number in written.digits]
+            if present:
+                spans += _own_in_run(shadow, written.run(shadow), present)
     return spans
 
 
@@ -516,13 +593,19 @@ def _word_pattern(word: str, first: bool) -> str:
     spellings = _ADDRESS_WORD.get(word, (word,))
     head = re.escape(spellings[0][0])
     rests = "|".join(re.escape(w[1:]) for w in sorted(spellings, key=len, reverse=True))
-    bound = f"(?<![^\\W_]{head})" if first else ""
+    bound = f"(?<![^\\W\\d_]{head})" if first else ""
     return f"{head}{bound}(?:{rests})"
 
 
 def _sequence_pattern(words: list[str], gap: str) -> str:
-    """Words in order, any `gap` between them, whole words only."""
-    return gap.join(_word_pattern(w, i == 0) for i, w in enumerate(words)) + _NOT_ALNUM_AFTER
+    """Words in order, any `gap` between them, whole words only.
+
+    A word ends where letters end, digits included ("Budi0812…" names Budi, and masking the
+    number would make it whole); a number ends where digits end and no house letter follows
+    ("No. 12" is not in "No. 123" nor in "No. 12A", but is in "No. 12Budi").
+    """
+    after = _NUMBER_ENDS if words[-1].isdigit() else _NOT_LETTER_AFTER
+    return gap.join(_word_pattern(w, i == 0) for i, w in enumerate(words)) + after
 
 
 @lru_cache(maxsize=256)
@@ -556,6 +639,9 @@ def _address_pattern(address: str | None) -> tuple[tuple[str, ...], re.Pattern[s
     # "Jl. Kenanga No. 12, RT 05/RW 03, Gambir" is also written "Jl. Kenanga No. 12".
     for index, word in enumerate(words):
         if word.isdigit():
+            # The house number's letter comes with it: "No. 7A".
+            if index + 1 < len(words) and len(words[index + 1]) == 1:
+                index += 1
             street = words[:index + 1]
             if index + 1 < len(words) and any(len(w) >= 3 and not w.isdigit() for w in street):
                 sequences.append(street)
@@ -566,22 +652,32 @@ def _address_pattern(address: str | None) -> tuple[tuple[str, ...], re.Pattern[s
     return ((plain[0],) if plain else ("",)), re.compile(pattern)
 
 
-def _own_phone(phone: str | None) -> str | None:
-    """The reporter's phone as its national digits (812…), whatever its stored form."""
+@lru_cache(maxsize=256)
+def _own_phone(phone: str | None) -> tuple[str, ...]:
+    """The reporter's phone as its national digits (812…), whatever its stored form.
+
+    A landline also as its subscriber number alone (the last seven digits): "telp rumah
+    7654321" names the reporter as well as "(021) 7654321" does.
+    """
     digits = re.sub(r"\D", "", _shadow(phone)[0]) if phone else ""
     if digits.startswith("62"):
         digits = digits[2:]
     digits = digits.lstrip("0")
-    return digits if len(digits) >= 6 else None
+    if len(digits) < 6:
+        return ()
+    if digits[0] in "234567" and len(digits) >= 9:
+        return digits, digits[-7:]
+    return (digits,)
 
 
-def _own_nik(nik: str | None) -> str | None:
+@lru_cache(maxsize=256)
+def _own_nik(nik: str | None) -> tuple[str, ...]:
     """The reporter's NIK as digits."""
     digits = re.sub(r"\D", "", _shadow(nik)[0]) if nik else ""
-    return digits if len(digits) >= 8 else None
+    return (digits,) if len(digits) >= 8 else ()
 
 
-def _own_numbers(
+def _own_in_run(
     shadow: str, run: _Run, wanted: list[tuple[str, str]]
 ) -> list[tuple[int, int, str]]:
     """Spans where a run's digits, whatever their grouping, hold the reporter's numbers."""
