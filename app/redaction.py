@@ -4,35 +4,42 @@
 reporter's own name, address, phone, e-mail and NIK masked by readable placeholders. It runs
 once, at intake, while the reporter's identity is known; every public surface reads its result.
 
-How it reads a text (the rules are listed with their reasons in tests/app/test_redaction.py and
-the corpus in tests/data/redaction_corpus.py):
+How it reads a text (the corpus in tests/data/redaction_corpus.py pins the result on several
+hundred sentences, with the ambiguous cases and the choice made for each):
 
 1. A *shadow* of the text, one character for one character where possible: letters folded
    (lower case, accents dropped), Unicode digits made ASCII, odd spaces, dashes, `＋` and `＠`
    made plain. Every rule reads the shadow; spans are cut from the original.
-2. E-mail addresses: a local part, `@`, a dotted domain. A local part may only start where the
-   previous character cannot belong to one, and the quantifiers are possessive, so each
-   character is read a bounded number of times (the old pattern was quadratic).
-3. *Number runs*: digit groups joined by the separators people type in numbers (one `.`, `-`
-   or `/` with up to two spaces around it, spaces, brackets), with a leading `+` or `(`. In a
-   run, left to right, at every group where a number may start: a NIK (16 digits opening with
-   a province code and split only where its fields end, or one solid group of 16 or more), else an Indonesian phone number (0, 62 or
-   +62, then a mobile `8…` of 9–12 digits or a landline `2…7…` of 8–10 digits, the first group
-   of a `0…` number at least three digits long so that dates and times never start one).
-4. What the rules of 3 leave undecided but could be a phone (a `+`, or a `0`/`62` start, and
-   eight digits or more, not a date, a time, a kelurahan code or an amount) is asked of the
-   `phonenumbers` library's matcher for region ID, which knows every country's formats. The
-   matcher is slow (~50 µs a call), so a text gets at most `_MATCHER_CALLS` calls; beyond
-   them such a run is masked unasked (a miss would leak a person, a false mask costs a number).
-5. The reporter's own values: the name whole and each part of three letters or more except
-   honorifics, as whole words; the address whole and its street-and-number prefix, with
-   common abbreviations equal (Jl./Jalan, Gg./Gang, No./Nomor…) and leading zeros ignored;
-   their phone and NIK by digits in any grouping; their e-mail.
+2. E-mail addresses: a local part, `@`, a dotted domain, found from each `@` outwards (or, in
+   a text full of `@`, by one pass of a pattern whose local part may only start where no
+   local-part character precedes it). Either way each character is read a bounded number of
+   times; the old pattern was quadratic.
+3. The reporter's own name (whole, and each part of three letters or more except honorifics,
+   as whole words) and address (whole, and its street and house number alone; Jl./Jalan,
+   Gg./Gang, No./Nomor… equal; leading zeros ignored), and their e-mail.
+4. With what 2 and 3 found blanked out, *number runs*: digit groups joined by the separators
+   people type in numbers (one `.`, `-` or `/` with up to two spaces around it, spaces,
+   brackets), with a leading `+` or `(`. The reporter's own phone and NIK are found first, by
+   their digits in any grouping. Then, left to right, at every group where a number may start
+   (the run's start, after a space, a slash or a bracket, or right after a masked number): a
+   NIK (16 digits opening with a province code and split only where its fields end, or one
+   solid group of 16 or more), else an Indonesian phone (0, 62 or +62, then a mobile `8…` of
+   9–12 digits or a landline `2…`–`7…` of 8–10; a `0…` number's first group at least three
+   digits long, so that dates and times never start one). Groups after "Rp"/"IDR" or before
+   "rupiah", "juta", "%"… are amounts.
+5. What the rules leave undecided but could be a phone (a `+`, or a `0`/`62` start, and eight
+   digits or more, not a date, a time, a kelurahan code or an amount) is asked of the
+   `phonenumbers` library's matcher for region ID, which knows every country's formats; what
+   it leaves around its finds is read again as runs of their own. The matcher is slow
+   (~50–100 µs a call), so a text gets at most `_MATCHER_CALLS` calls; beyond them such a
+   stretch is masked unasked (a miss would leak a person, a false mask costs a number).
 6. Overlapping spans merge (the earliest and longest wins the mask), and masks already in the
-   text are left alone, so `redact` is idempotent.
+   text are left alone. Numbers are read as the next redaction of the output would read them
+   (blanked neighbours, a new start after each mask), so `redact` is idempotent.
 
-Everything is linear in the text: regular expressions with bounded or possessive repetition
-and a look-behind at each start, and per-run work bounded by the 16 digits a number can have.
+Everything is linear in the text: regular expressions with bounded or possessive repetition,
+starts that cannot be retried inside a token, and per-group work bounded by the 16 digits a
+number can have. bench/redact.py measures it.
 """
 
 from __future__ import annotations
@@ -44,7 +51,7 @@ from collections import deque
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import accumulate
-from typing import Any
+from typing import Any, NamedTuple
 
 import phonenumbers
 
@@ -92,11 +99,14 @@ def redact(text: str | None, identity: Identity | None = None) -> str:
     # output would read them: a run never continues across an e-mail or a name.
     numbers = _blank(shadow, spans)
     if _DIGIT.search(numbers):
+        runs = _runs(numbers)
         if identity is not None:
-            own = _own_numbers(numbers, identity)
-            spans += own
-            numbers = _blank(numbers, own)
-        spans += _numbers(numbers, text, origin)
+            own = _own_numbers(numbers, identity, runs)
+            if own:
+                spans += own
+                numbers = _blank(numbers, own)
+                runs = _rerun(numbers, runs, own)
+        spans += _numbers(numbers, text, origin, runs)
     if not spans:
         return text
     return _apply(text, shadow, origin, spans)
@@ -176,16 +186,49 @@ def _shadow(text: str) -> tuple[str, list[int] | None]:
 _ADDRESS_BODY = r"[\w.%+\-]++@[\w\-]++(?:\.[\w\-]++)++"
 _EMAIL = re.compile(r"(?<![\w.%+\-])" + _ADDRESS_BODY)
 _EMAIL_RIGHT_AFTER = re.compile(_ADDRESS_BODY)
+_LOCAL_PART = re.compile(r"[\w.%+\-]*+")
+_DOMAIN = re.compile(r"[\w\-]++(?:\.[\w\-]++)++")
+# Above one '@' in this many characters, one pass of the pattern beats a step per '@'.
+_AT_DENSITY = 64
 
 
 def _emails(shadow: str) -> list[tuple[int, int, str]]:
     """Spans of e-mail addresses.
 
     An address may start right where another ends ("a@b.id+c@d.id"): once the first is masked
-    the second stands alone, so it is masked at once.
+    the second stands alone, so it is masked at once. A text with few '@' (nearly all) is read
+    from each '@' outwards; a text full of them with one pass of the pattern. Both give the
+    same spans (tests/app/test_redaction.py checks it) and read each character a bounded
+    number of times.
     """
-    if "@" not in shadow:
+    ats = shadow.count("@")
+    if not ats:
         return []
+    if ats * _AT_DENSITY > len(shadow):
+        return _emails_by_pattern(shadow)
+    return _emails_by_at(shadow)
+
+
+def _emails_by_at(shadow: str) -> list[tuple[int, int, str]]:
+    """E-mail spans found from each '@': its local part backwards, its domain forwards."""
+    backwards = shadow[::-1]
+    size = len(shadow)
+    spans: list[tuple[int, int, str]] = []
+    done = 0  # where the last address ended: the next local part starts there at the earliest
+    at = shadow.find("@")
+    while at >= 0:
+        local = _LOCAL_PART.match(backwards, size - at).end() - (size - at)
+        start = max(at - local, done)
+        domain = _DOMAIN.match(shadow, at + 1)
+        if start < at and domain:
+            spans.append((start, domain.end(), MASK_EMAIL))
+            done = domain.end()
+        at = shadow.find("@", max(at + 1, done))
+    return spans
+
+
+def _emails_by_pattern(shadow: str) -> list[tuple[int, int, str]]:
+    """E-mail spans found by one pass of the pattern, chained where one ends and one starts."""
     spans: list[tuple[int, int, str]] = []
     position = 0
     while match := _EMAIL.search(shadow, position):
@@ -212,6 +255,8 @@ _DIGIT = re.compile(r"\d")
 # Every phone the rules or the matcher may find holds a '+', or a group opening with 0[2-9]
 # or 62.
 _MAY_HOLD_PHONE = re.compile(r"\+|(?<!\d)(?:0\D{0,2}[2-9]|62)")
+# …and every phone the rules may find a group opening with 0[2-9] and three digits long, or 62.
+_PHONE_RULES_MAY_FIRE = re.compile(r"(?<!\d)(?:0[2-9]\d|62)")
 # Shapes that are never phone numbers, kept from the matcher (which calls "05-11-2026 14.00" a
 # phone): dates with an optional time, times, kelurahan codes, amounts grouped by thousands.
 _NOT_A_PHONE = re.compile(
@@ -254,32 +299,25 @@ class _Run:
 
         "Rp 1.050.000.000" holds "050.000.000", but no number starts after a bare dot or dash.
         """
-        if k == 0:
-            return True
-        joint = self.separators[k - 1]
-        return any(c in joint for c in " \t/()")
+        # Separators hold only " \t.-/()": anything but dots and dashes is a space or bracket.
+        return k == 0 or bool(self.separators[k - 1].strip(".-"))
 
 
-@dataclass(frozen=True)
-class _Written:
+class _Written(NamedTuple):
     """Where a run of six digits or more is written, and its digits: enough to pass it by."""
 
     start: int
     end: int
     digits: str
-    plus: bool
 
     def run(self, shadow: str) -> _Run:
         """The run's groups and separators, read only for the runs that may matter."""
         written = shadow[self.start:self.end]
         prefix = written[:len(written) - len(written.lstrip("+( \t"))]
-        starts: list[int] = []
-        ends: list[int] = []
-        digits: list[str] = []
-        for group in _GROUP.finditer(shadow, self.start, self.end):
-            starts.append(group.start())
-            ends.append(group.end())
-            digits.append(group.group())
+        spans = [group.span() for group in _GROUP.finditer(shadow, self.start, self.end)]
+        starts = [start for start, _ in spans]
+        ends = [end for _, end in spans]
+        digits = [shadow[start:end] for start, end in spans]
         separators = [shadow[ends[k]:starts[k + 1]] for k in range(len(starts) - 1)]
         return _Run("+" in prefix, "(" in prefix, starts, ends, digits, separators)
 
@@ -288,13 +326,25 @@ def _runs(shadow: str, start: int = 0, end: int | None = None) -> list[_Written]
     """The number runs of the shadow that hold six digits or more (fewer identify no one)."""
     runs: list[_Written] = []
     for match in _RUN.finditer(shadow, start, len(shadow) if end is None else end):
-        if match.end() - match.start() < 6:
-            continue
-        digits = match.group().translate(_NOT_DIGITS)
-        if len(digits) >= 6:
-            plus = "+" in match.group()[:3]
-            runs.append(_Written(match.start(), match.end(), digits, plus))
+        if match.end() - match.start() >= 6:
+            digits = match.group().translate(_NOT_DIGITS)
+            if len(digits) >= 6:
+                runs.append(_Written(match.start(), match.end(), digits))
     return runs
+
+
+def _rerun(
+    shadow: str, runs: list[_Written], blanked: list[tuple[int, int, str]]
+) -> list[_Written]:
+    """`runs` after `blanked` spans were blanked out of the shadow: only those runs read again."""
+    starts = sorted((start, end) for start, end, _ in blanked)
+    fresh: list[_Written] = []
+    for written in runs:
+        if _overlaps(starts, written.start, written.end):
+            fresh += _runs(shadow, written.start, written.end)
+        else:
+            fresh.append(written)
+    return fresh
 
 
 def _amount_groups(shadow: str, run: _Run) -> tuple[int, int]:
@@ -393,7 +443,9 @@ def _nik_end(
     return j
 
 
-def _numbers(shadow: str, text: str, origin: list[int] | None) -> list[tuple[int, int, str]]:
+def _numbers(
+    shadow: str, text: str, origin: list[int] | None, runs: list[_Written]
+) -> list[tuple[int, int, str]]:
     """Spans of NIKs and phone numbers, with the matcher asked about what the rules leave.
 
     Around what the matcher finds, the rest of a stretch is read again as runs of its own, as
@@ -401,7 +453,7 @@ def _numbers(shadow: str, text: str, origin: list[int] | None) -> list[tuple[int
     """
     spans: list[tuple[int, int, str]] = []
     matcher = _Matcher(shadow, text, origin)
-    queue = deque(_runs(shadow))
+    queue = deque(runs)
     while queue:
         written = queue.popleft()
         # The common case, decided fast: a date, an amount, a code can start no number.
@@ -410,8 +462,14 @@ def _numbers(shadow: str, text: str, origin: list[int] | None) -> list[tuple[int
             and not _MAY_HOLD_PHONE.search(shadow, written.start, written.end)
         ):
             continue
-        run = written.run(shadow)
-        found, undecided = _read_run(shadow, run)
+        if len(written.digits) < _NIK_DIGITS and not _PHONE_RULES_MAY_FIRE.search(
+            shadow, written.start, written.end
+        ):
+            # No rule can fire ("+1 234 5678", "0 812 3456 7890"): only the matcher may decide.
+            plus = shadow[written.start] == "+" or shadow[written.start + 1] == "+"
+            found, undecided = [], [(written.start, written.end, written.digits, plus)]
+        else:
+            found, undecided = _read_run(shadow, written.run(shadow))
         spans += found
         for stretch in undecided:
             asked = matcher.ask(*stretch)
@@ -562,13 +620,15 @@ def _own_words(shadow: str, identity: Identity) -> list[tuple[int, int, str]]:
     return spans
 
 
-def _own_numbers(shadow: str, identity: Identity) -> list[tuple[int, int, str]]:
+def _own_numbers(
+    shadow: str, identity: Identity, runs: list[_Written]
+) -> list[tuple[int, int, str]]:
     """Spans of the reporter's own phone and NIK, whatever their grouping."""
     wanted = [(number, MASK_PHONE) for number in _own_phone(identity.phone)]
     wanted += [(number, MASK_NIK) for number in _own_nik(identity.nik)]
     spans: list[tuple[int, int, str]] = []
     if wanted:
-        for written in _runs(shadow):
+        for written in runs:
             present = [(number, mask) for number, mask in wanted if number in written.digits]
             if present:
                 spans += _own_in_run(shadow, written.run(shadow), present)
