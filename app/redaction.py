@@ -422,6 +422,22 @@ def _phone_end(run: _Run, k: int, limit: int) -> int | None:
     return best
 
 
+def _alternates_end(run: _Run, end: int, limit: int) -> int:
+    """The last group of a phone written with its alternates: "021-5551234/5551235", "/35".
+
+    After a slash, a group no longer than the phone's last group, that opens no phone of its
+    own, is another line of the same number.
+    """
+    while (
+        end + 1 < limit
+        and run.separators[end].strip(" \t") == "/"
+        and len(run.digits[end + 1]) <= len(run.digits[end])
+        and not _phone_start(run, end + 1)
+    ):
+        end += 1
+    return end
+
+
 def _nik_end(
     run: _Run, k: int, limit: int, totals: list[int], short_after: list[int]
 ) -> int | None:
@@ -505,6 +521,8 @@ def _read_run(
             end = _nik_end(run, k, limit, totals, short_after)
             if end is None and _phone_start(run, k):
                 end, mask = _phone_end(run, k, limit), MASK_PHONE
+                if end is not None:
+                    end = _alternates_end(run, end, limit)
         if end is None:
             k += 1
             continue
@@ -521,8 +539,10 @@ def _number_start(shadow: str, run: _Run, k: int, end: int) -> int:
     """Where a number's mask begins: its '+' or an opening bracket closed inside it."""
     start = run.starts[k]
     if k == 0 and (run.plus or run.paren):
-        if run.plus or ")" in shadow[start:run.ends[end]]:
-            return shadow.rfind("+" if run.plus else "(", 0, start + 1)
+        if run.paren and ")" in shadow[start:run.ends[end]]:
+            return shadow.rfind("(", 0, start + 1)  # "(021) 555-1234", "(+62) 812…"
+        if run.plus:
+            return shadow.rfind("+", 0, start + 1)
         return start
     if k > 0 and run.separators[k - 1].rstrip(" \t").endswith("("):
         if ")" in shadow[start:run.ends[end]]:

@@ -115,6 +115,9 @@ MASKED: list[tuple[str, str | None, str, str]] = [
     # Ambiguous, masked: an 11-digit number in a landline's shape could be a customer number.
     ("phone:ambiguous customer id", None, "ID pelanggan PDAM 0215551234 belum diproses.",
      f"ID pelanggan PDAM {P} belum diproses."),
+    ("phone:alternates", None, "Telp. 021-5551234/5551235.", f"Telp. {P}."),
+    ("phone:alternates", None, "Hubungi (021) 555-1234/35 (hunting).", f"Hubungi {P} (hunting)."),
+    ("phone:(+62)", None, "hubungi (+62) 812 3456 7890 segera", f"hubungi {P} segera"),
     ("phone:tel uri", None, "tel:+6281234567890", f"tel:{P}"),
     ("phone:newline", None, "Kontak:\n0812-3456-7890\nTerima kasih", f"Kontak:\n{P}\nTerima kasih"),
     # --- NIK ---------------------------------------------------------------------------------
