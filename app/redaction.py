@@ -389,6 +389,12 @@ def _national(digits: str, plus: bool) -> str | None:
     return None
 
 
+def _may_open(group: str) -> bool:
+    """Whether a NIK or a phone could open with this group (`_nik_end`, `_phone_start`)."""
+    return (group[:2] in _PROVINCES or len(group) >= _NIK_DIGITS or group[:2] == "62"
+            or (group[:1] == "0" and len(group) >= 3))
+
+
 def _phone_start(run: _Run, k: int) -> bool:
     """Whether an Indonesian phone may begin at group k (its own shape, not yet its length)."""
     group = run.digits[k]
@@ -438,22 +444,20 @@ def _alternates_end(run: _Run, end: int, limit: int) -> int:
     return end
 
 
-def _nik_end(
-    run: _Run, k: int, limit: int, totals: list[int], short_after: list[int]
-) -> int | None:
-    """The last group of a NIK starting at group k: 16 digits in groups of two or more."""
+def _nik_end(run: _Run, k: int, limit: int, totals: list[int]) -> int | None:
+    """The last group of a NIK starting at group k."""
     first = run.digits[k]
     if len(first) >= _NIK_DIGITS:
         return k
-    if len(first) < 2 or run.digits[k][:2] not in _PROVINCES:
+    if len(first) < 2 or first[:2] not in _PROVINCES:
         return None
     target = totals[k] + _NIK_DIGITS
     j = bisect_left(totals, target, k + 1, limit + 1) - 1  # totals[j + 1]: digits to group j
-    if j + 1 > limit or totals[j + 1] != target or short_after[k] <= j:
+    if j + 1 > limit or totals[j + 1] != target:
         return None
     # Groups split where the NIK's fields end (province, regency, district, day, month, year):
     # "3171 0101 0190 0001", "317101-010190-0001", "31.71.01.010190.0001"; a date, a time and
-    # a count in a row ("20-11-2026 08.30 20") are not one.
+    # a count in a row ("20-11-2026 08.30 20") are not one, nor is a group of one digit.
     if any(totals[g + 1] - totals[k] not in _NIK_FIELD_ENDS for g in range(k, j)):
         return None
     return j
@@ -508,28 +512,24 @@ def _read_run(
     head, tail = _amount_groups(shadow, run)
     limit = len(run.digits) - tail
     totals = [0, *accumulate(len(d) for d in run.digits)]
-    # short_after[k]: the first group at or after k with fewer than two digits.
-    short_after = [limit] * (limit + 1)
-    for k in range(limit - 1, -1, -1):
-        short_after[k] = k if len(run.digits[k]) < 2 else short_after[k + 1]
-    left = k = head  # left: the first group not yet in a span
-    while k < limit:
-        end = None
-        mask = MASK_NIK
+    left = head  # the first group not yet in a span
+    # Only groups that could open a NIK or a phone are tried (a long run is mostly others).
+    for k in [k for k in range(head, limit) if _may_open(run.digits[k])]:
         # Right after a masked number a new one may start, as it would after the mask.
-        if k == left or run.may_start(k):
-            end = _nik_end(run, k, limit, totals, short_after)
-            if end is None and _phone_start(run, k):
-                end, mask = _phone_end(run, k, limit), MASK_PHONE
-                if end is not None:
-                    end = _alternates_end(run, end, limit)
+        if k < left or not (k == left or run.may_start(k)):
+            continue
+        mask = MASK_NIK
+        end = _nik_end(run, k, limit, totals)
+        if end is None and _phone_start(run, k):
+            end, mask = _phone_end(run, k, limit), MASK_PHONE
+            if end is not None:
+                end = _alternates_end(run, end, limit)
         if end is None:
-            k += 1
             continue
         if left < k:
             undecided.append(_stretch(shadow, run, left, k - 1))
         spans.append((_number_start(shadow, run, k, end), run.ends[end], mask))
-        left = k = end + 1
+        left = end + 1
     if left < limit:
         undecided.append(_stretch(shadow, run, left, limit - 1))
     return spans, undecided
