@@ -337,10 +337,15 @@ def _rerun(
     shadow: str, runs: list[_Written], blanked: list[tuple[int, int, str]]
 ) -> list[_Written]:
     """`runs` after `blanked` spans were blanked out of the shadow: only those runs read again."""
-    starts = sorted((start, end) for start, end, _ in blanked)
+    merged: list[tuple[int, int]] = []  # disjoint, as `_overlaps` wants them
+    for start, end, _ in sorted(blanked):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
     fresh: list[_Written] = []
     for written in runs:
-        if _overlaps(starts, written.start, written.end):
+        if _overlaps(merged, written.start, written.end):
             fresh += _runs(shadow, written.start, written.end)
         else:
             fresh.append(written)
