@@ -1,18 +1,62 @@
 """Redaction: what of a complaint's free text may be published (UU PDP 27/2022).
 
-Interface first (this module's body is being replaced by the real detector): `redact(text,
-identity)` returns `text` with phone numbers, NIKs, e-mail addresses and the reporter's own
-name, address, phone, e-mail and NIK masked by readable placeholders.
+`redact(text, identity)` returns `text` with phone numbers, NIKs, e-mail addresses and the
+reporter's own name, address, phone, e-mail and NIK masked by readable placeholders. It runs
+once, at intake, while the reporter's identity is known; every public surface reads its result.
+
+How it reads a text (the corpus in tests/data/redaction_corpus.py pins the result on several
+hundred sentences, with the ambiguous cases and the choice made for each):
+
+1. A *shadow* of the text, one character for one character where possible: letters folded
+   (lower case, accents dropped), Unicode digits made ASCII, odd spaces, dashes, `＋` and `＠`
+   made plain. Every rule reads the shadow; spans are cut from the original.
+2. E-mail addresses: a local part, `@`, a dotted domain, found from each `@` outwards (or, in
+   a text full of `@`, by one pass of a pattern whose local part may only start where no
+   local-part character precedes it). Either way each character is read a bounded number of
+   times; the old pattern was quadratic.
+3. The reporter's own name (whole, and each part of three letters or more except honorifics,
+   as whole words) and address (whole, and its street and house number alone; Jl./Jalan,
+   Gg./Gang, No./Nomor… equal; leading zeros ignored), and their e-mail.
+4. With what 2 and 3 found blanked out, *number runs*: digit groups joined by the separators
+   people type in numbers (one `.`, `-` or `/` with up to two spaces around it, spaces,
+   brackets), with a leading `+` or `(`. The reporter's own phone and NIK are found first, by
+   their digits in any grouping. Then, left to right, at every group where a number may start
+   (the run's start, after a space, a slash or a bracket, or right after a masked number): a
+   NIK (16 digits opening with a province code and split only where its fields end, or one
+   solid group of 16 or more), else an Indonesian phone (0, 62 or +62, then a mobile `8…` of
+   9–12 digits or a landline `2…`–`7…` of 8–10; a `0…` number's first group at least three
+   digits long, so that dates and times never start one). Groups after "Rp"/"IDR" or before
+   "rupiah", "juta", "%"… are amounts.
+5. What the rules leave undecided but could be a phone (a `+`, or a `0`/`62` start, and eight
+   digits or more, not a date, a time, a kelurahan code or an amount) is asked of the
+   `phonenumbers` library's matcher for region ID, which knows every country's formats; what
+   it leaves around its finds is read again as runs of their own. The matcher is slow
+   (~50–100 µs a call), so a text gets at most `_MATCHER_CALLS` calls; beyond them such a
+   stretch is masked unasked (a miss would leak a person, a false mask costs a number).
+6. Overlapping spans merge (the earliest and longest wins the mask), and masks already in the
+   text are left alone. Numbers are read as the next redaction of the output would read them
+   (blanked neighbours, a new start after each mask), so `redact` is idempotent.
+
+Everything is linear in the text: regular expressions with bounded or possessive repetition,
+starts that cannot be retried inside a token, and per-group work bounded by the 16 digits a
+number can have. bench/redact.py measures it.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
+from bisect import bisect_left
+from collections import deque
 from dataclasses import dataclass
-from typing import Any
+from functools import lru_cache
+from itertools import accumulate
+from typing import Any, NamedTuple
+
+import phonenumbers
 
 # Bumped whenever detection changes, and stored with each computed projection.
-VERSION = 1
+VERSION = 2
 
 MASK_PHONE = "[nomor telepon]"
 MASK_NIK = "[NIK]"
@@ -45,35 +89,728 @@ class Identity:
 
 def redact(text: str | None, identity: Identity | None = None) -> str:
     """`text` safe to publish: identifying numbers, addresses and the reporter masked."""
-    identity = identity or Identity()
-    return _placeholder(
-        text,
-        (identity.name, identity.address, identity.phone, identity.email, identity.nik),
-    )
-
-
-# The placeholder detector (the scrubber app/privacy.py had), until the detector lands.
-_MASK = "[disamarkan]"
-_EMAIL = re.compile(r"[^\s@<>()\[\],;:\"]+@[^\s@<>()\[\],;:\"]+\.[^\s@<>()\[\],;:\"]+")
-_NIK = re.compile(
-    r"\d{16,}"
-    r"|\d{6}[ .\-]\d{6}[ .\-]\d{4}"
-    r"|\d{4}[ .\-]\d{4}[ .\-]\d{4}[ .\-]\d{4}"
-)
-_PHONE = re.compile(
-    r"(?:\+\s?62|(?<!\d)62|(?<!\d)0)[\s\-]?\d(?:[\s\-]?\d){7,12}"
-    r"|\(0\d{1,3}\)\s?\d(?:[\s\-]?\d){5,8}"
-)
-
-
-def _placeholder(text: str | None, known: tuple[str | None, ...]) -> str:
     if not text:
         return ""
-    folded = text.casefold()
-    for value in sorted((v.strip() for v in known if v and len(v.strip()) >= 3),
-                        key=len, reverse=True):
-        if value.casefold() in folded:
-            text = re.sub(re.escape(value), _MASK, text, flags=re.IGNORECASE)
-    text = _EMAIL.sub(_MASK, text)
-    text = _NIK.sub(_MASK, text)
-    return _PHONE.sub(_MASK, text)
+    shadow, origin = _shadow(text)
+    spans = _emails(shadow)
+    if identity is not None:
+        spans += _own_words(shadow, identity)
+    # Numbers are read with what is already masked blanked out, as the next redaction of the
+    # output would read them: a run never continues across an e-mail or a name.
+    numbers = _blank(shadow, spans)
+    if _DIGIT.search(numbers):
+        runs = _runs(numbers)
+        if identity is not None:
+            own = _own_numbers(numbers, identity, runs)
+            if own:
+                spans += own
+                numbers = _blank(numbers, own)
+                runs = _rerun(numbers, runs, own)
+        spans += _numbers(numbers, text, origin, runs)
+    if not spans:
+        return text
+    return _apply(text, shadow, origin, spans)
+
+
+def _blank(shadow: str, spans: list[tuple[int, int, str]]) -> str:
+    """`shadow` with the spans overwritten by a character no rule reads."""
+    if not spans:
+        return shadow
+    pieces = []
+    cursor = 0
+    for start, end, _ in sorted(spans):
+        if end > cursor:
+            start = max(start, cursor)
+            pieces += [shadow[cursor:start], "\x00" * (end - start)]
+            cursor = end
+    pieces.append(shadow[cursor:])
+    return "".join(pieces)
+
+
+# --- the shadow -------------------------------------------------------------------------------
+
+_PLAIN = {
+    "\u00a0": " ", "\u2007": " ", "\u2009": " ", "\u202f": " ", "\u3000": " ",
+    "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-", "\u2212": "-",
+    "\uff0b": "+", "\uff20": "@", "\u2019": "'", "\uff0e": ".",
+}
+
+
+@lru_cache(maxsize=4096)
+def _fold_char(char: str) -> str:
+    """One character as the rules read it: lower case, no accents, plain digits and spaces."""
+    if char in _PLAIN:
+        return _PLAIN[char]
+    if char.isdecimal():
+        return str(unicodedata.decimal(char))
+    decomposed = unicodedata.normalize("NFKD", char)
+    # A lone combining mark folds to nothing: its mask takes it with the letter before.
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+
+
+def _shadow(text: str) -> tuple[str, list[int] | None]:
+    """The folded text and, when folding changed lengths, where each of its characters began.
+
+    `origin[i]` is the original index of shadow character i, and `origin[len(shadow)]` is
+    `len(text)`, so a shadow span [s, e) is the original span [origin[s], origin[e]).
+
+    ASCII text (almost every complaint) folds with one `lower()`; otherwise each distinct
+    character is folded once and the text translated in C.
+    """
+    if text.isascii():
+        return text.lower(), None
+    table: dict[int, str] = {}
+    one_for_one = True
+    for char in set(text):
+        if char.isascii():
+            continue
+        folded = _fold_char(char)
+        table[ord(char)] = folded
+        one_for_one = one_for_one and len(folded) == 1
+    if one_for_one:
+        return text.translate(table).lower(), None
+    pieces: list[str] = []
+    origin: list[int] = []
+    for index, char in enumerate(text):
+        folded = table[ord(char)] if ord(char) in table else char.lower()
+        pieces.append(folded)
+        origin.extend([index] * len(folded))
+    origin.append(len(text))
+    return "".join(pieces), origin
+
+
+# --- e-mail -----------------------------------------------------------------------------------
+
+# A local part starts only where no local-part character precedes it, and is read possessively:
+# a 4,000-character token without '@' is read once, not once per starting position.
+_ADDRESS_BODY = r"[\w.%+\-]++@[\w\-]++(?:\.[\w\-]++)++"
+_EMAIL = re.compile(r"(?<![\w.%+\-])" + _ADDRESS_BODY)
+_EMAIL_RIGHT_AFTER = re.compile(_ADDRESS_BODY)
+_LOCAL_PART = re.compile(r"[\w.%+\-]*+")
+_DOMAIN = re.compile(r"[\w\-]++(?:\.[\w\-]++)++")
+# Above one '@' in this many characters, one pass of the pattern beats a step per '@'.
+_AT_DENSITY = 64
+
+
+def _emails(shadow: str) -> list[tuple[int, int, str]]:
+    """Spans of e-mail addresses.
+
+    An address may start right where another ends ("a@b.id+c@d.id"): once the first is masked
+    the second stands alone, so it is masked at once. A text with few '@' (nearly all) is read
+    from each '@' outwards; a text full of them with one pass of the pattern. Both give the
+    same spans (tests/app/test_redaction.py checks it) and read each character a bounded
+    number of times.
+    """
+    ats = shadow.count("@")
+    if not ats:
+        return []
+    if ats * _AT_DENSITY > len(shadow):
+        return _emails_by_pattern(shadow)
+    return _emails_by_at(shadow)
+
+
+def _emails_by_at(shadow: str) -> list[tuple[int, int, str]]:
+    """E-mail spans found from each '@': its local part backwards, its domain forwards."""
+    backwards = shadow[::-1]
+    size = len(shadow)
+    spans: list[tuple[int, int, str]] = []
+    done = 0  # where the last address ended: the next local part starts there at the earliest
+    at = shadow.find("@")
+    while at >= 0:
+        local = _LOCAL_PART.match(backwards, size - at).end() - (size - at)
+        start = max(at - local, done)
+        domain = _DOMAIN.match(shadow, at + 1)
+        if start < at and domain:
+            spans.append((start, domain.end(), MASK_EMAIL))
+            done = domain.end()
+        at = shadow.find("@", max(at + 1, done))
+    return spans
+
+
+def _emails_by_pattern(shadow: str) -> list[tuple[int, int, str]]:
+    """E-mail spans found by one pass of the pattern, chained where one ends and one starts."""
+    spans: list[tuple[int, int, str]] = []
+    position = 0
+    while match := _EMAIL.search(shadow, position):
+        while match:
+            spans.append((match.start(), match.end(), MASK_EMAIL))
+            position = match.end()
+            match = _EMAIL_RIGHT_AFTER.match(shadow, position)
+    return spans
+
+
+# --- numbers: NIK and phones ------------------------------------------------------------------
+
+# Between two digit groups: spaces, one of . - / with up to two spaces around, or brackets
+# ("(021) 555", "+62 (812) 3456"). Every part is bounded, so a run is read once.
+_SEPARATOR = r"(?:[ \t]{0,2}\)?[ \t]{0,2}[-./]?[ \t]{0,2}\(?[ \t]{0,2})"
+# It opens with a character class, which lets the engine skip text without digits in C.
+_RUN = re.compile(
+    r"[+(\d](?:(?<=\+)[ \t]{0,2}\(?[ \t]{0,2}\d|(?<=\()[ \t]{0,2}\+?[ \t]{0,2}\d|(?<=\d))"
+    r"\d*+(?:" + _SEPARATOR + r"(?<=[^\d])\d++)*+"
+)
+_NOT_DIGITS = str.maketrans("", "", " \t+()-./")
+_GROUP = re.compile(r"\d++")
+_DIGIT = re.compile(r"\d")
+# Every phone the rules or the matcher may find holds a '+', or a group opening with 0[2-9]
+# or 62.
+_MAY_HOLD_PHONE = re.compile(r"\+|(?<!\d)(?:0\D{0,2}[2-9]|62)")
+# …and every phone the rules may find a group opening with 0[2-9] and three digits long, or 62.
+_PHONE_RULES_MAY_FIRE = re.compile(r"(?<!\d)(?:0[2-9]\d|62)")
+# Shapes that are never phone numbers, kept from the matcher (which calls "05-11-2026 14.00" a
+# phone): dates with an optional time, times, kelurahan codes, amounts grouped by thousands.
+_NOT_A_PHONE = re.compile(
+    r"(?<![\d.\-/])(?:"
+    r"\d{1,2}(?P<d>[-/.])\d{1,2}(?P=d)(?:\d{4}|\d{2})(?:[ \t]{1,2}\d{1,2}[.:]\d{2})?"
+    r"|\d{4}(?P<i>[-/.])\d{1,2}(?P=i)\d{1,2}(?:[ \t]{1,2}\d{1,2}[.:]\d{2})?"
+    r"|\d{1,2}[.:]\d{2}"
+    r"|\d{2}\.\d{2}\.\d{2}\.\d{4}"
+    r"|[1-9]\d{0,2}(?P<t>[.,])\d{3}(?:(?P=t)\d{3})*+"
+    r")(?![\d]|[.\-/:]\d)"
+)
+# A run right after "Rp"/"IDR" or right before "%", "rupiah", "ribu", "juta"… is an amount.
+_AMOUNT_BEFORE = re.compile(r"(?:^|\W)(?:rp|idr)\.?[ \t]{0,2}\Z")
+_AMOUNT_AFTER = re.compile(r"[ \t]{0,2}(?:%|persen\b|rupiah\b|ribu\b|rb\b|juta\b|jt\b|miliar\b)")
+
+_NIK_DIGITS = 16
+_NIK_FIELD_ENDS = frozenset((2, 4, 6, 8, 10, 12))
+# A NIK opens with its province's code: "20-11-2026 12345678" is a date and a number.
+_PROVINCES = frozenset(
+    "11 12 13 14 15 16 17 18 19 21 31 32 33 34 35 36 51 52 53 61 62 63 64 65 71 72 73 74 75 76 "
+    "81 82 91 92 93 94 95 96 97".split()
+)
+_LONGEST_NUMBER = 16  # digits a phone written with +62 0… can reach; nothing longer is read
+_MATCHER_CALLS = 4
+
+
+@dataclass
+class _Run:
+    """A run of digit groups in the shadow, with what joins them."""
+
+    plus: bool
+    paren: bool
+    starts: list[int]
+    ends: list[int]
+    digits: list[str]
+    separators: list[str]  # separators[k] joins group k and k + 1
+
+    def may_start(self, k: int) -> bool:
+        """Whether a number may begin at group k: the run's start, or after a space or bracket.
+
+        "Rp 1.050.000.000" holds "050.000.000", but no number starts after a bare dot or dash.
+        """
+        # Separators hold only " \t.-/()": anything but dots and dashes is a space or bracket.
+        return k == 0 or bool(self.separators[k - 1].strip(".-"))
+
+
+class _Written(NamedTuple):
+    """Where a run of six digits or more is written, and its digits: enough to pass it by."""
+
+    start: int
+    end: int
+    digits: str
+
+    def run(self, shadow: str) -> _Run:
+        """The run's groups and separators, read only for the runs that may matter."""
+        written = shadow[self.start:self.end]
+        prefix = written[:len(written) - len(written.lstrip("+( \t"))]
+        spans = [group.span() for group in _GROUP.finditer(shadow, self.start, self.end)]
+        starts = [start for start, _ in spans]
+        ends = [end for _, end in spans]
+        digits = [shadow[start:end] for start, end in spans]
+        separators = [shadow[ends[k]:starts[k + 1]] for k in range(len(starts) - 1)]
+        return _Run("+" in prefix, "(" in prefix, starts, ends, digits, separators)
+
+
+def _runs(shadow: str, start: int = 0, end: int | None = None) -> list[_Written]:
+    """The number runs of the shadow that hold six digits or more (fewer identify no one)."""
+    runs: list[_Written] = []
+    for match in _RUN.finditer(shadow, start, len(shadow) if end is None else end):
+        if match.end() - match.start() >= 6:
+            digits = match.group().translate(_NOT_DIGITS)
+            if len(digits) >= 6:
+                runs.append(_Written(match.start(), match.end(), digits))
+    return runs
+
+
+def _rerun(
+    shadow: str, runs: list[_Written], blanked: list[tuple[int, int, str]]
+) -> list[_Written]:
+    """`runs` after `blanked` spans were blanked out of the shadow: only those runs read again."""
+    merged: list[tuple[int, int]] = []  # disjoint, as `_overlaps` wants them
+    for start, end, _ in sorted(blanked):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    fresh: list[_Written] = []
+    for written in runs:
+        if _overlaps(merged, written.start, written.end):
+            fresh += _runs(shadow, written.start, written.end)
+        else:
+            fresh.append(written)
+    return fresh
+
+
+def _amount_groups(shadow: str, run: _Run) -> tuple[int, int]:
+    """How many groups at the run's head and tail are money or a percentage by their words.
+
+    "Rp 1.500.000", "1.500.000 rupiah", "12,5 %": the groups joined to the amount without a
+    space; a phone written after "Rp 50.000 " is still read.
+    """
+    head = tail = 0
+    window = shadow[max(0, run.starts[0] - 9):run.starts[0]]
+    if _AMOUNT_BEFORE.search(window):
+        head = 1
+        while head < len(run.digits) and run.separators[head - 1] in (".", ","):
+            head += 1
+    if head < len(run.digits) and _AMOUNT_AFTER.match(shadow, run.ends[-1]):
+        tail = 1
+        while tail < len(run.digits) - head and run.separators[-tail] in (".", ","):
+            tail += 1
+    return head, tail
+
+
+def _national(digits: str, plus: bool) -> str | None:
+    """The national significant number of an Indonesian phone written as `digits`, if any.
+
+    Mobile numbers are 8 and 9–12 more digits… 0812-3456-7890 is 812 3456 7890; landlines are
+    an area code 2x–7x and a subscriber number, 8–10 digits in all (021-555-1234).
+    """
+    if digits.startswith("62"):
+        national = digits[2:]
+        if national.startswith("0"):
+            national = national[1:]
+    elif plus:
+        return None
+    elif digits.startswith("0"):
+        national = digits[1:]
+    else:
+        return None
+    if national[:1] == "8":
+        return national if 9 <= len(national) <= 12 else None
+    if national[:1] in ("2", "3", "4", "5", "6", "7"):
+        return national if 8 <= len(national) <= 10 else None
+    return None
+
+
+def _may_open(group: str) -> bool:
+    """Whether a NIK or a phone could open with this group (`_nik_end`, `_phone_start`)."""
+    return (group[:2] in _PROVINCES or len(group) >= _NIK_DIGITS or group[:2] == "62"
+            or (group[:1] == "0" and len(group) >= 3))
+
+
+def _phone_start(run: _Run, k: int) -> bool:
+    """Whether an Indonesian phone may begin at group k (its own shape, not yet its length)."""
+    group = run.digits[k]
+    if group.startswith("62"):
+        return True
+    # A 0… number's first group is the area code, the mobile prefix or the whole number:
+    # three digits at least, so "08.30" and "05-11-2026" never begin one.
+    return group[:1] == "0" and group[1:2] not in ("", "0", "1") and len(group) >= 3
+
+
+def _phone_end(run: _Run, k: int, limit: int) -> int | None:
+    """The last group of the longest Indonesian phone starting at group k, if any.
+
+    Once the digits make a phone, a further group joins only with the separator used before
+    and of the size used before, so "0812 3456 7890 12 kali" keeps its "12".
+    """
+    plus = k == 0 and run.plus
+    collected = ""
+    best = None
+    for j in range(k, limit):
+        if j > k and best is not None:
+            same_joint = j - 1 > k and run.separators[j - 1] == run.separators[j - 2]
+            sizes = {len(d) for d in run.digits[k + 1:j]}
+            if not same_joint or (len(run.digits[j]) < 3 and sizes != {len(run.digits[j])}):
+                break
+        collected += run.digits[j]
+        if len(collected) > _LONGEST_NUMBER:
+            break
+        if _national(collected, plus) is not None:
+            best = j
+    return best
+
+
+def _alternates_end(run: _Run, end: int, limit: int) -> int:
+    """The last group of a phone written with its alternates: "021-5551234/5551235", "/35".
+
+    After a slash, a group no longer than the phone's last group, that opens no phone of its
+    own, is another line of the same number.
+    """
+    while (
+        end + 1 < limit
+        and run.separators[end].strip(" \t") == "/"
+        and len(run.digits[end + 1]) <= len(run.digits[end])
+        and not _phone_start(run, end + 1)
+    ):
+        end += 1
+    return end
+
+
+def _nik_end(run: _Run, k: int, limit: int, totals: list[int]) -> int | None:
+    """The last group of a NIK starting at group k."""
+    first = run.digits[k]
+    if len(first) >= _NIK_DIGITS:
+        return k
+    if len(first) < 2 or first[:2] not in _PROVINCES:
+        return None
+    target = totals[k] + _NIK_DIGITS
+    j = bisect_left(totals, target, k + 1, limit + 1) - 1  # totals[j + 1]: digits to group j
+    if j + 1 > limit or totals[j + 1] != target:
+        return None
+    # Groups split where the NIK's fields end (province, regency, district, day, month, year):
+    # "3171 0101 0190 0001", "317101-010190-0001", "31.71.01.010190.0001"; a date, a time and
+    # a count in a row ("20-11-2026 08.30 20") are not one, nor is a group of one digit.
+    if any(totals[g + 1] - totals[k] not in _NIK_FIELD_ENDS for g in range(k, j)):
+        return None
+    return j
+
+
+def _numbers(
+    shadow: str, text: str, origin: list[int] | None, runs: list[_Written]
+) -> list[tuple[int, int, str]]:
+    """Spans of NIKs and phone numbers, with the matcher asked about what the rules leave.
+
+    Around what the matcher finds, the rest of a stretch is read again as runs of its own, as
+    the next redaction of the output would read it.
+    """
+    spans: list[tuple[int, int, str]] = []
+    matcher = _Matcher(shadow, text, origin)
+    queue = deque(runs)
+    while queue:
+        written = queue.popleft()
+        # The common case, decided fast: a date, an amount, a code can start no number.
+        if len(written.digits) < 8 or (
+            len(written.digits) < _NIK_DIGITS
+            and not _MAY_HOLD_PHONE.search(shadow, written.start, written.end)
+        ):
+            continue
+        if len(written.digits) < _NIK_DIGITS and not _PHONE_RULES_MAY_FIRE.search(
+            shadow, written.start, written.end
+        ):
+            # No rule can fire ("+1 234 5678", "0 812 3456 7890"): only the matcher may decide.
+            plus = shadow[written.start] == "+" or shadow[written.start + 1] == "+"
+            found, undecided = [], [(written.start, written.end, written.digits, plus)]
+        else:
+            found, undecided = _read_run(shadow, written.run(shadow))
+        spans += found
+        for stretch in undecided:
+            asked = matcher.ask(*stretch)
+            spans += asked
+            if asked and matcher.answered:
+                edges = [stretch[0]] + [edge for span in asked for edge in span[:2]]
+                edges.append(stretch[1])
+                for left, right in zip(edges[0::2], edges[1::2], strict=True):
+                    if left < right:
+                        queue.extend(_runs(shadow, left, right))
+    return spans
+
+
+def _read_run(
+    shadow: str, run: _Run
+) -> tuple[list[tuple[int, int, str]], list[tuple[int, int, str, bool]]]:
+    """The NIKs and phones the rules find in a run, and the stretches they leave undecided."""
+    spans: list[tuple[int, int, str]] = []
+    undecided: list[tuple[int, int, str, bool]] = []  # start, end, digits, after a '+'
+    head, tail = _amount_groups(shadow, run)
+    limit = len(run.digits) - tail
+    totals = [0, *accumulate(len(d) for d in run.digits)]
+    left = head  # the first group not yet in a span
+    # Only groups that could open a NIK or a phone are tried (a long run is mostly others).
+    for k in [k for k in range(head, limit) if _may_open(run.digits[k])]:
+        # Right after a masked number a new one may start, as it would after the mask.
+        if k < left or not (k == left or run.may_start(k)):
+            continue
+        mask = MASK_NIK
+        end = _nik_end(run, k, limit, totals)
+        if end is None and _phone_start(run, k):
+            end, mask = _phone_end(run, k, limit), MASK_PHONE
+            if end is not None:
+                end = _alternates_end(run, end, limit)
+        if end is None:
+            continue
+        if left < k:
+            undecided.append(_stretch(shadow, run, left, k - 1))
+        spans.append((_number_start(shadow, run, k, end), run.ends[end], mask))
+        left = end + 1
+    if left < limit:
+        undecided.append(_stretch(shadow, run, left, limit - 1))
+    return spans, undecided
+
+
+def _number_start(shadow: str, run: _Run, k: int, end: int) -> int:
+    """Where a number's mask begins: its '+' or an opening bracket closed inside it."""
+    start = run.starts[k]
+    if k == 0 and (run.plus or run.paren):
+        if run.paren and ")" in shadow[start:run.ends[end]]:
+            return shadow.rfind("(", 0, start + 1)  # "(021) 555-1234", "(+62) 812…"
+        if run.plus:
+            return shadow.rfind("+", 0, start + 1)
+        return start
+    if k > 0 and run.separators[k - 1].rstrip(" \t").endswith("("):
+        if ")" in shadow[start:run.ends[end]]:
+            return shadow.rfind("(", 0, start)
+    return start
+
+
+def _stretch(shadow: str, run: _Run, first: int, last: int) -> tuple[int, int, str, bool]:
+    """Groups first…last of a run, as the matcher would be given them."""
+    plus = first == 0 and run.plus
+    start = shadow.rfind("+", 0, run.starts[0] + 1) if plus else run.starts[first]
+    return start, run.ends[last], "".join(run.digits[first:last + 1]), plus
+
+
+class _Matcher:
+    """The `phonenumbers` matcher, asked about what the rules left undecided in one text.
+
+    It is slow (~50 µs a call), so a text gets at most `_MATCHER_CALLS` calls; beyond them a
+    stretch that could be a phone is masked unasked (a hostile text: a miss would leak a
+    person, a false mask costs a number).
+    """
+
+    def __init__(self, shadow: str, text: str, origin: list[int] | None) -> None:
+        self.shadow, self.text, self.origin = shadow, text, origin
+        self.calls = 0
+        self.answered = False  # whether the last `ask` was answered by the matcher
+        self._excluded: list[tuple[int, int]] | None = None
+
+    def ask(self, begin: int, end: int, digits: str, plus: bool) -> list[tuple[int, int, str]]:
+        """Phone spans in shadow[begin:end]."""
+        self.answered = False
+        if len(digits) < 8 or not (plus or digits[:2] == "62" or digits[:1] == "0"):
+            return []
+        if not plus and digits[1:2] in ("0", "1"):
+            return []  # 00…/01… is no Indonesian number (RT 001, CRM-2026-001234)
+        if self._excluded is None:
+            self._excluded = [(m.start(), m.end()) for m in _NOT_A_PHONE.finditer(self.shadow)]
+        if _overlaps(self._excluded, begin, end):
+            return []
+        if self.calls >= _MATCHER_CALLS:
+            return [(begin, end, MASK_PHONE)]
+        self.calls += 1
+        self.answered = True
+        origin = self.origin
+        low = begin if origin is None else origin[begin]
+        high = end if origin is None else origin[end]
+        return [
+            (low + match.start, low + match.end, MASK_PHONE) if origin is None else
+            (bisect_left(origin, low + match.start), bisect_left(origin, low + match.end),
+             MASK_PHONE)
+            for match in phonenumbers.PhoneNumberMatcher(self.text[low:high], "ID")
+        ]
+
+
+def _overlaps(spans: list[tuple[int, int]], start: int, end: int) -> bool:
+    """Whether [start, end) meets one of `spans` (sorted and disjoint, as finditer gives them)."""
+    # Disjoint and sorted by start, so sorted by end too: the last span starting before `end`
+    # reaches furthest.
+    index = bisect_left(spans, (end,))
+    return index > 0 and spans[index - 1][1] > start
+
+
+# --- the reporter's own values ----------------------------------------------------------------
+
+# Honorifics and titles say nothing of who the reporter is, and are everywhere in complaints.
+_HONORIFICS = frozenset(
+    "bapak pak ibu bu saudara saudari sdr sdri mas mbak bang kak abang kakak haji hajjah hj "
+    "drs dra prof ust ustadz ustazah tuan nyonya nona bin binti".split()
+)
+# Address words written several ways: each set is one word.
+_ADDRESS_WORDS = [
+    ("jl", "jln", "jalan"), ("gg", "gang"), ("no", "nomor", "nomer", "nmr", "nr"),
+    ("kel", "kelurahan"), ("kec", "kecamatan"), ("kav", "kavling", "kapling"),
+    ("blk", "blok"), ("komp", "kompleks", "komplek"), ("perum", "perumahan"),
+    ("kp", "kampung"), ("ds", "desa"), ("kab", "kabupaten"), ("apt", "apartemen"),
+]
+_ADDRESS_WORD = {word: group for group in _ADDRESS_WORDS for word in group}
+_WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)*|\d+")
+_NOT_ALNUM_BEFORE = r"(?<![^\W_])"
+_NOT_ALNUM_AFTER = r"(?![^\W_])"
+_NOT_LETTER_AFTER = r"(?![^\W\d_])"
+_NUMBER_ENDS = r"(?!\d)(?![^\W\d_](?![^\W\d_]))"
+
+
+def _own_words(shadow: str, identity: Identity) -> list[tuple[int, int, str]]:
+    """Spans of the reporter's own name, address and e-mail, in any writing."""
+    spans: list[tuple[int, int, str]] = []
+    for found, mask in ((_name_pattern(identity.name), MASK_NAME),
+                        (_address_pattern(identity.address), MASK_ADDRESS)):
+        if found is not None and any(word in shadow for word in found[0]):
+            spans += [(m.start(), m.end(), mask) for m in found[1].finditer(shadow)]
+    if identity.email and "@" in identity.email and "@" in shadow:
+        email = re.escape(_shadow(identity.email.strip())[0])
+        spans += [(m.start(), m.end(), MASK_EMAIL) for m in re.finditer(email, shadow)]
+    return spans
+
+
+def _own_numbers(
+    shadow: str, identity: Identity, runs: list[_Written]
+) -> list[tuple[int, int, str]]:
+    """Spans of the reporter's own phone and NIK, whatever their grouping."""
+    wanted = [(number, MASK_PHONE) for number in _own_phone(identity.phone)]
+    wanted += [(number, MASK_NIK) for number in _own_nik(identity.nik)]
+    spans: list[tuple[int, int, str]] = []
+    if wanted:
+        for written in runs:
+            present = [(number, mask) for number, mask in wanted if number in written.digits]
+            if present:
+                spans += _own_in_run(shadow, written.run(shadow), present)
+    return spans
+
+
+def _words(value: str) -> list[str]:
+    """The folded words of a stored value."""
+    return _WORD.findall(_shadow(value)[0])
+
+
+def _word_pattern(word: str, first: bool) -> str:
+    """One word of a name or address as a pattern, the first one bounded on its left.
+
+    Abbreviations are equal (each set shares its first letter), leading zeros of numbers are
+    ignored. The left bound follows the first letter, so that the pattern opens with a literal
+    and the engine skips to its candidates in C.
+    """
+    if word.isdigit():
+        digits = "0{0,3}" + re.escape(word.lstrip("0") or "0")
+        return _NOT_ALNUM_BEFORE + digits if first else digits
+    spellings = _ADDRESS_WORD.get(word, (word,))
+    head = re.escape(spellings[0][0])
+    rests = "|".join(re.escape(w[1:]) for w in sorted(spellings, key=len, reverse=True))
+    bound = f"(?<![^\\W\\d_]{head})" if first else ""
+    return f"{head}{bound}(?:{rests})"
+
+
+def _sequence_pattern(words: list[str], gap: str) -> str:
+    """Words in order, any `gap` between them, whole words only.
+
+    A word ends where letters end, digits included ("Budi0812…" names Budi, and masking the
+    number would make it whole); a number ends where digits end and no house letter follows
+    ("No. 12" is not in "No. 123" nor in "No. 12A", but is in "No. 12Budi").
+    """
+    after = _NUMBER_ENDS if words[-1].isdigit() else _NOT_LETTER_AFTER
+    return gap.join(_word_pattern(w, i == 0) for i, w in enumerate(words)) + after
+
+
+@lru_cache(maxsize=256)
+def _name_pattern(name: str | None) -> tuple[tuple[str, ...], re.Pattern[str]] | None:
+    """The reporter's whole name and each part of three letters or more, as whole words.
+
+    With the literals one of which a text must hold to match (a fast test first).
+    """
+    if not name:
+        return None
+    words = [w for w in _words(name) if not w.isdigit()]
+    sequences = [words] if len(words) > 1 else []
+    parts = sorted({w for w in words if len(w) >= 3 and w not in _HONORIFICS},
+                   key=len, reverse=True)
+    sequences += [[part] for part in parts]
+    if not sequences:
+        return None
+    pattern = "|".join(_sequence_pattern(words, r"[\W_]{1,3}") for words in sequences)
+    return (words[0], *parts), re.compile(pattern)
+
+
+@lru_cache(maxsize=256)
+def _address_pattern(address: str | None) -> tuple[tuple[str, ...], re.Pattern[str]] | None:
+    """The reporter's address whole, and its street and house number alone."""
+    if not address:
+        return None
+    words = _words(address)
+    if len(words) < 2 or sum(len(w) for w in words) < 5:
+        return None
+    sequences = [words]
+    # "Jl. Kenanga No. 12, RT 05/RW 03, Gambir" is also written "Jl. Kenanga No. 12".
+    for index, word in enumerate(words):
+        if word.isdigit():
+            # The house number's letter comes with it: "No. 7A".
+            if index + 1 < len(words) and len(words[index + 1]) == 1:
+                index += 1
+            street = words[:index + 1]
+            if index + 1 < len(words) and any(len(w) >= 3 and not w.isdigit() for w in street):
+                sequences.append(street)
+            break
+    pattern = "|".join(_sequence_pattern(words, r"[\W_]{0,4}") for words in sequences)
+    # Every writing of the address holds its first word that has only one spelling.
+    plain = [w for w in words if not w.isdigit() and w not in _ADDRESS_WORD]
+    return ((plain[0],) if plain else ("",)), re.compile(pattern)
+
+
+@lru_cache(maxsize=256)
+def _own_phone(phone: str | None) -> tuple[str, ...]:
+    """The reporter's phone as its national digits (812…), whatever its stored form.
+
+    A landline also as its subscriber number alone (the last seven digits): "telp rumah
+    7654321" names the reporter as well as "(021) 7654321" does.
+    """
+    digits = re.sub(r"\D", "", _shadow(phone)[0]) if phone else ""
+    if digits.startswith("62"):
+        digits = digits[2:]
+    digits = digits.lstrip("0")
+    if len(digits) < 6:
+        return ()
+    if digits[0] in "234567" and len(digits) >= 9:
+        return digits, digits[-7:]
+    return (digits,)
+
+
+@lru_cache(maxsize=256)
+def _own_nik(nik: str | None) -> tuple[str, ...]:
+    """The reporter's NIK as digits."""
+    digits = re.sub(r"\D", "", _shadow(nik)[0]) if nik else ""
+    return (digits,) if len(digits) >= 8 else ()
+
+
+def _own_in_run(
+    shadow: str, run: _Run, wanted: list[tuple[str, str]]
+) -> list[tuple[int, int, str]]:
+    """Spans where a run's digits, whatever their grouping, hold the reporter's numbers."""
+    joined = "".join(run.digits)
+    spans: list[tuple[int, int, str]] = []
+    totals = [0, *accumulate(len(d) for d in run.digits)]
+    for number, mask in wanted:
+        at = joined.find(number)
+        while at >= 0:
+            first = bisect_left(totals, at + 1) - 1
+            last = bisect_left(totals, at + len(number)) - 1
+            # Take in the "0", "62" or "+62" written before the national digits.
+            if first > 0 and run.digits[first - 1] in ("0", "62", "620"):
+                first -= 1
+            spans.append((_number_start(shadow, run, first, last), run.ends[last], mask))
+            at = joined.find(number, at + len(number))
+    return spans
+
+
+# --- putting it together ----------------------------------------------------------------------
+
+_MASKS = re.compile(
+    "|".join(re.escape(m.lower()) for m in (MASK_PHONE, MASK_NIK, MASK_EMAIL, MASK_NAME,
+                                              MASK_ADDRESS))
+)
+
+
+def _apply(
+    text: str, shadow: str, origin: list[int] | None, spans: list[tuple[int, int, str]]
+) -> str:
+    """`text` with the spans masked: overlaps merged, masks already there left alone."""
+    present = [(m.start(), m.end()) for m in _MASKS.finditer(shadow)] if "[" in shadow else []
+    spans.sort(key=lambda span: (span[0], -span[1]))
+    merged: list[list[Any]] = []
+    for start, end, mask in spans:
+        if present and _overlaps(present, start, end):
+            continue
+        if merged and start < merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+            continue
+        merged.append([start, end, mask])
+    out: list[str] = []
+    cursor = 0
+    for start, end, mask in merged:
+        if origin is not None:
+            start, end = origin[start], origin[end]
+        out.append(text[cursor:start])
+        out.append(mask)
+        cursor = end
+    out.append(text[cursor:])
+    return "".join(out)
