@@ -56,7 +56,7 @@ from typing import Any, NamedTuple
 import phonenumbers
 
 # Bumped whenever detection changes, and stored with each computed projection.
-VERSION = 2
+VERSION = 3
 
 MASK_PHONE = "[nomor telepon]"
 MASK_NIK = "[NIK]"
@@ -182,11 +182,14 @@ def _shadow(text: str) -> tuple[str, list[int] | None]:
 # --- e-mail -----------------------------------------------------------------------------------
 
 # A local part starts only where no local-part character precedes it, and is read possessively:
-# a 4,000-character token without '@' is read once, not once per starting position.
-_ADDRESS_BODY = r"[\w.%+\-]++@[\w\-]++(?:\.[\w\-]++)++"
-_EMAIL = re.compile(r"(?<![\w.%+\-])" + _ADDRESS_BODY)
+# a 4,000-character token without '@' is read once, not once per starting position. Its
+# characters are RFC 5322's atext and the dot ("*@a.id", "o'neil@a.id"); a slash right after
+# an address separates it from the next ("budi@a.id/ani@a.id"), as people write two.
+_LOCAL_CHARS = r"[\w.!#$%&'*+/=?^`{|}~\-]"
+_ADDRESS_BODY = _LOCAL_CHARS + r"++@[\w\-]++(?:\.[\w\-]++)++"
+_EMAIL = re.compile(r"(?<!" + _LOCAL_CHARS + ")" + _ADDRESS_BODY)
 _EMAIL_RIGHT_AFTER = re.compile(_ADDRESS_BODY)
-_LOCAL_PART = re.compile(r"[\w.%+\-]*+")
+_LOCAL_PART = re.compile(_LOCAL_CHARS + "*+")
 _DOMAIN = re.compile(r"[\w\-]++(?:\.[\w\-]++)++")
 # Above one '@' in this many characters, one pass of the pattern beats a step per '@'.
 _AT_DENSITY = 64
@@ -219,6 +222,8 @@ def _emails_by_at(shadow: str) -> list[tuple[int, int, str]]:
     while at >= 0:
         local = _LOCAL_PART.match(backwards, size - at).end() - (size - at)
         start = max(at - local, done)
+        if spans and start == done and shadow.startswith("/", start):
+            start += 1
         domain = _DOMAIN.match(shadow, at + 1)
         if start < at and domain:
             spans.append((start, domain.end(), MASK_EMAIL))
@@ -235,7 +240,9 @@ def _emails_by_pattern(shadow: str) -> list[tuple[int, int, str]]:
         while match:
             spans.append((match.start(), match.end(), MASK_EMAIL))
             position = match.end()
-            match = _EMAIL_RIGHT_AFTER.match(shadow, position)
+            match = _EMAIL_RIGHT_AFTER.match(
+                shadow, position + shadow.startswith("/", position)
+            )
     return spans
 
 
@@ -368,6 +375,14 @@ def _amount_groups(shadow: str, run: _Run) -> tuple[int, int]:
         tail = 1
         while tail < len(run.digits) - head and run.separators[-tail] in (".", ","):
             tail += 1
+    # Money never opens with a zero and more digits ("0812… %" is a phone beside a word).
+    if head and run.digits[0][:1] == "0" and len(run.digits[0]) > 1:
+        head = 0
+    if tail and run.digits[-tail][:1] == "0" and len(run.digits[-tail]) > 1:
+        tail = 0
+    # …and stands apart: "0810-0000-10 %" is one number beside a word, not a number and 10 %.
+    if tail and not run.may_start(len(run.digits) - tail):
+        tail = 0
     return head, tail
 
 
@@ -397,7 +412,7 @@ def _national(digits: str, plus: bool) -> str | None:
 def _may_open(group: str) -> bool:
     """Whether a NIK or a phone could open with this group (`_nik_end`, `_phone_start`)."""
     return (group[:2] in _PROVINCES or len(group) >= _NIK_DIGITS or group[:2] == "62"
-            or (group[:1] == "0" and len(group) >= 3))
+            or (group[:1] == "0" and len(group) >= 3) or len(group) == 4)
 
 
 def _phone_start(run: _Run, k: int) -> bool:
@@ -449,11 +464,26 @@ def _alternates_end(run: _Run, end: int, limit: int) -> int:
     return end
 
 
+def _card_shaped(run: _Run, k: int, limit: int) -> bool:
+    """Four groups of four digits from group k, joined by one same space, dot or dash, not
+    opening with 0 as a phone does ("3171 0101 0190 0001", "1000-0000-0000-0000")."""
+    if k + 4 > limit or run.digits[k][0] == "0":
+        return False
+    if any(len(group) != 4 for group in run.digits[k:k + 4]):
+        return False
+    joins = {run.separators[g].strip() or " " for g in range(k, k + 3)}
+    return len(joins) == 1 and not joins & {"/", "(", ")"}
+
+
 def _nik_end(run: _Run, k: int, limit: int, totals: list[int]) -> int | None:
     """The last group of a NIK starting at group k."""
     first = run.digits[k]
     if len(first) >= _NIK_DIGITS:
         return k
+    # Four groups of four digits is a card's shape (NIK, family card, payment card): all of
+    # them identify a person, so the province code is not asked for.
+    if _card_shaped(run, k, limit):
+        return k + 3
     if len(first) < 2 or first[:2] not in _PROVINCES:
         return None
     target = totals[k] + _NIK_DIGITS
@@ -515,8 +545,13 @@ def _read_run(
     spans: list[tuple[int, int, str]] = []
     undecided: list[tuple[int, int, str, bool]] = []  # start, end, digits, after a '+'
     head, tail = _amount_groups(shadow, run)
-    limit = len(run.digits) - tail
     totals = [0, *accumulate(len(d) for d in run.digits)]
+    if (head or tail) and any(
+        _nik_end(run, k, len(run.digits), totals) is not None
+        for k in range(len(run.digits)) if _may_open(run.digits[k])
+    ):
+        head = tail = 0  # a run holding a NIK's shape is not money, whatever word is beside it
+    limit = len(run.digits) - tail
     left = head  # the first group not yet in a span
     # Only groups that could open a NIK or a phone are tried (a long run is mostly others).
     for k in [k for k in range(head, limit) if _may_open(run.digits[k])]:

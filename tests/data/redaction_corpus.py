@@ -250,6 +250,19 @@ MASKED: list[tuple[str, str | None, str, str]] = [
     ("mixed", "andi",
      "Andi Wijaya, NIK 3172 0312 0199 0005, Jl. Pemuda No. 3, kode pos 10110.",
      f"{R}, NIK {N}, {A}, kode pos 10110."),
+    # --- found by the property tests: shapes the rules once let through -----------------------
+    ("nik card-shaped", None,
+     "Nomor kartu keluarga saya 1000 2000 3000 4000, mohon dicek.",
+     f"Nomor kartu keluarga saya {N}, mohon dicek."),
+    ("nik beside percent", None,
+     "Data 3171010101900001 % sudah dikirim.",
+     f"Data {N} % sudah dikirim."),
+    ("phone beside percent", None,
+     "Baterai HP 0812-3456-7890 % tinggal sedikit.",
+     f"Baterai HP {P} % tinggal sedikit."),
+    ("email atext", None,
+     "Kirim ke o'neil*warga@mail.id atau budi@gmail.com/ani@gmail.com saja.",
+     f"Kirim ke {E} atau {E}/{E} saja."),
 ]
 
 # Sentences whose generic shapes fill the corpus: each phone form in further contexts.

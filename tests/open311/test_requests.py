@@ -215,7 +215,7 @@ def test_public_view_hides_people_and_confidential(client: Any, submit: Any, fmt
     public = listed[shown]
     for personal in ("081234567890", "siti@example.org", "3171010101900001", "Bu Siti"):
         assert personal not in str(public)
-    assert "[disamarkan]" in public["description"]
+    assert public["description"] == "Hubungi [nomor telepon] atau [email], NIK [NIK]"
     assert public["address"] == "Gambir"
     assert float(public["lat"]) == -6.175 and float(public["long"]) == 106.827
     assert public["media_url"] == "https://posko.example.org/foto.jpg"

@@ -62,6 +62,7 @@ CRAWLED = {
 NO_COMPLAINT_DATA = {
     "/healthz",
     "/readyz",
+    "/aksesibilitas",
     "/metrics",
     "/static/<path:filename>",
     "/static/public/<path:filename>",
