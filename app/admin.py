@@ -382,13 +382,14 @@ def list_complaints(
 
 
 def complaint_summary(complaint: Complaint, now: datetime | None = None) -> dict[str, Any]:
-    """The admin's view of a complaint (no reporter data)."""
+    """The admin's view of a complaint: no reporter data, the title as the public reads it."""
     fields = (
-        "id", "tracking_code", "external_id", "source", "category", "title", "kelurahan_code",
+        "id", "tracking_code", "external_id", "source", "category", "kelurahan_code",
         "visibility", "status", "seq", "crm_ticket_id", "agency", "due_at", "resolved_at",
         "reporter_erased_at", "created_at", "updated_at",
     )
     summary = {name: getattr(complaint, name) for name in fields}
+    summary["title"] = complaint.public_title or ""
     summary["faction"] = complaint.faction.code
     summary["status_label"] = status_label(complaint.status)
     summary["overdue"] = is_overdue(complaint, now)

@@ -264,7 +264,8 @@ class ComplaintSchema(Schema):
     """A complaint with its processing state; its private fields for the submitting faction.
 
     Private fields — `reporter`, `location.address` and `status_link` — are absent when an
-    admin key reads, and the coordinates are rounded as on the public site.
+    admin key reads, the coordinates are rounded and title and description are the redacted
+    text, as on the public site.
     """
 
     id = fields.UUID()
@@ -282,8 +283,9 @@ class ComplaintSchema(Schema):
     resolved_at = fields.AwareDateTime(allow_none=True)
     created_at = fields.AwareDateTime()
     updated_at = fields.AwareDateTime()
-    title = fields.String()
-    description = fields.String()
+    title = fields.String(metadata={"description": "As submitted for the submitting faction; "
+                                    "for an admin key, redacted as on the public site"})
+    description = fields.String(metadata={"description": "As title"})
     occurred_at = fields.AwareDateTime(allow_none=True)
     location = fields.Nested(LocationOutSchema)
     reporter = fields.Nested(
@@ -327,8 +329,9 @@ class ComplaintSchema(Schema):
             "resolved_at": complaint.resolved_at,
             "created_at": complaint.created_at,
             "updated_at": complaint.updated_at,
-            "title": complaint.title,
-            "description": complaint.description,
+            # Anyone but the owner reads the text as the public does: redacted at intake.
+            "title": complaint.title if owner else complaint.public_title or "",
+            "description": complaint.description if owner else complaint.public_description or "",
             "occurred_at": complaint.occurred_at,
             "location": location,
             "visibility": complaint.visibility,
@@ -357,10 +360,17 @@ class StatusEventSchema(Schema):
     occurred_at = fields.AwareDateTime()
     recorded_at = fields.AwareDateTime()
     source = fields.String(metadata={"enum": ["gateway", "crm", "admin"]})
-    note = fields.String(allow_none=True)
+    note = fields.Method(
+        "_note", allow_none=True,
+        metadata={"description": "As recorded for the submitting faction; for an admin key, "
+                  "redacted as on the public site"},
+    )
 
     def _label(self, event: StatusEvent) -> str:
         return status_label(event.status)
+
+    def _note(self, event: StatusEvent) -> str | None:
+        return event.note if owner_view(event.complaint) else event.public_note
 
 
 class ComplaintListSchema(Schema):

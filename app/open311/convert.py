@@ -136,15 +136,17 @@ def update_id(complaint: Complaint, event: StatusEvent) -> str:
 
 
 def update_document(
-    complaint: Complaint, event: StatusEvent, *, service_request_id: str | None = None
+    complaint: Complaint, event: StatusEvent, *, service_request_id: str | None = None,
+    redacted: bool = False,
 ) -> dict[str, Any]:
-    """One mySociety <request_update> for a status event."""
+    """One mySociety <request_update> for a status event (`redacted`: its public note, for a
+    reader who is not the submitting faction)."""
     return {
         "update_id": update_id(complaint, event),
         "service_request_id": service_request_id or complaint.tracking_code,
         "status": mysociety_status(event.status),
         "updated_datetime": _wib(event.occurred_at),
-        "description": event.note,
+        "description": event.public_note if redacted else event.note,
         "media_url": None,
         "external_status_code": event.status,
     }

@@ -497,9 +497,14 @@ def list_updates(fmt: str) -> Response:
         .order_by(StatusEvent.recorded_at, StatusEvent.id)
         .limit(UPDATES_LIMIT)
     )
-    if api_key is not None and api_key.role == "faction":
+    faction_key = api_key is not None and api_key.role == "faction"
+    if faction_key:
         query = query.where(Complaint.faction_id == api_key.faction_id)
-    updates = [update_document(complaint, event) for event, complaint in session.execute(query)]
+    # An admin key reads operations, not identities: the notes as the public sees them.
+    updates = [
+        update_document(complaint, event, redacted=not faction_key)
+        for event, complaint in session.execute(query)
+    ]
     return _document(render_updates(updates, fmt), fmt)
 
 

@@ -33,6 +33,10 @@ LAT, LON = -6.17731, 106.86412
 def created(client: FlaskClient, keys: Keys) -> dict[str, Any]:
     payload = complaint_payload(
         external_id="PSI-LP-1", reporter=REPORTER,
+        # The reporter names themself in the text: an admin reads it redacted, as the public.
+        title="Wahyuningsih minta lampu jalan diperbaiki",
+        description="Saya Wahyuningsih Pratiwi, HP 0813.9876.5432, rumah di "
+                    "Gg. Anggrek Jingga XIV No. 27. Lampu mati sejak Senin.",
         location={"kelurahan_code": "31.71.01.1001", "address": ADDRESS, "lat": LAT, "lon": LON},
     )
     response = client.post(URL, json=payload, headers=keys.headers("PSI"))
