@@ -47,8 +47,9 @@ from app.webhooks import (
     live_secrets,
 )
 from sync import breaker
+from sync.context import WorkerContext
 from sync.errors import FatalError, RetriableError
-from sync.outbox import Outbox, TopicPolicy
+from sync.outbox import TopicPolicy
 
 log = logging.getLogger(__name__)
 
@@ -271,12 +272,13 @@ def _observe_latency(message: OutboxMessage) -> None:
         CRM_UPDATE_TO_WEBHOOK_SECONDS.observe(max(0.0, (utcnow() - created).total_seconds()))
 
 
-def register(outbox: Outbox, settings: Settings) -> None:
+def register(context: WorkerContext) -> None:
     """Register the webhook.deliver handler and its retry policy."""
-    configure(settings)
-    outbox.register(policy(settings), WebhookDelivery(outbox.db, settings))
+    configure(context.settings)
+    context.outbox.register(policy(context.settings),
+                            WebhookDelivery(context.db, context.settings))
 
 
-def deliver_job(context: Any) -> None:
+def deliver_job(context: WorkerContext) -> None:
     """Deliver due webhooks."""
     context.outbox.run([WEBHOOK_DELIVER], batch=context.settings.BATCH_SIZE)

@@ -47,6 +47,7 @@ from app.models import Complaint, CrmUpdate, Lease
 from app.models.outbox import read_cursor, write_cursor
 from app.status_updates import apply_crm_update
 from schemas.open311 import format_datetime, parse_datetime
+from sync.context import WorkerContext
 from sync.crm import CrmClient
 from sync.errors import FatalError, RetriableError
 
@@ -449,15 +450,9 @@ def poll_once(
             return None
 
 
-_readers: dict[int, PollingClient] = {}
-
-
-def poll_job(context: Any) -> None:
+def poll_job(context: WorkerContext) -> None:
     """Poll the CRM for status updates (one poller at a time)."""
-    reader = _readers.get(id(context))
-    if reader is None:
-        reader = _readers[id(context)] = PollingClient.from_settings(context.settings)
-    stats = poll_once(context.db, context.settings, context.worker_id, reader)
+    stats = poll_once(context.db, context.settings, context.worker_id, context.crm)
     if stats is not None and set(stats.outcomes or {}) - {"duplicate"}:
         log.info("CRM poll: %d updates in %d windows: %s", stats.updates, stats.windows,
                  stats.outcomes)

@@ -33,6 +33,7 @@ from app.models import Complaint
 from app.models.outbox import OutboxMessage, enqueue, write_cursor
 from app.reconciliation import REPORT_CURSOR, last_report, requested_at
 from app.status_updates import apply_crm_update
+from sync.context import WorkerContext
 from sync.crm import CrmClient
 from sync.errors import FatalError, RetriableError
 from sync.poll import release_lease, synthetic_update, take_lease
@@ -178,7 +179,7 @@ def _due(db: Database, settings: Settings, now: datetime) -> bool:
     return last is None or (now - last).total_seconds() >= settings.RECONCILE_INTERVAL_S
 
 
-def reconcile_job(context: Any) -> None:
+def reconcile_job(context: WorkerContext) -> None:
     """Worker job: one reconciliation run when due or asked for, by one worker at a time."""
     now = utcnow()
     if not _due(context.db, context.settings, now):
@@ -188,10 +189,6 @@ def reconcile_job(context: Any) -> None:
     if token is None:
         return
     try:
-        client = CrmClient.from_settings(context.settings)
-        try:
-            reconcile(context.db, context.settings, client, now=now)
-        finally:
-            client.close()
+        reconcile(context.db, context.settings, context.crm, now=now)
     finally:
         release_lease(context.db, LEASE_NAME, token)

@@ -30,6 +30,7 @@ from tests.conftest import Keys
 from tests.support.complaints import forwarded_complaint
 from tests.support.processes import wait_until
 from tests.support.webhook_receiver import RecordingReceiver
+from tests.sync.conftest import worker_context
 
 
 @pytest.fixture
@@ -49,9 +50,7 @@ def private_client(fast_settings: Settings) -> Iterator[FlaskClient]:
 
 
 def make_outbox(db: Database, settings: Settings, name: str = "test-worker") -> Outbox:
-    outbox = Outbox(db, name, lease_s=10)
-    deliver.register(outbox, settings)
-    return outbox
+    return worker_context(db, settings, deliver.register, worker_id=name, lease_s=10).outbox
 
 
 def subscribe(client: FlaskClient, keys: Keys, url: str, faction: str = "PSI") -> dict[str, Any]:

@@ -23,7 +23,6 @@ from app.lifecycle import TERMINAL, map_crm_status
 from app.models import Complaint, CrmUpdate, StatusEvent, SyncCursor
 from schemas.open311 import parse_datetime
 from sync import forward
-from sync.outbox import Outbox
 from sync.poll import (
     LEASE_NAME,
     UPDATES_CURSOR,
@@ -36,14 +35,14 @@ from tests.conftest import Keys
 from tests.support.complaints import forwarded_complaint
 from tests.support.crmsim import FAST_SPEED, open311_url, running_crm_sim
 from tests.support.processes import jembatan_env, live_server, start_jembatan, stop, wait_until
-from tests.sync.conftest import make_complaints, sim_settings, sim_tickets
+from tests.sync.conftest import make_complaints, sim_settings, sim_tickets, worker_context
 
 FINAL_CODES = {"SELESAI", "DITOLAK", "DITUTUP"}
 
 
 def forward_all(db: Database, settings: Settings, count: int) -> None:
-    outbox = Outbox(db, "test-forwarder", lease_s=10)
-    forward.register(outbox, settings)
+    outbox = worker_context(db, settings, forward.register, worker_id="test-forwarder",
+                            lease_s=10).outbox
     wait_until(
         lambda: outbox.run([forward.CRM_SUBMIT.name]) is not None and _forwarded(db) >= count,
         timeout=20, what="complaints forwarded",
