@@ -13,8 +13,8 @@ Modes (`JEMBATAN_CRM_UPDATES_MODE`):
   changed ticket becomes a synthetic update with a stable id (ticket, time, code).
 - `push`: the CRM posts updates to `/open311/v2/servicerequestupdates`; nothing to poll.
 
-One poller at a time: a leader lease row (`leases`, name `crm.poll`) taken by a conditional
-update; it expires on its own when its holder dies.
+One poller at a time: the leader lease `crm.poll` (sync.lease); it expires on its own when its
+holder dies.
 
 Malformed updates never stop a window: each is recorded and skipped by apply_crm_update.
 """
@@ -24,9 +24,6 @@ from __future__ import annotations
 import json
 import logging
 import re
-import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -35,21 +32,20 @@ from xml.etree.ElementTree import ParseError
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
 from sqlalchemy import or_, select, update
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
 
 from app.clock import as_utc, utcnow
 from app.config import Settings
 from app.database import Database
 from app.lifecycle import TERMINAL
 from app.metrics import POLL_LAG_SECONDS
-from app.models import Complaint, CrmUpdate, Lease
+from app.models import Complaint, CrmUpdate
 from app.models.outbox import read_cursor, write_cursor
 from app.status_updates import apply_crm_update
 from schemas.open311 import format_datetime, parse_datetime
 from sync.context import WorkerContext
 from sync.crm import CrmClient
 from sync.errors import FatalError, RetriableError
+from sync.lease import holds_lease, leader
 
 log = logging.getLogger(__name__)
 
@@ -124,81 +120,6 @@ def read_update_items(body: bytes, fmt: str) -> list[dict[str, Any]]:
                 item[name] = child.text or None
         items.append(item)
     return items
-
-
-# --- the leader lease ----------------------------------------------------------------------
-
-
-def take_lease(db: Database, name: str, owner: str, ttl: timedelta) -> str | None:
-    """Take (or renew) the lease `name` for `owner`; its token, or None if someone holds it."""
-    now = utcnow()
-    token = uuid.uuid4().hex
-    with db.transaction() as session:
-        if session.get(Lease, name) is None:
-            try:
-                with session.begin_nested():
-                    session.add(Lease(name=name))
-                    session.flush()
-            except IntegrityError:
-                pass
-        result = session.execute(
-            update(Lease)
-            .where(
-                Lease.name == name,
-                or_(Lease.owner.is_(None), Lease.expires_at.is_(None), Lease.expires_at < now,
-                    Lease.owner == owner),
-            )
-            .values(owner=owner, token=token, expires_at=now + ttl)
-            .execution_options(synchronize_session=False)
-        )
-    return token if result.rowcount == 1 else None
-
-
-def holds_lease(
-    session: Session, name: str, token: str, extend: timedelta | None = None
-) -> bool:
-    """Whether `token` still holds the lease (the row stays locked till commit).
-
-    With `extend`, a held lease is renewed for that long: a tick working through a large
-    backlog keeps its lease batch after batch instead of losing it halfway and leaving the
-    next leader to read the same window again.
-    """
-    now = utcnow()
-    if extend is not None:
-        result = session.execute(
-            update(Lease)
-            .where(Lease.name == name, Lease.token == token, Lease.expires_at > now)
-            .values(expires_at=now + extend)
-            .execution_options(synchronize_session=False)
-        )
-        return result.rowcount == 1
-    query = select(Lease).where(Lease.name == name, Lease.token == token,
-                                Lease.expires_at > now)
-    if session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update()
-    return session.scalars(query).first() is not None
-
-
-def release_lease(db: Database, name: str, token: str) -> None:
-    """Give the lease up (only if it is still ours)."""
-    with db.transaction() as session:
-        session.execute(
-            update(Lease)
-            .where(Lease.name == name, Lease.token == token)
-            .values(owner=None, token=None, expires_at=None)
-            .execution_options(synchronize_session=False)
-        )
-
-
-@contextmanager
-def leader(db: Database, owner: str, ttl: timedelta) -> Iterator[str | None]:
-    """The poller's lease for the duration of a tick (None: another poller leads)."""
-    token = take_lease(db, LEASE_NAME, owner, ttl)
-    try:
-        yield token
-    finally:
-        if token is not None:
-            release_lease(db, LEASE_NAME, token)
 
 
 # --- cursors -------------------------------------------------------------------------------
@@ -431,7 +352,7 @@ def poll_once(
 ) -> PollStats | None:
     """One tick of the poller; None when another poller holds the lease (or in push mode)."""
     mode = settings.CRM_UPDATES_MODE
-    with leader(db, owner, lease_ttl(settings)) as token:
+    with leader(db, LEASE_NAME, owner, lease_ttl(settings)) as token:
         if token is None:
             return None
         try:

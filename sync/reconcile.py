@@ -36,7 +36,8 @@ from app.status_updates import apply_crm_update
 from sync.context import WorkerContext
 from sync.crm import CrmClient
 from sync.errors import FatalError, RetriableError
-from sync.poll import release_lease, synthetic_update, take_lease
+from sync.lease import leader
+from sync.poll import synthetic_update
 
 log = logging.getLogger(__name__)
 
@@ -185,10 +186,7 @@ def reconcile_job(context: WorkerContext) -> None:
     if not _due(context.db, context.settings, now):
         return
     ttl = timedelta(seconds=max(context.settings.LEASE_S, 600))
-    token = take_lease(context.db, LEASE_NAME, context.worker_id, ttl)
-    if token is None:
-        return
-    try:
+    with leader(context.db, LEASE_NAME, context.worker_id, ttl) as token:
+        if token is None:
+            return
         reconcile(context.db, context.settings, context.crm, now=now)
-    finally:
-        release_lease(context.db, LEASE_NAME, token)

@@ -24,12 +24,10 @@ from app.models import Complaint, CrmUpdate, StatusEvent, SyncCursor
 from schemas.open311 import parse_datetime
 from sync import forward
 from sync.poll import (
-    LEASE_NAME,
     UPDATES_CURSOR,
     PollingClient,
     poll_once,
     read_update_items,
-    take_lease,
 )
 from tests.conftest import Keys
 from tests.support.complaints import forwarded_complaint
@@ -169,17 +167,6 @@ def test_an_update_for_a_ticket_learned_later_is_applied_then(
         assert after is not None and after.status == "dispatched"
 
 
-def test_one_leader_at_a_time(db: Database) -> None:
-    ttl = timedelta(seconds=30)
-    first = take_lease(db, LEASE_NAME, "worker-a", ttl)
-    assert first is not None
-    assert take_lease(db, LEASE_NAME, "worker-b", ttl) is None
-    # A dead leader's lease runs out, and then someone else leads.
-    assert take_lease(db, LEASE_NAME, "worker-a", timedelta(seconds=-1)) is not None
-    assert take_lease(db, LEASE_NAME, "worker-b", ttl) is not None
-    assert take_lease(db, LEASE_NAME, "worker-a", ttl) is None
-
-
 def fake_crm(documents: list[list[dict[str, Any]]]) -> Flask:
     """A CRM answering servicerequestupdates with each given document in turn."""
     crm = Flask("fake_crm")
@@ -317,20 +304,3 @@ def _mirrored(db: Database, settings: Settings, base_url: str) -> bool:
     except (AssertionError, KeyError):
         return False
     return True
-
-
-def test_a_long_tick_keeps_its_lease_by_renewing_it(db) -> None:
-    import time
-    from datetime import timedelta
-
-    from sync.poll import holds_lease, take_lease
-
-    token = take_lease(db, "crm.poll", "poller-a", timedelta(seconds=1))
-    assert token is not None
-    with db.transaction() as session:
-        assert holds_lease(session, "crm.poll", token, extend=timedelta(seconds=30))
-    time.sleep(1.2)
-    # Renewed: still ours past the first expiry, and nobody else can take it.
-    assert take_lease(db, "crm.poll", "poller-b", timedelta(seconds=1)) is None
-    with db.transaction() as session:
-        assert holds_lease(session, "crm.poll", token)
