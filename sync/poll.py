@@ -21,16 +21,12 @@ Malformed updates never stop a window: each is recorded and skipped by apply_crm
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
-from xml.etree.ElementTree import ParseError
 
-from defusedxml import DefusedXmlException
-from defusedxml.ElementTree import fromstring
 from sqlalchemy import or_, select, update
 
 from app.clock import as_utc, utcnow
@@ -69,59 +65,6 @@ UNKNOWN_TICKET_RETRY = timedelta(days=7)
 REOPEN_WATCH = timedelta(days=7)
 
 
-# --- talking to the CRM --------------------------------------------------------------------
-
-
-class PollingClient(CrmClient):
-    """The CRM client, reading updates item by item: one malformed update spoils no window."""
-
-    def update_items(self, start: datetime, end: datetime) -> list[dict[str, Any]]:
-        """Raw update items of a window (bounds inclusive), each validated when applied."""
-        params = self._jurisdiction() | {
-            "start_date": format_datetime(start),
-            "end_date": format_datetime(end),
-        }
-        response = self._call("GET", f"servicerequestupdates.{self.fmt}", params=params)
-        return read_update_items(response.content, self.fmt)
-
-
-_UPDATE_FIELDS = (
-    "update_id", "service_request_id", "status", "updated_datetime", "description",
-    "media_url", "external_status_code",
-)
-
-
-def read_update_items(body: bytes, fmt: str) -> list[dict[str, Any]]:
-    """The request_update items of a servicerequestupdates document, as wire text.
-
-    Unlike a strict parse, one malformed item does not make the document unreadable: each
-    item is validated when it is applied, so a bad one is recorded and the rest go on.
-    """
-    if fmt == "json":
-        try:
-            document = json.loads(body)
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise FatalError(f"unreadable servicerequestupdates JSON: {exc}") from None
-        if not isinstance(document, list):
-            raise FatalError("servicerequestupdates JSON is not an array")
-        return [item if isinstance(item, dict) else {"_item": str(item)} for item in document]
-    try:
-        root = fromstring(body)
-    except (ParseError, DefusedXmlException) as exc:
-        raise FatalError(f"unreadable servicerequestupdates XML: {exc}") from None
-    items: list[dict[str, Any]] = []
-    for element in root:
-        if element.tag.rsplit("}", 1)[-1] != "request_update":
-            continue
-        item: dict[str, Any] = {}
-        for child in element:
-            name = child.tag.rsplit("}", 1)[-1]
-            if name in _UPDATE_FIELDS:
-                item[name] = child.text or None
-        items.append(item)
-    return items
-
-
 # --- cursors -------------------------------------------------------------------------------
 
 
@@ -145,7 +88,7 @@ class LeaseLost(Exception):
 
 
 def poll_updates(
-    db: Database, settings: Settings, reader: PollingClient, token: str,
+    db: Database, settings: Settings, reader: CrmClient, token: str,
     now: datetime | None = None,
 ) -> PollStats:
     """Read and apply servicerequestupdates windows up to now (the lease must be held)."""
@@ -195,7 +138,7 @@ def _order_key(item: dict[str, Any]) -> tuple[int, str, str]:
     return (1 if stamp else 0, stamp, str(item.get("update_id") or ""))
 
 
-def _learn_agencies(db: Database, reader: PollingClient, items: list[dict[str, Any]]) -> None:
+def _learn_agencies(db: Database, reader: CrmClient, items: list[dict[str, Any]]) -> None:
     """Tell each update the SKPD of its ticket when the complaint does not know it yet."""
     tickets = {str(i["service_request_id"]) for i in items if i.get("service_request_id")}
     if not tickets:
@@ -265,7 +208,7 @@ def synthetic_update(ticket: dict[str, Any]) -> dict[str, Any]:
 
 
 def poll_requests(
-    db: Database, settings: Settings, reader: PollingClient, token: str,
+    db: Database, settings: Settings, reader: CrmClient, token: str,
     now: datetime | None = None,
 ) -> PollStats:
     """Look at watched tickets in batches, resuming where the last tick stopped."""
@@ -348,7 +291,7 @@ def lease_ttl(settings: Settings) -> timedelta:
 
 
 def poll_once(
-    db: Database, settings: Settings, owner: str, reader: PollingClient
+    db: Database, settings: Settings, owner: str, reader: CrmClient
 ) -> PollStats | None:
     """One tick of the poller; None when another poller holds the lease (or in push mode)."""
     mode = settings.CRM_UPDATES_MODE

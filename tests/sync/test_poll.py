@@ -23,11 +23,10 @@ from app.lifecycle import TERMINAL, map_crm_status
 from app.models import Complaint, CrmUpdate, StatusEvent, SyncCursor
 from schemas.open311 import parse_datetime
 from sync import forward
+from sync.crm import CrmClient
 from sync.poll import (
     UPDATES_CURSOR,
-    PollingClient,
     poll_once,
-    read_update_items,
 )
 from tests.conftest import Keys
 from tests.support.complaints import forwarded_complaint
@@ -102,7 +101,7 @@ def test_updates_mode_mirrors_every_ticket(
         make_complaints(app, db, 12)
         forward_all(db, polling, 12)
         wait_until(lambda: all_final(base_url, 12), timeout=20, what="tickets final")
-        client = PollingClient.from_settings(polling)
+        client = CrmClient.from_settings(polling)
         stats = poll_once(db, polling, "poller-a", client)
         # No watermark yet: a day back, caught up in six-hour windows in one tick.
         assert stats is not None and stats.windows == 5
@@ -128,7 +127,7 @@ def test_requests_fallback_mode_reaches_the_same_state(
         make_complaints(app, db, 8)
         forward_all(db, polling, 8)
         wait_until(lambda: all_final(base_url, 8), timeout=20, what="tickets final")
-        client = PollingClient.from_settings(polling)
+        client = CrmClient.from_settings(polling)
         assert poll_once(db, polling, "poller-a", client) is not None
         again = poll_once(db, polling, "poller-a", client)
         assert again is not None and set(again.outcomes or {}) <= {"duplicate"}
@@ -157,7 +156,7 @@ def test_an_update_for_a_ticket_learned_later_is_applied_then(
             "updated_datetime": (utcnow() - timedelta(hours=1)).isoformat(),
         }, push)
     assert outcome == "unknown_ticket"
-    client = PollingClient.from_settings(push)
+    client = CrmClient.from_settings(push)
     assert poll_once(db, push, "poller-a", client) is None  # nothing to do yet
     complaint = forwarded_complaint(app, ticket="3100950")
     stats = poll_once(db, push, "poller-a", client)
@@ -227,7 +226,7 @@ def test_a_malformed_update_does_not_block_the_window(
         polling = dataclasses.replace(
             settings, CRM_URL=base + "/open311/v2/", CRM_FORMAT="json"
         )
-        client = PollingClient.from_settings(polling)
+        client = CrmClient.from_settings(polling)
         stats = poll_once(db, polling, "poller-a", client)
         assert stats is not None
         assert stats.outcomes == {"invalid": 4, "unknown_ticket": 1, "applied": 2}
@@ -251,21 +250,6 @@ def test_a_malformed_update_does_not_block_the_window(
         ).all()
     assert len(invalid) == 4
     assert any("offset" in e for e in invalid) and any("update_id" in e for e in invalid)
-
-
-def test_xml_items_are_read_one_by_one() -> None:
-    body = (
-        b'<?xml version="1.0" encoding="utf-8"?><service_request_updates>'
-        b"<request_update><update_id>A</update_id><service_request_id>1</service_request_id>"
-        b"<status>open</status><updated_datetime>bad</updated_datetime></request_update>"
-        b"<request_update><update_id>B</update_id><service_request_id>1</service_request_id>"
-        b"<status>open</status><updated_datetime>2026-11-20T10:00:00+07:00</updated_datetime>"
-        b"<external_status_code>PROSES</external_status_code><extra>x</extra></request_update>"
-        b"</service_request_updates>"
-    )
-    items = read_update_items(body, "xml")
-    assert [i["update_id"] for i in items] == ["A", "B"]
-    assert items[1]["external_status_code"] == "PROSES" and "extra" not in items[1]
 
 
 @pytest.mark.slow
