@@ -231,6 +231,11 @@ def test_long_failure_disables_and_says_why(
     assert "no delivery succeeded for 3 days" in shown["disabled_reason"]
     assert "HTTP 500" in shown["disabled_reason"]
     assert outbox_states(db) == {"dead": 2}
+    with db.session() as session:
+        errors = session.scalars(select(OutboxMessage.last_error).where(
+            OutboxMessage.topic == WEBHOOK_DELIVER)).all()
+    # The failing delivery itself is dead-lettered with the others, for the same reason.
+    assert all((e or "").startswith("subscription disabled: no delivery") for e in errors), errors
 
 
 def test_connect_time_check_refuses_a_name_that_resolves_to_loopback(
