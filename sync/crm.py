@@ -194,7 +194,7 @@ class CrmClient:
     # --- the wire -------------------------------------------------------------------------
 
     def submission_form(self, submission: CrmSubmission) -> list[tuple[str, str]]:
-        """The form fields of POST requests, exactly as CONTRACT.md lists them."""
+        """The form fields of POST requests, exactly as docs/API.md#crm lists them."""
         form: list[tuple[str, str]] = []
         if self.api_key:
             form.append(("api_key", self.api_key))

@@ -357,18 +357,6 @@ class Outbox:
                 finaliser.flush()
                 blocked, checked_at = self._blocked_now(), time.monotonic()
 
-    def process(self, claim: Claim, stats: RunStats) -> None:
-        """Perform one claimed message and finalise it under its lease (synchronously)."""
-        outcomes: list[_Outcome] = []
-        work = self._prepare([claim], outcomes.append)
-        for job in work:
-            if job.destination in self._blocked_now():
-                self.release([job.claim])
-                stats.deferred += 1
-                return
-            outcomes.append(self._perform(job))
-        self._commit(outcomes, stats)
-
     def _prepare(self, claims: list[Claim], finished: Callable[[_Outcome], None]) -> list[_Job]:
         """Read what every call of the batch needs, in one short transaction."""
         work: list[_Job] = []
@@ -661,11 +649,3 @@ class _Finaliser:
                 for _ in range(taken):
                     self.queue.task_done()
 
-
-def dead_letter(session: Session, message: OutboxMessage, reason: str) -> None:
-    """Move a pending message to the dead letters without trying it (e.g. its target is gone)."""
-    message.status = "dead"
-    message.dead_at = utcnow()
-    message.last_error = reason[:2000]
-    message.lease_owner = message.lease_token = None
-    message.lease_expires_at = None

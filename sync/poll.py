@@ -54,7 +54,7 @@ FIRST_LOOKBACK = timedelta(days=1)
 # Long outages are caught up in windows no longer than this, several per tick.
 MAX_WINDOW = timedelta(hours=6)
 MAX_WINDOWS_PER_TICK = 8
-# Updates applied per transaction (each in its own savepoint).
+# Updates applied per transaction (each recorded once by INSERT … ON CONFLICT DO NOTHING).
 APPLY_BATCH = 200
 # Ticket ids per GET requests call (fallback mode and agency lookups).
 REQUESTS_BATCH = 50
@@ -63,9 +63,6 @@ REQUESTS_BATCHES_PER_TICK = 20
 UNKNOWN_TICKET_RETRY = timedelta(days=7)
 # Closed tickets are still watched this long in the fallback mode, to see a reopen.
 REOPEN_WATCH = timedelta(days=7)
-
-
-# --- cursors -------------------------------------------------------------------------------
 
 
 # --- polling -------------------------------------------------------------------------------

@@ -29,7 +29,7 @@ from schemas.open311 import render_request_created
 from sync.breaker import BreakerPolicy
 from sync.context import build_context
 from sync.errors import FatalError, RetriableError
-from sync.outbox import Outbox, RunStats, TopicPolicy, backoff_delay, replay
+from sync.outbox import Outbox, TopicPolicy, backoff_delay, replay
 from sync.worker import TOPICS
 from tests.support.processes import live_server
 from tests.sync.conftest import make_complaints
@@ -117,14 +117,21 @@ def test_expired_lease_is_taken_over_and_the_old_owner_cannot_finalise(db: Datab
     first = make_outbox(db, "w1", first_handler, lease_s=0.3)
     second = make_outbox(db, "w2", second_handler, lease_s=30)
     (message_id,) = add(db, "a")
-    claims = first.claim([TOPIC], 10)
-    assert len(claims) == 1
-    assert second.claim([TOPIC], 10) == []  # leased: nobody else gets it
-    time.sleep(0.4)
-    # w1 stalls past its lease (a GC pause, a hung call): w2 takes the message over.
-    assert second.run([TOPIC]).done == 1
-    stats = RunStats()
-    first.process(claims[0], stats)
+    claim = first.claim
+
+    def claim_then_stall(topics: Any, limit: int) -> Any:
+        claims = claim(topics, limit)
+        if claims:
+            assert second.claim([TOPIC], 10) == []  # leased: nobody else gets it
+            # w1 stalls past its lease (a GC pause) before it prepares its batch: w2 takes
+            # the message over.
+            time.sleep(0.4)
+            assert second.run([TOPIC]).done == 1
+        return claims
+
+    first.claim = claim_then_stall  # type: ignore[method-assign]
+    stats = first.run([TOPIC])
+    assert stats.claimed == 1
     assert stats.lost_lease == 1 and first_handler.performed == []
     assert second_handler.completed == ["ok:a"]
     assert message(db, message_id).status == "done"
@@ -260,8 +267,8 @@ def test_breaker_is_shared_opens_probes_once_and_closes(db: Database) -> None:
     assert len(probe) == 1
     assert first.claim([TOPIC], 10) == []
     assert breaker(db).state == "half_open"
-    stats = RunStats()
-    second.process(probe[0], stats)
+    second.release(probe)  # the probe's holder runs it through its own tick
+    stats = second.run([TOPIC], batch=1, max_batches=1)
     assert stats.done == 1 and breaker(db).state == "closed"
     deadline = time.monotonic() + 10
     while len(first_handler.completed) + len(second_handler.completed) < 9:
