@@ -4,7 +4,7 @@ One place builds it (`build_context`), so one place decides what a worker holds:
 one database engine, the outbox engine, its name, and the connectors' clients — one CRM client
 and one posko-feed client, each with its own HTTP session, shared by the jobs and handlers that
 talk to that system. Jobs and topic modules import this module, never `sync.worker` (which
-imports them to build its job table).
+imports them to build its job table). See docs/ARCHITECTURE.md#wiring and #how-to.
 """
 
 from __future__ import annotations
