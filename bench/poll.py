@@ -43,7 +43,8 @@ from app.factions import seed_factions  # noqa: E402
 from app.migrate import upgrade  # noqa: E402
 from app.models import Faction, Lease, SyncCursor, WebhookSubscription  # noqa: E402
 from app.webhooks import new_secret  # noqa: E402
-from sync.poll import UPDATES_CURSOR, PollingClient, poll_once  # noqa: E402
+from sync.crm import CrmClient  # noqa: E402
+from sync.poll import UPDATES_CURSOR, poll_once  # noqa: E402
 from tests.support.postgres import TempPostgres  # noqa: E402
 from tests.support.processes import live_server  # noqa: E402
 
@@ -150,7 +151,7 @@ def one_cycle(url: str, crm_url: str, state: dict[str, Any], repeat: int) -> flo
             session.add(SyncCursor(name=UPDATES_CURSOR, value=value))
         else:
             cursor.value = value
-    client = PollingClient.from_settings(settings)
+    client = CrmClient.from_settings(settings)
     began = time.perf_counter()
     stats = poll_once(db, settings, "bench", client)
     took = time.perf_counter() - began

@@ -450,6 +450,16 @@ def _xml_read_fields(element: Element, schema: Schema) -> dict[str, Any]:
     return read
 
 
+def _xml_read_texts(element: Element, schema: Schema) -> dict[str, Any]:
+    """The text of each of the schema's elements present (the first of a name), unvalidated."""
+    read: dict[str, Any] = {}
+    for name in schema.fields:
+        found = _children(element, name)
+        if found:
+            read[name] = found[0].text or None
+    return read
+
+
 def _json_document(body: bytes) -> Any:
     try:
         return json.loads(body)
@@ -608,6 +618,25 @@ def parse_updates(body: bytes, fmt: str) -> list[dict[str, Any]]:
     return _parse_list(_UPDATE, "service_request_updates", "request_update", body, fmt)
 
 
+def parse_updates_each(body: bytes, fmt: str) -> list[dict[str, Any]]:
+    """Each request_update of a GET servicerequestupdates answer, as the wire text it was sent.
+
+    For the CRM poller, where one malformed update must spoil nothing else: items are not
+    validated here but one by one where they are applied (app.status_updates, through
+    Open311UpdateSchema), so a bad one is recorded with its own reason and its update_id, and
+    the rest go on. XML items hold the schema's elements as text ("" read as None; unknown
+    elements ignored); a JSON item is the object as sent, and an item that is not an object
+    becomes `{"_item": its text}`. An unreadable document still raises Open311FormatError.
+    """
+    if _check_format(fmt) == "json":
+        document = _json_document(body)
+        if not isinstance(document, list):
+            raise Open311FormatError("expected a JSON array of request_update objects")
+        return [item if isinstance(item, dict) else {"_item": str(item)} for item in document]
+    element = _xml_root(body, "service_request_updates")
+    return [_xml_read_texts(child, _UPDATE) for child in _children(element, "request_update")]
+
+
 def parse_errors(body: bytes, fmt: str) -> list[dict[str, Any]]:
     """Errors of an <errors> document (code as a string)."""
     return _parse_list(_ERROR, "errors", "error", body, fmt)
@@ -679,6 +708,7 @@ __all__ = [
     "parse_services",
     "parse_tokens",
     "parse_updates",
+    "parse_updates_each",
     "render_discovery",
     "render_errors",
     "render_request_created",

@@ -28,7 +28,7 @@ from schemas.open311 import (
     parse_requests,
     parse_services,
     parse_tokens,
-    parse_updates,
+    parse_updates_each,
 )
 from sync.errors import FatalError, RetriableError
 
@@ -162,19 +162,23 @@ class CrmClient:
             found.extend(self._parse(parse_requests, response, "GET requests"))
         return found
 
-    def updates(self, start: datetime, end: datetime) -> list[dict[str, Any]]:
-        """GET servicerequestupdates between start and end (bounds inclusive)."""
+    def update_items(self, start: datetime, end: datetime) -> list[dict[str, Any]]:
+        """GET servicerequestupdates between start and end (bounds inclusive), item by item.
+
+        The items are wire text, each validated when it is applied: one malformed update
+        spoils no window (schemas.open311.parse_updates_each).
+        """
         params = self._jurisdiction() | {
             "start_date": format_datetime(start),
             "end_date": format_datetime(end),
         }
         response = self._call("GET", f"servicerequestupdates.{self.fmt}", params=params)
-        return self._parse(parse_updates, response, "GET servicerequestupdates")
+        return self._parse(parse_updates_each, response, "GET servicerequestupdates")
 
     # --- the wire -------------------------------------------------------------------------
 
     def submission_form(self, submission: CrmSubmission) -> list[tuple[str, str]]:
-        """The form fields of POST requests, exactly as CONTRACT.md lists them."""
+        """The form fields of POST requests, exactly as docs/API.md#crm lists them."""
         form: list[tuple[str, str]] = []
         if self.api_key:
             form.append(("api_key", self.api_key))

@@ -25,14 +25,12 @@ import logging
 import time
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
 
 import requests
 from sqlalchemy.orm import Session
 
 from app.clock import utcnow
 from app.config import Settings
-from app.database import Database
 from app.metrics import CRM_UPDATE_TO_WEBHOOK_SECONDS
 from app.models import OutboxMessage, WebhookSubscription
 from app.outbound import UnsafeAddress, allow_private, http_session
@@ -43,8 +41,9 @@ from app.webhooks import (
     live_secrets,
 )
 from sync import breaker
-from sync.errors import FatalError, RetriableError
-from sync.outbox import Outbox, TopicPolicy
+from sync.context import WorkerContext
+from sync.errors import DeliveryError, FatalError, RetriableError
+from sync.outbox import TopicPolicy
 
 log = logging.getLogger(__name__)
 
@@ -116,8 +115,7 @@ class Delivered:
 class WebhookDelivery:
     """The Handler of `webhook.deliver`."""
 
-    def __init__(self, db: Database, settings: Settings) -> None:
-        self.db = db
+    def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.http = guarded_session(allow_private(settings), settings.WEBHOOK_TIMEOUT_S)
 
@@ -157,22 +155,17 @@ class WebhookDelivery:
                 timeout=(min(5.0, timeout), timeout), allow_redirects=False,
             )
         except UnsafeAddress as exc:
-            self._failed(prepared, f"refused: {exc}")
             raise FatalError(f"refused to deliver: {exc}") from None
         except requests.Timeout:
-            self._failed(prepared, "timeout")
             raise RetriableError("timeout") from None
         except requests.RequestException as exc:
-            reason = f"connection error: {type(exc).__name__}"
-            self._failed(prepared, reason)
-            raise RetriableError(reason) from None
+            raise RetriableError(f"connection error: {type(exc).__name__}") from None
         status = response.status_code
         response.close()
         if 200 <= status < 300:
             return Delivered(status)
         if status == 410:
             raise FatalError("the receiver answered 410 Gone", status=410)
-        self._failed(prepared, f"HTTP {status}")
         raise RetriableError(f"the receiver answered {status}", status=status)
 
     def complete(self, session: Session, message: OutboxMessage, result: Delivered) -> None:
@@ -191,25 +184,35 @@ class WebhookDelivery:
             disable_subscription(session, subscription, "the receiver answered 410 Gone")
             log.warning("webhook subscription %s disabled: 410 Gone", subscription.id)
 
-    def _failed(self, prepared: PreparedDelivery, reason: str) -> None:
-        """Count a failed attempt; three days of failures and nothing else disables."""
+    def failed(self, session: Session, message: OutboxMessage, error: DeliveryError) -> None:
+        """Count a failed attempt (in the transaction that records it); three days of
+        failures and nothing else disables the subscription and dead-letters its pending
+        deliveries, this one included. A 410 is not counted: `dead` disables at once."""
+        if error.status == 410:
+            return
+        subscription = session.get(WebhookSubscription, message.payload["subscription_id"])
+        if subscription is None or not subscription.active:
+            return  # deleted or disabled already (prepare refused the message)
         now = utcnow()
-        with self.db.transaction() as session:
-            subscription = session.get(WebhookSubscription, prepared.subscription_id)
-            if subscription is None or not subscription.active:
-                return
-            subscription.consecutive_failures = (subscription.consecutive_failures or 0) + 1
-            if subscription.failing_since is None:
-                subscription.failing_since = now
-            elif now - subscription.failing_since >= LONG_FAILURE:
-                days = LONG_FAILURE.total_seconds() / 86400
-                disable_subscription(
-                    session, subscription,
-                    f"no delivery succeeded for {days:g} days"
-                    f" ({subscription.consecutive_failures} failed attempts; last: {reason})",
-                )
-                log.warning("webhook subscription %s disabled after long failure",
-                            subscription.id)
+        subscription.consecutive_failures = (subscription.consecutive_failures or 0) + 1
+        if subscription.failing_since is None:
+            subscription.failing_since = now
+            return
+        if now - subscription.failing_since < LONG_FAILURE:
+            return
+        days = LONG_FAILURE.total_seconds() / 86400
+        last = f"HTTP {error.status}" if error.status is not None else error.reason
+        disable_subscription(
+            session, subscription,
+            f"no delivery succeeded for {days:g} days"
+            f" ({subscription.consecutive_failures} failed attempts; last: {last})",
+        )
+        log.warning("webhook subscription %s disabled after long failure", subscription.id)
+        # Its pending deliveries were dead-lettered in the database; those this session holds
+        # (this one, others finalised with it) are read again, so none is recorded as pending.
+        for held in list(session.identity_map.values()):
+            if isinstance(held, OutboxMessage) and held.destination == message.destination:
+                session.refresh(held)
 
 
 def _observe_latency(message: OutboxMessage) -> None:
@@ -218,12 +221,12 @@ def _observe_latency(message: OutboxMessage) -> None:
         CRM_UPDATE_TO_WEBHOOK_SECONDS.observe(max(0.0, (utcnow() - created).total_seconds()))
 
 
-def register(outbox: Outbox, settings: Settings) -> None:
+def register(context: WorkerContext) -> None:
     """Register the webhook.deliver handler and its retry policy."""
-    configure(settings)
-    outbox.register(policy(settings), WebhookDelivery(outbox.db, settings))
+    configure(context.settings)
+    context.outbox.register(policy(context.settings), WebhookDelivery(context.settings))
 
 
-def deliver_job(context: Any) -> None:
+def deliver_job(context: WorkerContext) -> None:
     """Deliver due webhooks."""
     context.outbox.run([WEBHOOK_DELIVER], batch=context.settings.BATCH_SIZE)

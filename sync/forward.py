@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import uuid
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, defer, joinedload
@@ -23,12 +23,10 @@ from app.intake import CRM_SUBMIT as CRM_SUBMIT_TOPIC
 from app.models import Complaint, Faction, OutboxMessage
 from app.reference import areas, load_categories
 from sync.breaker import BreakerPolicy
+from sync.context import WorkerContext
 from sync.crm import CrmClient, CrmSubmission
 from sync.errors import DeliveryError, FatalError
-from sync.outbox import Outbox, TopicPolicy
-
-if TYPE_CHECKING:
-    from sync.worker import WorkerContext
+from sync.outbox import TopicPolicy
 
 log = logging.getLogger(__name__)
 
@@ -195,10 +193,10 @@ def _complaint_id(message: OutboxMessage) -> uuid.UUID:
         raise FatalError(f"crm.submit payload has no valid complaint_id: {exc}") from None
 
 
-def register(outbox: Outbox, settings: Settings) -> None:
-    """Register the crm.submit handler with its retry policy."""
-    outbox.register(crm_submit_policy(settings),
-                    ForwardHandler(CrmClient.from_settings(settings), settings))
+def register(context: WorkerContext) -> None:
+    """Register the crm.submit handler (on the context's CRM client) with its retry policy."""
+    context.outbox.register(crm_submit_policy(context.settings),
+                            ForwardHandler(context.crm, context.settings))
 
 
 def forward_job(context: WorkerContext) -> None:
@@ -212,10 +210,7 @@ def check_service_codes(context: WorkerContext) -> list[str]:
     Returns the categories whose code the CRM does not list. A CRM that cannot be reached is
     reported and skipped: the worker starts anyway and forwarding retries on its own.
     """
-    handler = context.outbox.handlers.get(CRM_SUBMIT.name)
-    client = handler.client if isinstance(handler, ForwardHandler) else None
-    if client is None:
-        client = CrmClient.from_settings(context.settings)
+    client = context.crm
     categories = load_categories(context.settings.CATEGORIES_FILE)
     try:
         offered = {str(service["service_code"]) for service in client.services()}

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
-from typing import Any
 
 from sqlalchemy import delete, select
 
@@ -17,6 +16,7 @@ from app.clock import utcnow
 from app.database import Database
 from app.idempotency import purge_expired
 from app.models import OutboxMessage
+from sync.context import WorkerContext
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +56,7 @@ def purge_idempotency(db: Database, now: datetime | None = None) -> int:
     return total
 
 
-def housekeeping_job(context: Any) -> None:
+def housekeeping_job(context: WorkerContext) -> None:
     """Worker job: purge delivered outbox messages and expired idempotency records."""
     delivered = purge_delivered(context.db, context.settings.OUTBOX_KEEP_DAYS)
     expired = purge_idempotency(context.db)

@@ -21,7 +21,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-import requests
 from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -34,14 +33,15 @@ from app.models import Complaint, Faction, OutboxMessage, StatusEvent
 from app.models.outbox import read_cursor, write_cursor
 from app.open311.convert import InvalidSubmission, complaint_from_feed_item, update_document
 from app.open311.feeds import FEED_SOURCE, FEED_UPDATE, feed_destination, install_listener
-from app.outbound import UnsafeAddress, allow_private, http_session, parse_retry_after
 from schemas.open311 import (
     Open311FormatError,
     format_datetime,
     parse_requests_each,
 )
+from sync.context import WorkerContext
 from sync.errors import FatalError, RetriableError
-from sync.outbox import Outbox, TopicPolicy
+from sync.feed import FeedClient
+from sync.outbox import RunStats, TopicPolicy
 
 log = logging.getLogger("jembatan.mirror")
 
@@ -55,7 +55,6 @@ OVERLAP = timedelta(minutes=10)
 INITIAL_LOOKBACK = timedelta(days=7)
 WINDOW = timedelta(days=1)
 MAX_WINDOWS_PER_TICK = 30
-TIMEOUT = (3.05, 15.0)  # connect, read
 
 
 @dataclass
@@ -70,52 +69,6 @@ class MirrorStats:
     changed: int = 0
     skipped: int = 0
     failed_feeds: int = 0
-
-
-class FeedClient:
-    """HTTP to posko feeds: one guarded session (app.outbound), errors sorted.
-
-    A feed URL is a tenant's address: the guard refuses private and loopback hosts, connects
-    to the address it checked, follows no redirect and takes no proxy from the environment,
-    unless JEMBATAN_OUTBOUND_ALLOW_PRIVATE is on.
-    """
-
-    def __init__(self, allow_private: bool = False, timeout: tuple[float, float] = TIMEOUT
-                 ) -> None:
-        self.session = http_session(
-            user_agent="Jembatan-mirror/1", guard=True, allow_private=allow_private,
-            timeout=timeout,
-        )
-        self.timeout = timeout
-
-    def get_requests(self, base_url: str, fmt: str, start: datetime, end: datetime) -> bytes:
-        """The feed's `GET requests.{fmt}` for one window (no key: the spec needs none)."""
-        params = {"start_date": format_datetime(start), "end_date": format_datetime(end)}
-        response = self._call("GET", f"{base_url}requests.{fmt}", params=params)
-        return response.content
-
-    def post_update(self, url: str, form: dict[str, str]) -> requests.Response:
-        """`POST servicerequestupdates`, form-encoded (the api_key goes in the body)."""
-        return self._call("POST", url, data=form)
-
-    def _call(self, method: str, url: str, **kwargs: Any) -> requests.Response:
-        try:
-            response = self.session.request(method, url, timeout=self.timeout, **kwargs)
-        except UnsafeAddress as exc:
-            raise FatalError(f"refused: {exc}") from None
-        except requests.Timeout as exc:
-            raise RetriableError(f"timeout: {type(exc).__name__}") from exc
-        except requests.RequestException as exc:
-            raise RetriableError(f"connection failed: {type(exc).__name__}") from exc
-        status = response.status_code
-        if 200 <= status < 300:
-            return response
-        if status in (408, 429) or status >= 500:
-            raise RetriableError(
-                f"{method} answered {status}", status=status,
-                retry_after=parse_retry_after(response.headers.get("Retry-After")),
-            )
-        raise FatalError(f"{method} answered {status}", status=status)
 
 
 @contextmanager
@@ -148,7 +101,7 @@ def _advance_cursor(session: Session, name: str, position: datetime) -> None:
 
 
 def mirror_feed(
-    context: Any, client: FeedClient, faction_id: int, stats: MirrorStats
+    context: WorkerContext, client: FeedClient, faction_id: int, stats: MirrorStats
 ) -> None:
     """Poll one faction's feed from its cursor up to now, window by window."""
     db = context.db
@@ -215,11 +168,11 @@ def _mirror_item(
         stats.replayed += 1
 
 
-def mirror_job(context: Any) -> MirrorStats:
+def mirror_job(context: WorkerContext) -> MirrorStats:
     """Poll every configured feed once (from its cursor up to now)."""
     install_listener()
     stats = MirrorStats()
-    client = _client(context)
+    client = context.feeds
     with context.db.session() as session:
         faction_ids = list(
             session.scalars(
@@ -237,13 +190,6 @@ def mirror_job(context: Any) -> MirrorStats:
     if stats.skipped or stats.failed_feeds:
         log.warning("mirror: %s", stats)
     return stats
-
-
-def _client(context: Any) -> FeedClient:
-    handler = context.outbox.handlers.get(FEED_UPDATE)
-    if isinstance(handler, FeedUpdateHandler):
-        return handler.client
-    return FeedClient(allow_private(context.settings))
 
 
 # --- out: status updates back to the feed --------------------------------------------------
@@ -306,13 +252,14 @@ class FeedUpdateHandler:
         """Dead letters stay listed and replayable (`jembatan dlq`)."""
 
 
-def register(outbox: Outbox, settings: Settings) -> None:
-    """Register the feed.update topic, and the hook that queues it."""
+def register(context: WorkerContext) -> None:
+    """Register the feed.update topic (on the context's feed client), and the hook that
+    queues it."""
     install_listener()
-    outbox.register(FEED_UPDATE_POLICY, FeedUpdateHandler(FeedClient(allow_private(settings))))
+    context.outbox.register(FEED_UPDATE_POLICY, FeedUpdateHandler(context.feeds))
 
 
-def deliver_feed_updates(context: Any) -> Any:
+def deliver_feed_updates(context: WorkerContext) -> RunStats:
     """Post due status updates back to the feeds."""
     return context.outbox.run([FEED_UPDATE], batch=context.settings.BATCH_SIZE)
 

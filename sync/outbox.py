@@ -61,6 +61,14 @@ class Handler(Protocol):
     the session), and `complete_many(session, done)`, called once per finaliser group with
     its successes as (message, result) pairs instead of `complete` for each, to read, lock
     and write for the whole group at once.
+    And `failed(session, message, error)`: called in the finaliser's transaction for every
+    attempt that failed with a RetriableError or FatalError (raised by `prepare` or
+    `perform`; not for a bug, which is only logged and retried), before the outbox schedules
+    the retry or the dead letter, so what a handler records about failures (a counter, a
+    subscription to disable) is committed with the attempt, and `perform` stays free of
+    transactions. If `failed` finishes the message itself (dead-letters it, e.g. with every
+    pending message of its destination, and refreshes it), the outbox leaves it so.
+    See docs/ARCHITECTURE.md#outbox.
     """
 
     def prepare(self, session: Session, message: OutboxMessage) -> Any:
@@ -349,18 +357,6 @@ class Outbox:
                 finaliser.flush()
                 blocked, checked_at = self._blocked_now(), time.monotonic()
 
-    def process(self, claim: Claim, stats: RunStats) -> None:
-        """Perform one claimed message and finalise it under its lease (synchronously)."""
-        outcomes: list[_Outcome] = []
-        work = self._prepare([claim], outcomes.append)
-        for job in work:
-            if job.destination in self._blocked_now():
-                self.release([job.claim])
-                stats.deferred += 1
-                return
-            outcomes.append(self._perform(job))
-        self._commit(outcomes, stats)
-
     def _prepare(self, claims: list[Claim], finished: Callable[[_Outcome], None]) -> list[_Job]:
         """Read what every call of the batch needs, in one short transaction."""
         work: list[_Job] = []
@@ -403,7 +399,7 @@ class Outbox:
             return _Outcome(job.claim, job.handler, error=exc)
         except Exception as exc:  # a bug in a handler must not lose the message
             log.exception("outbox %s: unexpected error in %s", job.claim.id, job.handler)
-            error = RetriableError(f"internal error: {type(exc).__name__}")
+            error = _UnexpectedError(f"internal error: {type(exc).__name__}")
             return _Outcome(job.claim, job.handler, error=error)
 
     def _blocked_now(self) -> set[str]:
@@ -501,6 +497,12 @@ class Outbox:
 
     def _failed(self, session: Session, message: OutboxMessage, error: Exception) -> bool:
         """Schedule a retry (True) or dead-letter the message (False)."""
+        handler = self.handlers.get(message.topic)
+        failed = getattr(handler, "failed", None)
+        if failed is not None and not isinstance(error, _UnexpectedError):
+            failed(session, message, error)
+            if message.status != "pending":
+                return False  # the handler dead-lettered it (with its whole destination)
         now = utcnow()
         policy = self.policies[message.topic]
         message.attempts += 1
@@ -527,11 +529,14 @@ class Outbox:
             return True
         message.status = "dead"
         message.dead_at = now
-        handler = self.handlers.get(message.topic)
         if handler is not None:
             handler.dead(session, message, str(error))
         log.error("outbox %s %s dead-lettered: %s", message.topic, message.id, error)
         return False
+
+
+class _UnexpectedError(RetriableError):
+    """An exception a handler did not classify (a bug): retried, never a handler's failure."""
 
 
 @dataclass
@@ -644,11 +649,3 @@ class _Finaliser:
                 for _ in range(taken):
                     self.queue.task_done()
 
-
-def dead_letter(session: Session, message: OutboxMessage, reason: str) -> None:
-    """Move a pending message to the dead letters without trying it (e.g. its target is gone)."""
-    message.status = "dead"
-    message.dead_at = utcnow()
-    message.last_error = reason[:2000]
-    message.lease_owner = message.lease_token = None
-    message.lease_expires_at = None

@@ -13,42 +13,35 @@ Modes (`JEMBATAN_CRM_UPDATES_MODE`):
   changed ticket becomes a synthetic update with a stable id (ticket, time, code).
 - `push`: the CRM posts updates to `/open311/v2/servicerequestupdates`; nothing to poll.
 
-One poller at a time: a leader lease row (`leases`, name `crm.poll`) taken by a conditional
-update; it expires on its own when its holder dies.
+One poller at a time: the leader lease `crm.poll` (sync.lease); it expires on its own when its
+holder dies.
 
 Malformed updates never stop a window: each is recorded and skipped by apply_crm_update.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import re
-import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
-from xml.etree.ElementTree import ParseError
 
-from defusedxml import DefusedXmlException
-from defusedxml.ElementTree import fromstring
 from sqlalchemy import or_, select, update
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
 
 from app.clock import as_utc, utcnow
 from app.config import Settings
 from app.database import Database
 from app.lifecycle import TERMINAL
 from app.metrics import POLL_LAG_SECONDS
-from app.models import Complaint, CrmUpdate, Lease
+from app.models import Complaint, CrmUpdate
 from app.models.outbox import read_cursor, write_cursor
 from app.status_updates import apply_crm_update
 from schemas.open311 import format_datetime, parse_datetime
+from sync.context import WorkerContext
 from sync.crm import CrmClient
 from sync.errors import FatalError, RetriableError
+from sync.lease import holds_lease, leader
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +54,7 @@ FIRST_LOOKBACK = timedelta(days=1)
 # Long outages are caught up in windows no longer than this, several per tick.
 MAX_WINDOW = timedelta(hours=6)
 MAX_WINDOWS_PER_TICK = 8
-# Updates applied per transaction (each in its own savepoint).
+# Updates applied per transaction (each recorded once by INSERT … ON CONFLICT DO NOTHING).
 APPLY_BATCH = 200
 # Ticket ids per GET requests call (fallback mode and agency lookups).
 REQUESTS_BATCH = 50
@@ -70,137 +63,6 @@ REQUESTS_BATCHES_PER_TICK = 20
 UNKNOWN_TICKET_RETRY = timedelta(days=7)
 # Closed tickets are still watched this long in the fallback mode, to see a reopen.
 REOPEN_WATCH = timedelta(days=7)
-
-
-# --- talking to the CRM --------------------------------------------------------------------
-
-
-class PollingClient(CrmClient):
-    """The CRM client, reading updates item by item: one malformed update spoils no window."""
-
-    def update_items(self, start: datetime, end: datetime) -> list[dict[str, Any]]:
-        """Raw update items of a window (bounds inclusive), each validated when applied."""
-        params = self._jurisdiction() | {
-            "start_date": format_datetime(start),
-            "end_date": format_datetime(end),
-        }
-        response = self._call("GET", f"servicerequestupdates.{self.fmt}", params=params)
-        return read_update_items(response.content, self.fmt)
-
-
-_UPDATE_FIELDS = (
-    "update_id", "service_request_id", "status", "updated_datetime", "description",
-    "media_url", "external_status_code",
-)
-
-
-def read_update_items(body: bytes, fmt: str) -> list[dict[str, Any]]:
-    """The request_update items of a servicerequestupdates document, as wire text.
-
-    Unlike a strict parse, one malformed item does not make the document unreadable: each
-    item is validated when it is applied, so a bad one is recorded and the rest go on.
-    """
-    if fmt == "json":
-        try:
-            document = json.loads(body)
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise FatalError(f"unreadable servicerequestupdates JSON: {exc}") from None
-        if not isinstance(document, list):
-            raise FatalError("servicerequestupdates JSON is not an array")
-        return [item if isinstance(item, dict) else {"_item": str(item)} for item in document]
-    try:
-        root = fromstring(body)
-    except (ParseError, DefusedXmlException) as exc:
-        raise FatalError(f"unreadable servicerequestupdates XML: {exc}") from None
-    items: list[dict[str, Any]] = []
-    for element in root:
-        if element.tag.rsplit("}", 1)[-1] != "request_update":
-            continue
-        item: dict[str, Any] = {}
-        for child in element:
-            name = child.tag.rsplit("}", 1)[-1]
-            if name in _UPDATE_FIELDS:
-                item[name] = child.text or None
-        items.append(item)
-    return items
-
-
-# --- the leader lease ----------------------------------------------------------------------
-
-
-def take_lease(db: Database, name: str, owner: str, ttl: timedelta) -> str | None:
-    """Take (or renew) the lease `name` for `owner`; its token, or None if someone holds it."""
-    now = utcnow()
-    token = uuid.uuid4().hex
-    with db.transaction() as session:
-        if session.get(Lease, name) is None:
-            try:
-                with session.begin_nested():
-                    session.add(Lease(name=name))
-                    session.flush()
-            except IntegrityError:
-                pass
-        result = session.execute(
-            update(Lease)
-            .where(
-                Lease.name == name,
-                or_(Lease.owner.is_(None), Lease.expires_at.is_(None), Lease.expires_at < now,
-                    Lease.owner == owner),
-            )
-            .values(owner=owner, token=token, expires_at=now + ttl)
-            .execution_options(synchronize_session=False)
-        )
-    return token if result.rowcount == 1 else None
-
-
-def holds_lease(
-    session: Session, name: str, token: str, extend: timedelta | None = None
-) -> bool:
-    """Whether `token` still holds the lease (the row stays locked till commit).
-
-    With `extend`, a held lease is renewed for that long: a tick working through a large
-    backlog keeps its lease batch after batch instead of losing it halfway and leaving the
-    next leader to read the same window again.
-    """
-    now = utcnow()
-    if extend is not None:
-        result = session.execute(
-            update(Lease)
-            .where(Lease.name == name, Lease.token == token, Lease.expires_at > now)
-            .values(expires_at=now + extend)
-            .execution_options(synchronize_session=False)
-        )
-        return result.rowcount == 1
-    query = select(Lease).where(Lease.name == name, Lease.token == token,
-                                Lease.expires_at > now)
-    if session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update()
-    return session.scalars(query).first() is not None
-
-
-def release_lease(db: Database, name: str, token: str) -> None:
-    """Give the lease up (only if it is still ours)."""
-    with db.transaction() as session:
-        session.execute(
-            update(Lease)
-            .where(Lease.name == name, Lease.token == token)
-            .values(owner=None, token=None, expires_at=None)
-            .execution_options(synchronize_session=False)
-        )
-
-
-@contextmanager
-def leader(db: Database, owner: str, ttl: timedelta) -> Iterator[str | None]:
-    """The poller's lease for the duration of a tick (None: another poller leads)."""
-    token = take_lease(db, LEASE_NAME, owner, ttl)
-    try:
-        yield token
-    finally:
-        if token is not None:
-            release_lease(db, LEASE_NAME, token)
-
-
-# --- cursors -------------------------------------------------------------------------------
 
 
 # --- polling -------------------------------------------------------------------------------
@@ -223,7 +85,7 @@ class LeaseLost(Exception):
 
 
 def poll_updates(
-    db: Database, settings: Settings, reader: PollingClient, token: str,
+    db: Database, settings: Settings, reader: CrmClient, token: str,
     now: datetime | None = None,
 ) -> PollStats:
     """Read and apply servicerequestupdates windows up to now (the lease must be held)."""
@@ -273,7 +135,7 @@ def _order_key(item: dict[str, Any]) -> tuple[int, str, str]:
     return (1 if stamp else 0, stamp, str(item.get("update_id") or ""))
 
 
-def _learn_agencies(db: Database, reader: PollingClient, items: list[dict[str, Any]]) -> None:
+def _learn_agencies(db: Database, reader: CrmClient, items: list[dict[str, Any]]) -> None:
     """Tell each update the SKPD of its ticket when the complaint does not know it yet."""
     tickets = {str(i["service_request_id"]) for i in items if i.get("service_request_id")}
     if not tickets:
@@ -343,7 +205,7 @@ def synthetic_update(ticket: dict[str, Any]) -> dict[str, Any]:
 
 
 def poll_requests(
-    db: Database, settings: Settings, reader: PollingClient, token: str,
+    db: Database, settings: Settings, reader: CrmClient, token: str,
     now: datetime | None = None,
 ) -> PollStats:
     """Look at watched tickets in batches, resuming where the last tick stopped."""
@@ -426,11 +288,11 @@ def lease_ttl(settings: Settings) -> timedelta:
 
 
 def poll_once(
-    db: Database, settings: Settings, owner: str, reader: PollingClient
+    db: Database, settings: Settings, owner: str, reader: CrmClient
 ) -> PollStats | None:
     """One tick of the poller; None when another poller holds the lease (or in push mode)."""
     mode = settings.CRM_UPDATES_MODE
-    with leader(db, owner, lease_ttl(settings)) as token:
+    with leader(db, LEASE_NAME, owner, lease_ttl(settings)) as token:
         if token is None:
             return None
         try:
@@ -449,15 +311,9 @@ def poll_once(
             return None
 
 
-_readers: dict[int, PollingClient] = {}
-
-
-def poll_job(context: Any) -> None:
+def poll_job(context: WorkerContext) -> None:
     """Poll the CRM for status updates (one poller at a time)."""
-    reader = _readers.get(id(context))
-    if reader is None:
-        reader = _readers[id(context)] = PollingClient.from_settings(context.settings)
-    stats = poll_once(context.db, context.settings, context.worker_id, reader)
+    stats = poll_once(context.db, context.settings, context.worker_id, context.crm)
     if stats is not None and set(stats.outcomes or {}) - {"duplicate"}:
         log.info("CRM poll: %d updates in %d windows: %s", stats.updates, stats.windows,
                  stats.outcomes)

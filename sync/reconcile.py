@@ -33,9 +33,11 @@ from app.models import Complaint
 from app.models.outbox import OutboxMessage, enqueue, write_cursor
 from app.reconciliation import REPORT_CURSOR, last_report, requested_at
 from app.status_updates import apply_crm_update
+from sync.context import WorkerContext
 from sync.crm import CrmClient
 from sync.errors import FatalError, RetriableError
-from sync.poll import release_lease, synthetic_update, take_lease
+from sync.lease import leader
+from sync.poll import synthetic_update
 
 log = logging.getLogger(__name__)
 
@@ -177,20 +179,13 @@ def _due(db: Database, settings: Settings, now: datetime) -> bool:
     return last is None or (now - last).total_seconds() >= settings.RECONCILE_INTERVAL_S
 
 
-def reconcile_job(context: Any) -> None:
+def reconcile_job(context: WorkerContext) -> None:
     """Worker job: one reconciliation run when due or asked for, by one worker at a time."""
     now = utcnow()
     if not _due(context.db, context.settings, now):
         return
     ttl = timedelta(seconds=max(context.settings.LEASE_S, 600))
-    token = take_lease(context.db, LEASE_NAME, context.worker_id, ttl)
-    if token is None:
-        return
-    try:
-        client = CrmClient.from_settings(context.settings)
-        try:
-            reconcile(context.db, context.settings, client, now=now)
-        finally:
-            client.close()
-    finally:
-        release_lease(context.db, LEASE_NAME, token)
+    with leader(context.db, LEASE_NAME, context.worker_id, ttl) as token:
+        if token is None:
+            return
+        reconcile(context.db, context.settings, context.crm, now=now)

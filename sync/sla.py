@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import select, update
 
@@ -24,6 +23,7 @@ from app.models import Complaint
 # the worker's own events (forward, poll) need as much as the web's.
 from app.public.stats import on_overdue
 from app.webhooks import enqueue_overdue
+from sync.context import WorkerContext
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +70,6 @@ def sweep_overdue(db: Database, now: datetime | None = None, batch: int = SWEEP_
     return marked
 
 
-def sweep_job(context: Any) -> None:
+def sweep_job(context: WorkerContext) -> None:
     """Mark complaints whose deadline passed overdue."""
     sweep_overdue(context.db)

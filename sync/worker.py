@@ -3,17 +3,16 @@
 Any number of workers may run at once: outbox messages are claimed with leases, and jobs that
 own a cursor take a leader lease. SIGTERM (or Ctrl-C) lets the in-flight message finish, hands
 every other claimed message back, and exits.
+
+This module holds the scheduler and the job table (TOPICS, jobs, startup_checks) and is the only
+one that imports the jobs; what a job is given is `sync.context.WorkerContext`.
 """
 
 from __future__ import annotations
 
 import logging
-import os
 import signal
-import socket
-import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from apscheduler.executors.pool import ThreadPoolExecutor
@@ -21,51 +20,21 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 
 from app import crypto
 from app.config import Settings, warn_about_demo_secrets
-from app.database import Database
 from app.logging import configure_logging, log_context, new_run_id
-from sync.outbox import Outbox
+from sync import deliver, forward, housekeeping, mirror, poll, reconcile, retention, sla
+from sync.context import TopicRegistration, WorkerContext, build_context
 
 log = logging.getLogger("jembatan.worker")
 
 
-@dataclass
-class WorkerContext:
-    """What every job gets: settings, database, the outbox engine and this worker's name."""
-
-    settings: Settings
-    db: Database
-    outbox: Outbox
-    worker_id: str
-
-
 Job = Callable[[WorkerContext], Any]
 
-
-def new_worker_id() -> str:
-    return f"{socket.gethostname()[:20]}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
-
-
-def build_context(settings: Settings, worker_id: str | None = None) -> WorkerContext:
-    """Database, outbox and every topic's handler, ready to run jobs."""
-    db = Database(settings.DATABASE_URL)
-    worker_id = worker_id or new_worker_id()
-    outbox = Outbox(db, worker_id, lease_s=settings.LEASE_S)
-    for register in topic_registrations():
-        register(outbox, settings)
-    return WorkerContext(settings, db, outbox, worker_id)
-
-
-def topic_registrations() -> list[Callable[[Outbox, Settings], None]]:
-    """Each topic module registers its handler and retry policy."""
-    from sync import deliver, forward, mirror
-
-    return [forward.register, mirror.register, deliver.register]
+# Every outbox topic the worker handles, each registered by its own module.
+TOPICS: tuple[TopicRegistration, ...] = (forward.register, mirror.register, deliver.register)
 
 
 def jobs(settings: Settings) -> list[tuple[str, float, Job]]:
     """(name, interval in seconds, function) of every scheduled job."""
-    from sync import deliver, forward, housekeeping, mirror, poll, reconcile, retention, sla
-
     return [
         ("forward", settings.FORWARD_INTERVAL_S, forward.forward_job),
         ("poll", settings.POLL_INTERVAL_S, poll.poll_job),
@@ -87,14 +56,14 @@ def run_worker(settings: Settings, *, once: bool = False) -> None:
     crypto.configure(settings)
     # One line per tick is noise; the scheduler still reports what goes wrong.
     logging.getLogger("apscheduler").setLevel(max(logging.WARNING, logging.root.level))
-    context = build_context(settings)
+    context = build_context(settings, TOPICS)
     log.info("worker %s starting", context.worker_id)
     for startup in startup_checks():
         startup(context)
     if once:
         for name, _interval, job in jobs(settings):
             _run_job(name, job, context)
-        context.db.dispose()
+        context.close()
         return
 
     scheduler = BlockingScheduler(
@@ -120,14 +89,12 @@ def run_worker(settings: Settings, *, once: bool = False) -> None:
     try:
         scheduler.start()
     finally:
-        context.db.dispose()
+        context.close()
         log.info("worker %s stopped", context.worker_id)
 
 
 def startup_checks() -> list[Job]:
     """Checks run once when the worker starts (they report, they do not stop it)."""
-    from sync import forward
-
     return [forward.check_service_codes]
 
 

@@ -286,10 +286,10 @@ def test_a_webhook_url_in_a_special_range_is_a_422_naming_url(
 def test_the_webhook_deliverer_uses_the_guard(settings: Settings) -> None:
     from sync.deliver import WebhookDelivery
 
-    strict = WebhookDelivery(None, settings)  # type: ignore[arg-type]
+    strict = WebhookDelivery(settings)
     with pytest.raises(UnsafeAddress):
         strict.http.get("http://127.0.0.1:9/hook")
-    lenient = WebhookDelivery(None, dataclasses.replace(settings, WEBHOOK_ALLOW_PRIVATE=True))
+    lenient = WebhookDelivery(dataclasses.replace(settings, WEBHOOK_ALLOW_PRIVATE=True))
     with pytest.raises(requests.ConnectionError):
         lenient.http.get("http://127.0.0.1:9/hook")
 

@@ -1,6 +1,8 @@
 """The Open311 wire format: what renders must parse back, in both formats, byte-safe."""
 
+import json
 from datetime import UTC, datetime, timedelta, timezone
+from xml.sax.saxutils import escape
 
 import pytest
 from hypothesis import example, given, settings
@@ -23,6 +25,7 @@ from schemas.open311 import (
     parse_services,
     parse_tokens,
     parse_updates,
+    parse_updates_each,
     render_discovery,
     render_errors,
     render_request_created,
@@ -394,6 +397,107 @@ def test_updates_render_parse_is_identity(fmt, descriptions, when):
 def test_errors_render_parse_is_identity(fmt, errors):
     parsed = parse_errors(render_errors(errors, fmt), fmt)
     assert [(e["code"], e["description"]) for e in parsed] == errors
+
+
+# --- parse_updates_each: the poller's reader, item by item ---------------------------------
+
+UPDATE_FIELDS = tuple(Open311UpdateSchema().fields)
+
+
+def updates_body(items, fmt, noise=False):
+    """A servicerequestupdates document holding `items` exactly as given (valid or not)."""
+    if fmt == "json":
+        return json.dumps(items).encode("utf-8")
+    parts = ['<?xml version="1.0" encoding="utf-8"?><service_request_updates>']
+    for item in items:
+        parts.append("<request_update>")
+        if noise:
+            parts.append("<extra>x</extra>")
+        for name, value in item.items():
+            text = "" if value is None else escape(str(value), {"\r": "&#13;"})
+            parts.append(f"<{name}>{text}</{name}>")
+        parts.append("</request_update>")
+    parts.append("</service_request_updates>")
+    return "".join(parts).encode("utf-8")
+
+
+valid_updates = st.fixed_dictionaries({
+    "update_id": xml_safe_text,
+    "service_request_id": xml_safe_text,
+    "status": st.sampled_from(["open", "closed"]),
+    "updated_datetime": aware_datetimes.map(format_datetime),
+    "description": st.none() | xml_safe_text,
+    "external_status_code": st.none() | xml_safe_text,
+})
+# What a CRM gets wrong: a missing id or ticket, a date that is not one, a date without offset.
+malformed_updates = st.one_of(
+    valid_updates.map(lambda u: {k: v for k, v in u.items() if k != "update_id"}),
+    valid_updates.map(lambda u: {k: v for k, v in u.items() if k != "service_request_id"}),
+    st.tuples(valid_updates, xml_safe_text).map(
+        lambda pair: pair[0] | {"updated_datetime": "kemarin " + pair[1]}),
+    valid_updates.map(lambda u: u | {"updated_datetime": "2026-11-20T10:00:00"}),
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    fmt=st.sampled_from(FORMATS),
+    items=st.lists(st.tuples(st.booleans(), valid_updates, malformed_updates), max_size=6),
+    noise=st.booleans(),
+)
+def test_parse_updates_each_returns_every_item_and_a_bad_one_spoils_no_other(fmt, items, noise):
+    sent = [good if ok else bad for ok, good, bad in items]
+    parsed = parse_updates_each(updates_body(sent, fmt, noise), fmt)
+    # Every item, in order, as its wire text ("" read as None, unknown elements ignored).
+    assert parsed == [{k: (None if v == "" else v) for k, v in item.items()} for item in sent]
+    schema = Open311UpdateSchema()
+    for (ok, _good, _bad), item in zip(items, parsed, strict=True):
+        errors = schema.validate(item)
+        # Each item is judged on its own: the valid ones load whatever surrounds them.
+        assert (errors == {}) is ok, (item, errors)
+        if ok:
+            loaded = schema.load(item)
+            assert loaded["update_id"] == item["update_id"]
+            assert loaded["updated_datetime"] == parse_datetime(item["updated_datetime"])
+
+
+def test_parse_updates_each_reads_xml_items_one_by_one():
+    body = (
+        b'<?xml version="1.0" encoding="utf-8"?><service_request_updates>'
+        b"<request_update><update_id>A</update_id><service_request_id>1</service_request_id>"
+        b"<status>open</status><updated_datetime>bad</updated_datetime></request_update>"
+        b"<request_update><update_id>B</update_id><service_request_id>1</service_request_id>"
+        b"<status>open</status><updated_datetime>2026-11-20T10:00:00+07:00</updated_datetime>"
+        b"<external_status_code>PROSES</external_status_code><extra>x</extra></request_update>"
+        b"</service_request_updates>"
+    )
+    items = parse_updates_each(body, "xml")
+    assert [i["update_id"] for i in items] == ["A", "B"]
+    assert items[1]["external_status_code"] == "PROSES" and "extra" not in items[1]
+
+
+def test_parse_updates_each_keeps_a_json_item_that_is_not_an_object():
+    body = b'[{"update_id":"1","service_request_id":"2"}, "not even an object", 7]'
+    assert parse_updates_each(body, "json") == [
+        {"update_id": "1", "service_request_id": "2"}, {"_item": "not even an object"},
+        {"_item": "7"},
+    ]
+
+
+@pytest.mark.parametrize(
+    ("body", "fmt"),
+    [
+        (b"<service_request_updates><request_update>", "xml"),
+        (b"not xml at all", "xml"),
+        (b'<?xml version="1.0"?><errors><error><code>500</code></error></errors>', "xml"),
+        (b"{not json", "json"),
+        (b'{"update_id": "1"}', "json"),
+        (b"\xff\xfe", "json"),
+    ],
+)
+def test_parse_updates_each_refuses_an_unreadable_document(body, fmt):
+    with pytest.raises(Open311FormatError):
+        parse_updates_each(body, fmt)
 
 
 attribute_codes = st.text(

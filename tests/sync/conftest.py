@@ -19,6 +19,11 @@ from app.database import Database
 from app.factions import find_faction, seed_factions
 from app.intake import submit_complaint
 from app.models import Complaint, OutboxMessage
+from app.outbound import allow_private
+from sync.context import TopicRegistration, WorkerContext
+from sync.crm import CrmClient
+from sync.feed import FeedClient
+from sync.outbox import Outbox
 from tests.conftest import complaint_payload
 from tests.support.crmsim import open311_url, running_crm_sim
 
@@ -74,6 +79,24 @@ def make_complaints(app: Flask, db: Database, count: int, **overrides: Any) -> l
             payload = complaint_payload(external_id=f"PSI-T-{next(_external_ids)}", **fields)
             codes.append(submit_complaint(session, faction, payload).complaint.tracking_code)
     return codes
+
+
+def worker_context(
+    db: Database, settings: Settings, *topics: TopicRegistration,
+    worker_id: str = "test-worker", lease_s: float | None = None,
+) -> WorkerContext:
+    """A worker's context on the test's own engine, with only the given topics registered."""
+    context = WorkerContext(
+        settings=settings,
+        db=db,
+        outbox=Outbox(db, worker_id, lease_s=settings.LEASE_S if lease_s is None else lease_s),
+        worker_id=worker_id,
+        crm=CrmClient.from_settings(settings),
+        feeds=FeedClient(allow_private(settings)),
+    )
+    for register in topics:
+        register(context)
+    return context
 
 
 def outbox_counts(db: Database) -> dict[str, int]:

@@ -14,6 +14,7 @@ import responses
 from hypothesis import given
 from hypothesis import strategies as st
 
+from schemas.open311 import parse_datetime
 from sync import crm
 from sync.crm import (
     DESCRIPTION_LIMIT,
@@ -270,9 +271,9 @@ def test_services_requests_and_updates(keyed_sim: str, monkeypatch: pytest.Monke
     end = datetime.now(UTC) + timedelta(days=30)
     deadline = datetime.now(UTC) + timedelta(seconds=10)
     while True:
-        updates = client.updates(start, end)
+        updates = client.update_items(start, end)
         if {u["service_request_id"] for u in updates} == set(tickets):
             break
         assert datetime.now(UTC) < deadline
-    assert all(u["updated_datetime"].tzinfo is not None for u in updates)
+    assert all(parse_datetime(u["updated_datetime"]).tzinfo is not None for u in updates)
     assert len({u["update_id"] for u in updates}) == len(updates)

@@ -30,6 +30,7 @@ from tests.conftest import Keys
 from tests.support.complaints import forwarded_complaint
 from tests.support.processes import wait_until
 from tests.support.webhook_receiver import RecordingReceiver
+from tests.sync.conftest import worker_context
 
 
 @pytest.fixture
@@ -49,9 +50,7 @@ def private_client(fast_settings: Settings) -> Iterator[FlaskClient]:
 
 
 def make_outbox(db: Database, settings: Settings, name: str = "test-worker") -> Outbox:
-    outbox = Outbox(db, name, lease_s=10)
-    deliver.register(outbox, settings)
-    return outbox
+    return worker_context(db, settings, deliver.register, worker_id=name, lease_s=10).outbox
 
 
 def subscribe(client: FlaskClient, keys: Keys, url: str, faction: str = "PSI") -> dict[str, Any]:
@@ -232,6 +231,11 @@ def test_long_failure_disables_and_says_why(
     assert "no delivery succeeded for 3 days" in shown["disabled_reason"]
     assert "HTTP 500" in shown["disabled_reason"]
     assert outbox_states(db) == {"dead": 2}
+    with db.session() as session:
+        errors = session.scalars(select(OutboxMessage.last_error).where(
+            OutboxMessage.topic == WEBHOOK_DELIVER)).all()
+    # The failing delivery itself is dead-lettered with the others, for the same reason.
+    assert all((e or "").startswith("subscription disabled: no delivery") for e in errors), errors
 
 
 def test_connect_time_check_refuses_a_name_that_resolves_to_loopback(

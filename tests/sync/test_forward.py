@@ -20,9 +20,9 @@ from app.config import Settings
 from app.database import Database
 from app.models import CircuitBreaker, Complaint, OutboxMessage, StatusEvent
 from sync import outbox as outbox_engine
+from sync.context import WorkerContext, build_context
 from sync.forward import CRM_SUBMIT, check_service_codes, register
 from sync.outbox import Outbox
-from sync.worker import WorkerContext
 from tests.support.processes import free_port
 from tests.sync.conftest import (
     forwarded,
@@ -37,20 +37,24 @@ TOPICS = [CRM_SUBMIT.name]
 
 
 @pytest.fixture
-def new_outbox() -> Iterator[Callable[..., Outbox]]:
-    """Outboxes with the crm.submit handler, each with its own engine (a worker's view)."""
-    made: list[Outbox] = []
+def new_context() -> Iterator[Callable[..., WorkerContext]]:
+    """Worker contexts with only the crm.submit handler, each with its own engine."""
+    made: list[WorkerContext] = []
 
-    def make(settings: Settings, worker_id: str = "w1") -> Outbox:
-        outbox = Outbox(Database(settings.DATABASE_URL), worker_id, lease_s=settings.LEASE_S)
-        register(outbox, settings)
-        made.append(outbox)
-        return outbox
+    def make(settings: Settings, worker_id: str = "w1") -> WorkerContext:
+        context = build_context(settings, [register], worker_id)
+        made.append(context)
+        return context
 
     yield make
-    for outbox in made:
-        outbox.handlers[CRM_SUBMIT.name].client.close()
-        outbox.db.dispose()
+    for context in made:
+        context.close()
+
+
+@pytest.fixture
+def new_outbox(new_context: Callable[..., WorkerContext]) -> Callable[..., Outbox]:
+    """The outbox of a new worker context (a worker's view)."""
+    return lambda settings, worker_id="w1": new_context(settings, worker_id).outbox
 
 
 def assert_one_ticket_each(base_url: str, db: Database, codes: list[str]) -> None:
@@ -242,12 +246,12 @@ def bad_categories(tmp_path: Path, settings: Settings) -> str:
 
 def test_unknown_service_code_is_dead_lettered_then_fixed_and_replayed(
     app: Flask, db: Database, settings: Settings, crm_sim: str, tmp_path: Path,
-    new_outbox: Callable[..., Outbox], caplog: pytest.LogCaptureFixture,
+    new_context: Callable[..., WorkerContext], caplog: pytest.LogCaptureFixture,
 ) -> None:
     (code,) = make_complaints(app, db, 1)
     broken = sim_settings(settings, crm_sim, CATEGORIES_FILE=bad_categories(tmp_path, settings))
-    outbox = new_outbox(broken)
-    stats = outbox.run(TOPICS)
+    context = new_context(broken)
+    stats = context.outbox.run(TOPICS)
     assert stats.dead == 1
     with db.session() as session:
         message = session.scalars(select(OutboxMessage)).one()
@@ -257,27 +261,26 @@ def test_unknown_service_code_is_dead_lettered_then_fixed_and_replayed(
         assert (complaint.status, complaint.crm_ticket_id) == ("received", None)
     assert sim_tickets(crm_sim) == []
     # The start-up check names the culprit.
-    context = WorkerContext(broken, outbox.db, outbox, "w1")
     with caplog.at_level(logging.ERROR, logger="sync.forward"):
         assert check_service_codes(context) == ["sampah"]
     assert "sampah → JSC-999" in caplog.text
 
-    fixed = new_outbox(sim_settings(settings, crm_sim), "w2")
-    assert check_service_codes(WorkerContext(settings, fixed.db, fixed, "w2")) == []
+    fixed = new_context(sim_settings(settings, crm_sim), "w2")
+    assert check_service_codes(fixed) == []
     with db.transaction() as session:
         outbox_engine.replay(session, session.get(OutboxMessage, message.id))
-    assert fixed.run(TOPICS).done == 1
+    assert fixed.outbox.run(TOPICS).done == 1
     assert_one_ticket_each(crm_sim, db, [code])
 
 
 def test_service_code_check_survives_a_crm_that_is_down(
-    settings: Settings, new_outbox: Callable[..., Outbox], caplog: pytest.LogCaptureFixture,
+    settings: Settings, new_context: Callable[..., WorkerContext],
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     down = dataclasses.replace(settings, CRM_URL=f"http://127.0.0.1:{free_port()}/open311/v2/",
                                CRM_TIMEOUT_CONNECT_S=0.5)
-    outbox = new_outbox(down)
     with caplog.at_level(logging.WARNING, logger="sync.forward"):
-        assert check_service_codes(WorkerContext(down, outbox.db, outbox, "w1")) == []
+        assert check_service_codes(new_context(down)) == []
     assert "could not check CRM service codes" in caplog.text
 
 

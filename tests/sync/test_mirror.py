@@ -21,7 +21,8 @@ from app.events import append_event
 from app.models import Complaint, Faction, OutboxMessage, SyncCursor
 from schemas.open311 import parse_datetime, render_requests
 from sync import mirror
-from sync.worker import build_context, jobs, topic_registrations
+from sync.context import build_context
+from sync.worker import TOPICS, jobs
 from tests.support.processes import live_server
 
 NOW = datetime.now(UTC)
@@ -137,7 +138,7 @@ def test_mirror_loop(private_settings: Settings, db: Database, keys: Any, feed: 
     assert result.exit_code == 0, result.output
     assert "posko-secret" not in result.output
 
-    context = build_context(settings)
+    context = build_context(settings, TOPICS)
     try:
         stats = mirror.mirror_job(context)
         assert (stats.feeds, stats.created, stats.skipped, stats.failed_feeds) == (1, 3, 2, 0)
@@ -202,7 +203,7 @@ def test_mirror_loop(private_settings: Settings, db: Database, keys: Any, feed: 
             ("FIXED", "resolved", "Sudah bersih"),
         ]
     finally:
-        context.db.dispose()
+        context.close()
 
 
 def test_unreachable_feed_keeps_its_cursor(
@@ -212,14 +213,14 @@ def test_unreachable_feed_keeps_its_cursor(
     with db.transaction() as session:
         faction = session.scalars(select(Faction).where(Faction.code == "PKS")).one()
         faction.feed_url = "http://127.0.0.1:9/open311/v2/"
-    context = build_context(settings)
+    context = build_context(settings, TOPICS)
     try:
         stats = mirror.mirror_job(context)
         assert (stats.feeds, stats.failed_feeds, stats.created) == (1, 1, 0)
         with db.session() as session:
             assert session.get(SyncCursor, "feed:PKS") is None
     finally:
-        context.db.dispose()
+        context.close()
 
 
 def test_complaints_not_from_a_feed_queue_nothing(client: Any, db: Database, keys: Any) -> None:
@@ -264,6 +265,6 @@ def test_feed_cli(
 
 
 def test_worker_knows_the_mirror(settings: Settings) -> None:
-    assert mirror.register in topic_registrations()
+    assert mirror.register in TOPICS
     names = {name for name, _interval, _job in jobs(settings)}
     assert {"mirror", "feed_updates"} <= names

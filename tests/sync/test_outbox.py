@@ -2,24 +2,37 @@
 
 from __future__ import annotations
 
+import dataclasses
+import threading
 import time
+from collections import Counter
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
 import pytest
+from flask import Flask, Response
 from hypothesis import given
 from hypothesis import strategies as st
-from sqlalchemy import select
+from sqlalchemy import event, select, update
 from sqlalchemy.orm import Session
 
 from app.clock import utcnow
+from app.config import Settings
 from app.database import Database
-from app.models import CircuitBreaker, OutboxMessage
+from app.factions import find_faction
+from app.models import CircuitBreaker, Complaint, OutboxMessage, WebhookSubscription
 from app.models.outbox import enqueue
+from app.open311.feeds import FEED_UPDATE, feed_destination
+from app.webhooks import new_secret
+from schemas.open311 import render_request_created
 from sync.breaker import BreakerPolicy
+from sync.context import build_context
 from sync.errors import FatalError, RetriableError
-from sync.outbox import Outbox, RunStats, TopicPolicy, backoff_delay, replay
+from sync.outbox import Outbox, TopicPolicy, backoff_delay, replay
+from sync.worker import TOPICS
+from tests.support.processes import live_server
+from tests.sync.conftest import make_complaints
 
 TOPIC = "test.dummy"
 FAST = TopicPolicy(
@@ -35,6 +48,7 @@ class DummyHandler:
         self.performed: list[str] = []
         self.completed: list[str] = []
         self.dead_letters: list[str] = []
+        self.failures: list[tuple[str, str, str]] = []
         self.outcomes: dict[str, list[Exception | Callable[[], Any]]] = {}
 
     def prepare(self, session: Session, message: OutboxMessage) -> str | None:
@@ -57,6 +71,10 @@ class DummyHandler:
 
     def dead(self, session: Session, message: OutboxMessage, error: str) -> None:
         self.dead_letters.append(error)
+
+    def failed(self, session: Session, message: OutboxMessage, error: Exception) -> None:
+        assert session.in_transaction()
+        self.failures.append((str(message.payload["name"]), str(error), message.status))
 
 
 def make_outbox(db: Database, worker_id: str, handler: DummyHandler, lease_s: float = 30,
@@ -99,14 +117,21 @@ def test_expired_lease_is_taken_over_and_the_old_owner_cannot_finalise(db: Datab
     first = make_outbox(db, "w1", first_handler, lease_s=0.3)
     second = make_outbox(db, "w2", second_handler, lease_s=30)
     (message_id,) = add(db, "a")
-    claims = first.claim([TOPIC], 10)
-    assert len(claims) == 1
-    assert second.claim([TOPIC], 10) == []  # leased: nobody else gets it
-    time.sleep(0.4)
-    # w1 stalls past its lease (a GC pause, a hung call): w2 takes the message over.
-    assert second.run([TOPIC]).done == 1
-    stats = RunStats()
-    first.process(claims[0], stats)
+    claim = first.claim
+
+    def claim_then_stall(topics: Any, limit: int) -> Any:
+        claims = claim(topics, limit)
+        if claims:
+            assert second.claim([TOPIC], 10) == []  # leased: nobody else gets it
+            # w1 stalls past its lease (a GC pause) before it prepares its batch: w2 takes
+            # the message over.
+            time.sleep(0.4)
+            assert second.run([TOPIC]).done == 1
+        return claims
+
+    first.claim = claim_then_stall  # type: ignore[method-assign]
+    stats = first.run([TOPIC])
+    assert stats.claimed == 1
     assert stats.lost_lease == 1 and first_handler.performed == []
     assert second_handler.completed == ["ok:a"]
     assert message(db, message_id).status == "done"
@@ -242,8 +267,8 @@ def test_breaker_is_shared_opens_probes_once_and_closes(db: Database) -> None:
     assert len(probe) == 1
     assert first.claim([TOPIC], 10) == []
     assert breaker(db).state == "half_open"
-    stats = RunStats()
-    second.process(probe[0], stats)
+    second.release(probe)  # the probe's holder runs it through its own tick
+    stats = second.run([TOPIC], batch=1, max_batches=1)
     assert stats.done == 1 and breaker(db).state == "closed"
     deadline = time.monotonic() + 10
     while len(first_handler.completed) + len(second_handler.completed) < 9:
@@ -384,3 +409,144 @@ def test_flush_does_not_wait_for_a_group_to_fill(db: Database) -> None:
         finaliser.flush()  # nothing pending: returns at once as well
     finally:
         finaliser.close()
+
+
+def test_failed_hook_runs_with_each_recorded_failure_not_for_a_bug(db: Database) -> None:
+    handler = DummyHandler()
+    outbox = make_outbox(db, "w1", handler, policy=TopicPolicy(
+        TOPIC, base_delay_s=0.01, max_delay_s=0.01, max_attempts=2,
+        breaker=BreakerPolicy(threshold=100)))
+    add(db, "flaky", "doomed", "buggy")
+    handler.outcomes["flaky"] = [RetriableError("503 down", status=503)]
+    handler.outcomes["doomed"] = [FatalError("400 bad", status=400)]
+    handler.outcomes["buggy"] = [lambda: 1 / 0]
+    outbox.run([TOPIC])
+    # Told once per failed attempt, retried or dead, in the transaction that records it.
+    assert sorted(handler.failures) == [("doomed", "400 400 bad", "pending"),
+                                        ("flaky", "503 503 down", "pending")]
+    assert handler.dead_letters == ["400 400 bad"]
+    deadline = time.monotonic() + 5
+    while len(handler.completed) < 2:
+        outbox.run([TOPIC])
+        assert time.monotonic() < deadline
+        time.sleep(0.02)
+    assert sorted(handler.completed) == ["ok:buggy", "ok:flaky"]
+    assert len(handler.failures) == 2  # a bug is logged and retried, not a handler's failure
+
+
+class _Fake:
+    """CRM, webhook receiver and posko feed in one local server, failing or answering."""
+
+    def __init__(self) -> None:
+        self.ok = False
+        self.app = Flask("fake_destinations")
+        self.app.add_url_rule("/healthz", "healthz", lambda: "ok")
+        self.app.add_url_rule("/crm/requests.json", "crm", self.crm, methods=["POST"])
+        self.app.add_url_rule("/hook", "hook", self.answer, methods=["POST"])
+        self.app.add_url_rule("/feed/servicerequestupdates.json", "feed", self.answer,
+                              methods=["POST"])
+        self.tickets = 0
+
+    def crm(self) -> Response:
+        if not self.ok:
+            return Response("down", status=503)
+        self.tickets += 1
+        body = render_request_created([{"service_request_id": f"31{self.tickets:05}"}], "json")
+        return Response(body, content_type="application/json")
+
+    def answer(self) -> Response:
+        return Response("ok" if self.ok else "down", status=200 if self.ok else 500)
+
+
+def test_every_registered_handler_performs_with_no_transaction_open(
+    app: Flask, db: Database, settings: Settings, keys: Any
+) -> None:
+    """The Handler contract, for each topic the worker registers, failing and succeeding."""
+    fake = _Fake()
+    with live_server(fake.app) as base:
+        config = dataclasses.replace(
+            settings, CRM_URL=f"{base}/crm/", CRM_FORMAT="json", WEBHOOK_ALLOW_PRIVATE=True,
+            CRM_RETRY_BASE_S=0.01, WEBHOOK_RETRY_BASE_S=0.01, WEBHOOK_RETRY_MAX_S=0.02,
+        )
+        context = build_context(config, TOPICS, "contract")
+        try:
+            with db.transaction() as session:
+                subscription = WebhookSubscription(faction_id=find_faction(session, "PSI").id,
+                                                   url=f"{base}/hook", secret=new_secret())
+                session.add(subscription)
+                faction = find_faction(session, "PSI")
+                faction.feed_url, faction.feed_format = f"{base}/feed/", "json"
+            make_complaints(app, db, 1)
+            with db.transaction() as session:
+                complaint = session.scalars(select(Complaint)).one()
+                enqueue(session, topic=FEED_UPDATE, destination=feed_destination("PSI"),
+                        payload={"complaint_id": str(complaint.id), "seq": 1},
+                        complaint_id=complaint.id)
+
+            engine = context.db.engine
+            holding: Counter[int] = Counter()  # connections each thread has checked out
+            performing: set[int] = set()
+            opened: list[str] = []  # transactions begun while a perform ran on its thread
+            held_at_start: list[str] = []
+            outcomes: dict[str, set[str]] = {topic: set() for topic in context.outbox.handlers}
+
+            def checkout(*_args: Any) -> None:
+                holding[threading.get_ident()] += 1
+
+            def checkin(*_args: Any) -> None:
+                holding[threading.get_ident()] -= 1
+
+            def begin(_connection: Any) -> None:
+                if threading.get_ident() in performing:
+                    opened.append(threading.current_thread().name)
+
+            for topic, handler in context.outbox.handlers.items():
+                def perform(prepared: Any, topic: str = topic,
+                            original: Callable[[Any], Any] = handler.perform) -> Any:
+                    me = threading.get_ident()
+                    if holding[me] > 0:
+                        held_at_start.append(topic)
+                    performing.add(me)
+                    try:
+                        result = original(prepared)
+                    except Exception:
+                        outcomes[topic].add("failed")
+                        raise
+                    finally:
+                        performing.discard(me)
+                    outcomes[topic].add("done")
+                    return result
+
+                handler.perform = perform  # type: ignore[method-assign]
+
+            event.listen(engine, "checkout", checkout)
+            event.listen(engine, "checkin", checkin)
+            event.listen(engine, "begin", begin)
+            try:
+                topics = list(context.outbox.handlers)
+                context.outbox.run(topics)
+                fake.ok = True
+                deadline = time.monotonic() + 15
+                while any(outcomes[t] != {"failed", "done"} for t in topics) or pending(db):
+                    with db.transaction() as session:
+                        session.execute(update(OutboxMessage).values(next_attempt_at=utcnow()))
+                    context.outbox.run(topics)
+                    assert time.monotonic() < deadline, outcomes
+                    time.sleep(0.02)
+            finally:
+                event.remove(engine, "checkout", checkout)
+                event.remove(engine, "checkin", checkin)
+                event.remove(engine, "begin", begin)
+        finally:
+            context.close()
+    assert set(outcomes) == {"crm.submit", "webhook.deliver", "feed.update"}
+    assert opened == [] and held_at_start == []
+    with db.session() as session:
+        counted = session.get(WebhookSubscription, subscription.id)
+        assert counted is not None and counted.active and counted.consecutive_failures == 0
+
+
+def pending(db: Database) -> int:
+    with db.session() as session:
+        return len(session.scalars(
+            select(OutboxMessage.id).where(OutboxMessage.status == "pending")).all())

@@ -23,27 +23,23 @@ from app.lifecycle import TERMINAL, map_crm_status
 from app.models import Complaint, CrmUpdate, StatusEvent, SyncCursor
 from schemas.open311 import parse_datetime
 from sync import forward
-from sync.outbox import Outbox
+from sync.crm import CrmClient
 from sync.poll import (
-    LEASE_NAME,
     UPDATES_CURSOR,
-    PollingClient,
     poll_once,
-    read_update_items,
-    take_lease,
 )
 from tests.conftest import Keys
 from tests.support.complaints import forwarded_complaint
 from tests.support.crmsim import FAST_SPEED, open311_url, running_crm_sim
 from tests.support.processes import jembatan_env, live_server, start_jembatan, stop, wait_until
-from tests.sync.conftest import make_complaints, sim_settings, sim_tickets
+from tests.sync.conftest import make_complaints, sim_settings, sim_tickets, worker_context
 
 FINAL_CODES = {"SELESAI", "DITOLAK", "DITUTUP"}
 
 
 def forward_all(db: Database, settings: Settings, count: int) -> None:
-    outbox = Outbox(db, "test-forwarder", lease_s=10)
-    forward.register(outbox, settings)
+    outbox = worker_context(db, settings, forward.register, worker_id="test-forwarder",
+                            lease_s=10).outbox
     wait_until(
         lambda: outbox.run([forward.CRM_SUBMIT.name]) is not None and _forwarded(db) >= count,
         timeout=20, what="complaints forwarded",
@@ -105,7 +101,7 @@ def test_updates_mode_mirrors_every_ticket(
         make_complaints(app, db, 12)
         forward_all(db, polling, 12)
         wait_until(lambda: all_final(base_url, 12), timeout=20, what="tickets final")
-        client = PollingClient.from_settings(polling)
+        client = CrmClient.from_settings(polling)
         stats = poll_once(db, polling, "poller-a", client)
         # No watermark yet: a day back, caught up in six-hour windows in one tick.
         assert stats is not None and stats.windows == 5
@@ -131,7 +127,7 @@ def test_requests_fallback_mode_reaches_the_same_state(
         make_complaints(app, db, 8)
         forward_all(db, polling, 8)
         wait_until(lambda: all_final(base_url, 8), timeout=20, what="tickets final")
-        client = PollingClient.from_settings(polling)
+        client = CrmClient.from_settings(polling)
         assert poll_once(db, polling, "poller-a", client) is not None
         again = poll_once(db, polling, "poller-a", client)
         assert again is not None and set(again.outcomes or {}) <= {"duplicate"}
@@ -160,7 +156,7 @@ def test_an_update_for_a_ticket_learned_later_is_applied_then(
             "updated_datetime": (utcnow() - timedelta(hours=1)).isoformat(),
         }, push)
     assert outcome == "unknown_ticket"
-    client = PollingClient.from_settings(push)
+    client = CrmClient.from_settings(push)
     assert poll_once(db, push, "poller-a", client) is None  # nothing to do yet
     complaint = forwarded_complaint(app, ticket="3100950")
     stats = poll_once(db, push, "poller-a", client)
@@ -168,17 +164,6 @@ def test_an_update_for_a_ticket_learned_later_is_applied_then(
     with db.session() as session:
         after = session.get(Complaint, complaint.id)
         assert after is not None and after.status == "dispatched"
-
-
-def test_one_leader_at_a_time(db: Database) -> None:
-    ttl = timedelta(seconds=30)
-    first = take_lease(db, LEASE_NAME, "worker-a", ttl)
-    assert first is not None
-    assert take_lease(db, LEASE_NAME, "worker-b", ttl) is None
-    # A dead leader's lease runs out, and then someone else leads.
-    assert take_lease(db, LEASE_NAME, "worker-a", timedelta(seconds=-1)) is not None
-    assert take_lease(db, LEASE_NAME, "worker-b", ttl) is not None
-    assert take_lease(db, LEASE_NAME, "worker-a", ttl) is None
 
 
 def fake_crm(documents: list[list[dict[str, Any]]]) -> Flask:
@@ -241,7 +226,7 @@ def test_a_malformed_update_does_not_block_the_window(
         polling = dataclasses.replace(
             settings, CRM_URL=base + "/open311/v2/", CRM_FORMAT="json"
         )
-        client = PollingClient.from_settings(polling)
+        client = CrmClient.from_settings(polling)
         stats = poll_once(db, polling, "poller-a", client)
         assert stats is not None
         assert stats.outcomes == {"invalid": 4, "unknown_ticket": 1, "applied": 2}
@@ -265,21 +250,6 @@ def test_a_malformed_update_does_not_block_the_window(
         ).all()
     assert len(invalid) == 4
     assert any("offset" in e for e in invalid) and any("update_id" in e for e in invalid)
-
-
-def test_xml_items_are_read_one_by_one() -> None:
-    body = (
-        b'<?xml version="1.0" encoding="utf-8"?><service_request_updates>'
-        b"<request_update><update_id>A</update_id><service_request_id>1</service_request_id>"
-        b"<status>open</status><updated_datetime>bad</updated_datetime></request_update>"
-        b"<request_update><update_id>B</update_id><service_request_id>1</service_request_id>"
-        b"<status>open</status><updated_datetime>2026-11-20T10:00:00+07:00</updated_datetime>"
-        b"<external_status_code>PROSES</external_status_code><extra>x</extra></request_update>"
-        b"</service_request_updates>"
-    )
-    items = read_update_items(body, "xml")
-    assert [i["update_id"] for i in items] == ["A", "B"]
-    assert items[1]["external_status_code"] == "PROSES" and "extra" not in items[1]
 
 
 @pytest.mark.slow
@@ -318,20 +288,3 @@ def _mirrored(db: Database, settings: Settings, base_url: str) -> bool:
     except (AssertionError, KeyError):
         return False
     return True
-
-
-def test_a_long_tick_keeps_its_lease_by_renewing_it(db) -> None:
-    import time
-    from datetime import timedelta
-
-    from sync.poll import holds_lease, take_lease
-
-    token = take_lease(db, "crm.poll", "poller-a", timedelta(seconds=1))
-    assert token is not None
-    with db.transaction() as session:
-        assert holds_lease(session, "crm.poll", token, extend=timedelta(seconds=30))
-    time.sleep(1.2)
-    # Renewed: still ours past the first expiry, and nobody else can take it.
-    assert take_lease(db, "crm.poll", "poller-b", timedelta(seconds=1)) is None
-    with db.transaction() as session:
-        assert holds_lease(session, "crm.poll", token)

@@ -12,14 +12,15 @@ from sqlalchemy import select
 
 from app.cli import main
 from app.models import AuditEntry, Complaint, StatusEvent
+from sync.context import build_context
 from sync.crm import CrmClient
 from sync.reconcile import reconcile, reconcile_job
-from sync.worker import build_context
+from sync.worker import TOPICS
 from tests.sync.conftest import make_complaints, sim_settings, sim_tickets
 
 
 def _forward_all(settings: Any) -> Any:
-    context = build_context(settings)
+    context = build_context(settings, TOPICS)
     context.outbox.run(["crm.submit"])
     return context
 
@@ -56,7 +57,7 @@ def test_a_ticket_the_crm_lost_is_forwarded_again_with_the_same_reference(
             Complaint.tracking_code == lost)).all()
     assert any(lost_ticket in (note or "") for note in notes)  # public, as written
     client.close()
-    context.db.dispose()
+    context.close()
 
 
 def test_a_status_changed_behind_our_back_is_corrected_once(app, db, settings, crm_sim) -> None:
@@ -76,7 +77,7 @@ def test_a_status_changed_behind_our_back_is_corrected_once(app, db, settings, c
     again = reconcile(db, settings, client)
     assert again.drifted == 0 and again.in_sync == 1
     client.close()
-    context.db.dispose()
+    context.close()
 
 
 def test_admin_asks_and_a_worker_runs_it(app, db, settings, client, keys, crm_sim) -> None:
@@ -98,7 +99,7 @@ def test_admin_asks_and_a_worker_runs_it(app, db, settings, client, keys, crm_si
     with db.session() as session:
         actions = session.scalars(select(AuditEntry.action)).all()
     assert "reconcile.request" in actions
-    context.db.dispose()
+    context.close()
 
 
 def test_cli_reconcile_reports_what_it_did(app, db, settings, database_url, crm_sim) -> None:
@@ -114,4 +115,4 @@ def test_cli_reconcile_reports_what_it_did(app, db, settings, database_url, crm_
     with db.session() as session:
         assert session.scalars(select(AuditEntry).where(
             AuditEntry.action == "reconcile.run")).one().detail["checked"] == 2
-    context.db.dispose()
+    context.close()
