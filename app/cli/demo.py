@@ -7,12 +7,48 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import click
 
 from app.cli.common import load_settings
+
+
+def demo_defaults(crm_port: int) -> dict[str, str]:
+    """What the demo changes from the usual defaults: the local CRM simulator, and intervals
+    short enough that a newcomer sees a complaint move within seconds."""
+    return {
+        "JEMBATAN_ENV": "demo",
+        "JEMBATAN_CRM_URL": f"http://127.0.0.1:{crm_port}/open311/v2/",
+        "JEMBATAN_FORWARD_INTERVAL_S": "1",
+        "JEMBATAN_POLL_INTERVAL_S": "2",
+        "JEMBATAN_DELIVER_INTERVAL_S": "1",
+    }
+
+
+def demo_environment(
+    environ: Mapping[str, str], dotenv: Mapping[str, str | None], crm_port: int
+) -> dict[str, str]:
+    """The environment of the demo and of each child it starts.
+
+    The real environment wins (`make run` passes its JEMBATAN_ENV), then the demo's defaults,
+    then `.env`: a `.env` written for production does not turn the demo into production. The
+    children get this mapping explicitly; this process's own environment is left as it was.
+    """
+    env = {name: value for name, value in dotenv.items() if value is not None}
+    env.update(demo_defaults(crm_port))
+    env.update(environ)
+    return env
+
+
+def _dotenv() -> dict[str, str | None]:
+    """`.env` in the working directory (where `load_settings` reads it), or nothing."""
+    from dotenv import dotenv_values
+
+    path = Path.cwd() / ".env"
+    return dict(dotenv_values(path)) if path.is_file() else {}
 
 
 def _wait_for(url: str, timeout_s: float) -> bool:
@@ -37,20 +73,18 @@ def _wait_for(url: str, timeout_s: float) -> bool:
               help="CRM simulator clock (2880: a day in 30 s)")
 def demo(port: int | None, crm_port: int, speed: float) -> None:
     """Migrate, seed the nine factions, and run web + worker + CRM simulator together."""
-    os.environ.setdefault("JEMBATAN_ENV", "demo")
-    os.environ.setdefault("JEMBATAN_CRM_URL", f"http://127.0.0.1:{crm_port}/open311/v2/")
-    os.environ.setdefault("JEMBATAN_FORWARD_INTERVAL_S", "1")
-    os.environ.setdefault("JEMBATAN_POLL_INTERVAL_S", "2")
-    os.environ.setdefault("JEMBATAN_DELIVER_INTERVAL_S", "1")
-    settings = load_settings()
+    env = demo_environment(os.environ, _dotenv(), crm_port)
+    settings = load_settings(env)
     port = port or settings.PORT
 
+    from app import crypto
     from app.auth import issue_key
     from app.database import Database
     from app.factions import seed_factions
     from app.migrate import upgrade
 
     upgrade(settings.DATABASE_URL)
+    crypto.configure(settings)
     database = Database(settings.DATABASE_URL)
     issued = []
     with database.transaction() as session:
@@ -62,13 +96,13 @@ def demo(port: int | None, crm_port: int, speed: float) -> None:
     python = sys.executable
     children = [
         subprocess.Popen([python, "-m", "crmsim", "--port", str(crm_port),
-                          "--db", "instance/crm-sim.db", "--speed", str(speed)]),
+                          "--db", "instance/crm-sim.db", "--speed", str(speed)], env=env),
     ]
     # The worker checks its service codes against the CRM at start: let the CRM come up first.
     _wait_for(f"http://127.0.0.1:{crm_port}/_sim/health", timeout_s=15)
     children += [
-        subprocess.Popen([python, "-m", "app", "worker"]),
-        subprocess.Popen([python, "-m", "app", "serve", "--port", str(port)]),
+        subprocess.Popen([python, "-m", "app", "worker"], env=env),
+        subprocess.Popen([python, "-m", "app", "serve", "--port", str(port)], env=env),
     ]
     base = f"http://127.0.0.1:{port}"
     # Print the curl only once it works: a newcomer pastes it straight away.
