@@ -110,4 +110,3 @@ def factions_feed(
         detail = {"url": url, "format": fmt, "api_key": bool(api_key)}
         record(session, cli_actor(), "faction.feed", "faction", faction.code, detail)
     click.echo(f"{faction.code}: feed cleared" if clear else f"{faction.code}: mirroring {url}")
-

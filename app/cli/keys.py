@@ -105,18 +105,6 @@ def keys_revoke(db: Any, settings: Settings, key_id: str) -> None:
 @with_db
 def keys_rotate_data(db: Any, settings: Settings, batch_size: int) -> None:
     """Re-encrypt stored reporter data with the newest of JEMBATAN_DATA_KEYS."""
-    _reencrypt(db, settings, batch_size)
-
-
-@keys.command("generate-data-key")
-def keys_generate_data_key() -> None:
-    """Print a new Fernet key to put first in JEMBATAN_DATA_KEYS."""
-    from app.crypto import generate_key
-
-    click.echo(generate_key())
-
-
-def _reencrypt(db: Any, settings: Settings, batch_size: int) -> None:
     from app.audit import cli_actor, record
     from app.rotation import reencrypt_all
 
@@ -126,3 +114,11 @@ def _reencrypt(db: Any, settings: Settings, batch_size: int) -> None:
         record(session, cli_actor(), "data_keys.rotate", "complaint", None, counts)
     click.echo(f"re-encrypted {counts['rows']} rows ({counts['values']} values); "
                f"{counts['current']} rows were already current")
+
+
+@keys.command("generate-data-key")
+def keys_generate_data_key() -> None:
+    """Print a new Fernet key to put first in JEMBATAN_DATA_KEYS."""
+    from app.crypto import generate_key
+
+    click.echo(generate_key())

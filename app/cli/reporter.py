@@ -8,7 +8,7 @@ import click
 from sqlalchemy import select
 
 from app.cli.common import with_db
-from app.cli.keys import _reencrypt
+from app.cli.keys import keys_rotate_data
 from app.config import Settings
 
 
@@ -42,9 +42,16 @@ def reporter_erase(db: Any, settings: Settings, complaint_id: str) -> None:
                else f"reporter data of {complaint.tracking_code} was already erased")
 
 
-@reporter.command("reencrypt")
-@click.option("--batch-size", type=int, default=500, show_default=True)
-@with_db
-def reporter_reencrypt(db: Any, settings: Settings, batch_size: int) -> None:
-    """Re-encrypt stored reporter data with the newest data key (= keys rotate-data)."""
-    _reencrypt(db, settings, batch_size)
+# `reporter reencrypt` was the first name of `keys rotate-data`; scripts may still call it. One
+# implementation: the same callback and options, and one deprecation line on stderr.
+reporter.add_command(
+    click.Command(
+        "reencrypt",
+        callback=keys_rotate_data.callback,
+        params=keys_rotate_data.params,
+        help="Re-encrypt stored reporter data with the newest data key (the old name of "
+        "`keys rotate-data`).",
+        short_help="The old name of `keys rotate-data`.",
+        deprecated="Use 'jembatan keys rotate-data'.",
+    )
+)
