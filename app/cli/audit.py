@@ -32,7 +32,7 @@ def audit_list(
     as_json: bool,
 ) -> None:
     """Show audit entries, newest first."""
-    from app.admin import list_audit
+    from app.admin.audit_log import list_audit
 
     with admin_transaction(db) as session:
         page = list_audit(session, action=action, target_type=target_type,

@@ -22,7 +22,7 @@ def dlq() -> None:
 @with_db
 def dlq_list(db: Any, settings: Settings, topic: str | None, limit: int, as_json: bool) -> None:
     """List dead letters, newest first."""
-    from app.admin import list_messages
+    from app.admin.outbox import list_messages
 
     with admin_transaction(db) as session:
         page = list_messages(session, state="dead", topic=topic, limit=limit)
@@ -48,7 +48,7 @@ def dlq_list(db: Any, settings: Settings, topic: str | None, limit: int, as_json
 @with_db
 def dlq_replay(db: Any, settings: Settings, message_ids: tuple[int, ...]) -> None:
     """Put dead letters back in the queue (all, or none if one id is bad)."""
-    from app.admin import replay_dead_letters
+    from app.admin.outbox import replay_dead_letters
     from app.audit import cli_actor
 
     with admin_transaction(db) as session:

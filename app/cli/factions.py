@@ -21,7 +21,7 @@ def factions() -> None:
 @with_db
 def factions_add(db: Any, settings: Settings, code: str, name: str) -> None:
     """Add a faction."""
-    from app.admin import add_faction
+    from app.admin.factions import add_faction
     from app.audit import cli_actor
 
     with admin_transaction(db) as session:
@@ -34,7 +34,7 @@ def factions_add(db: Any, settings: Settings, code: str, name: str) -> None:
 @with_db
 def factions_list(db: Any, settings: Settings, as_json: bool) -> None:
     """List factions."""
-    from app.admin import list_factions
+    from app.admin.factions import list_factions
 
     with db.session() as session:
         items = [
@@ -50,7 +50,7 @@ def factions_list(db: Any, settings: Settings, as_json: bool) -> None:
 
 
 def _switch(db: Any, code: str, active: bool, reason: str | None) -> str:
-    from app.admin import set_faction_active
+    from app.admin.factions import set_faction_active
     from app.audit import cli_actor
 
     with admin_transaction(db) as session:

@@ -31,7 +31,7 @@ def keys_issue(
     as_json: bool,
 ) -> None:
     """Issue a key; the key is printed alone on the last line, and only now."""
-    from app.admin import issue_api_key
+    from app.admin.keys import issue_api_key
     from app.audit import cli_actor
 
     role = role or ("faction" if faction_code else None)
@@ -60,7 +60,7 @@ def keys_list(
     db: Any, settings: Settings, faction_code: str | None, active_only: bool, as_json: bool
 ) -> None:
     """List keys (never their secrets)."""
-    from app.admin import list_keys
+    from app.admin.keys import list_keys
 
     with admin_transaction(db) as session:
         items = [
@@ -92,7 +92,7 @@ def keys_list(
 @with_db
 def keys_revoke(db: Any, settings: Settings, key_id: str) -> None:
     """Revoke a key at once."""
-    from app.admin import revoke_key
+    from app.admin.keys import revoke_key
     from app.audit import cli_actor
 
     with admin_transaction(db) as session:

@@ -20,7 +20,7 @@ def outbox() -> None:
 @with_db
 def outbox_stats_command(db: Any, settings: Settings, as_json: bool) -> None:
     """Depth, oldest age and last errors per topic and state."""
-    from app.admin import outbox_stats
+    from app.admin.outbox import outbox_stats
 
     with db.session() as session:
         stats = outbox_stats(session)

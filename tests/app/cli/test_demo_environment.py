@@ -17,4 +17,3 @@ def test_the_real_environment_wins_then_the_demo_defaults_then_dotenv() -> None:
     # What the operator exported wins; what only `.env` says still reaches the children.
     assert env["JEMBATAN_FORWARD_INTERVAL_S"] == "5" and env["PATH"] == "/usr/bin"
     assert env["JEMBATAN_SECRET_KEY"] == "from-dotenv" and "EMPTY" not in env
-
