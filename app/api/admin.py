@@ -9,7 +9,13 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import RAISE
 
-from app import admin
+from app.admin.audit_log import list_audit
+from app.admin.complaints import complaint_summary, list_complaints
+from app.admin.factions import add_faction, list_factions, set_faction_active
+from app.admin.keys import issue_api_key, list_keys, revoke_key
+from app.admin.outbox import list_messages, outbox_stats, replay_dead_letters
+from app.admin.paging import Page
+from app.admin.webhooks import list_webhooks
 from app.audit import record
 from app.auth import authenticate
 from app.clock import utcnow
@@ -52,7 +58,7 @@ def _admins_only() -> None:
     authenticate("admin")
 
 
-def _page(page: admin.Page) -> dict[str, Any]:
+def _page(page: Page) -> dict[str, Any]:
     return {"items": page.items, "next_cursor": page.next_cursor}
 
 
@@ -67,8 +73,8 @@ class Complaints(MethodView):
     def get(self, args: dict[str, Any]) -> Any:
         """List every faction's complaints; filter by faction, status, category, overdue."""
         now = utcnow()
-        page = admin.list_complaints(request_session(), now=now, **args)
-        items = [admin.complaint_summary(c, now) for c in page.items]
+        page = list_complaints(request_session(), now=now, **args)
+        items = [complaint_summary(c, now) for c in page.items]
         return {"items": items, "next_cursor": page.next_cursor}
 
 
@@ -80,7 +86,7 @@ class Factions(MethodView):
     @blp.response(200, FactionListSchema)
     def get(self) -> Any:
         """List factions and whether each may submit."""
-        return {"items": admin.list_factions(request_session())}
+        return {"items": list_factions(request_session())}
 
     @blp.arguments(FactionCreateSchema)
     @blp.response(201, FactionSchema)
@@ -89,7 +95,7 @@ class Factions(MethodView):
     def post(self, body: dict[str, Any]) -> Any:
         """Add a faction (active)."""
         session = request_session()
-        faction = admin.add_faction(session, g.actor, body["code"], body["name"])
+        faction = add_faction(session, g.actor, body["code"], body["name"])
         session.commit()
         return faction
 
@@ -103,7 +109,7 @@ class FactionDisable(MethodView):
     def post(self, body: dict[str, Any], code: str) -> Any:
         """Stop a faction's intake (403 to its submissions); its complaints keep syncing."""
         session = request_session()
-        faction = admin.set_faction_active(
+        faction = set_faction_active(
             session, g.actor, code, False, (body or {}).get("reason")
         )
         session.commit()
@@ -117,7 +123,7 @@ class FactionEnable(MethodView):
     def post(self, code: str) -> Any:
         """Let a faction submit again."""
         session = request_session()
-        faction = admin.set_faction_active(session, g.actor, code, True)
+        faction = set_faction_active(session, g.actor, code, True)
         session.commit()
         return faction
 
@@ -132,7 +138,7 @@ class Keys(MethodView):
     @blp.alt_response(404, response="NOT_FOUND")
     def get(self, args: dict[str, Any]) -> Any:
         """List keys (ids, roles, factions, use; never the secrets)."""
-        return {"items": admin.list_keys(request_session(), args["faction"],
+        return {"items": list_keys(request_session(), args["faction"],
                                          args["include_revoked"])}
 
     @blp.arguments(KeyIssueSchema)
@@ -142,7 +148,7 @@ class Keys(MethodView):
     def post(self, body: dict[str, Any]) -> Any:
         """Issue a key; the answer is the only place the full key ever appears."""
         session = request_session()
-        issued = admin.issue_api_key(
+        issued = issue_api_key(
             session, g.actor, body["role"], body["faction"], body["label"]
         )
         session.commit()
@@ -156,7 +162,7 @@ class Key(MethodView):
     def delete(self, key_id: str) -> Any:
         """Revoke a key at once."""
         session = request_session()
-        admin.revoke_key(session, g.actor, key_id)
+        revoke_key(session, g.actor, key_id)
         session.commit()
         return None
 
@@ -169,7 +175,7 @@ class OutboxStats(MethodView):
     @blp.response(200, OutboxStatsSchema)
     def get(self) -> Any:
         """Depth, oldest age and last errors per topic and state."""
-        return {"items": admin.outbox_stats(request_session())}
+        return {"items": outbox_stats(request_session())}
 
 
 @blp.route("/outbox/messages")
@@ -178,7 +184,7 @@ class OutboxMessages(MethodView):
     @blp.response(200, OutboxMessagePageSchema)
     def get(self, args: dict[str, Any]) -> Any:
         """List outbox messages, newest first, by state and topic."""
-        return _page(admin.list_messages(request_session(), **args))
+        return _page(list_messages(request_session(), **args))
 
 
 @blp.route("/dead-letters")
@@ -187,7 +193,7 @@ class DeadLetters(MethodView):
     @blp.response(200, OutboxMessagePageSchema)
     def get(self, args: dict[str, Any]) -> Any:
         """List dead letters, newest first."""
-        return _page(admin.list_messages(request_session(), state="dead", **args))
+        return _page(list_messages(request_session(), state="dead", **args))
 
 
 @blp.route("/dead-letters/replay")
@@ -200,7 +206,7 @@ class DeadLettersReplay(MethodView):
     def post(self, body: dict[str, Any]) -> Any:
         """Replay several dead letters: all of them, or none when one id is bad."""
         session = request_session()
-        replayed = admin.replay_dead_letters(session, g.actor, body["ids"])
+        replayed = replay_dead_letters(session, g.actor, body["ids"])
         session.commit()
         return {"items": replayed}
 
@@ -213,7 +219,7 @@ class DeadLetterReplay(MethodView):
     def post(self, message_id: int) -> Any:
         """Replay one dead letter: back to pending, attempts 0, due now."""
         session = request_session()
-        (replayed,) = admin.replay_dead_letters(session, g.actor, [message_id])
+        (replayed,) = replay_dead_letters(session, g.actor, [message_id])
         session.commit()
         return replayed
 
@@ -226,7 +232,7 @@ class Webhooks(MethodView):
     @blp.response(200, WebhookSubscriptionListSchema)
     def get(self) -> Any:
         """Every faction's webhook subscription, its failures, and why it was disabled."""
-        return {"items": admin.list_webhooks(request_session())}
+        return {"items": list_webhooks(request_session())}
 
 
 @blp.route("/audit")
@@ -235,7 +241,7 @@ class Audit(MethodView):
     @blp.response(200, AuditPageSchema)
     def get(self, args: dict[str, Any]) -> Any:
         """Read the audit log, newest first; filter by action (or `prefix.`) and target."""
-        return _page(admin.list_audit(request_session(), **args))
+        return _page(list_audit(request_session(), **args))
 
 
 # --- reconciliation --------------------------------------------------------------------

@@ -1,0 +1,90 @@
+"""Every faction's complaints, as the admin sees them (no reporter data)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import Session
+
+from app.admin.factions import faction_or_404
+from app.admin.paging import MAX_LIMIT, Page, bad_cursor, decode_cursor, encode_cursor
+from app.clock import as_utc, utcnow
+from app.errors import Problem
+from app.lifecycle import OPEN_STATUSES, STATUSES, TERMINAL, status_label
+from app.models import Complaint
+
+
+def list_complaints(
+    session: Session,
+    *,
+    faction: str | None = None,
+    status: str | None = None,
+    category: str | None = None,
+    overdue: bool | None = None,
+    updated_since: datetime | None = None,
+    cursor: str | None = None,
+    limit: int = 50,
+    now: datetime | None = None,
+) -> Page:
+    """All factions' complaints, oldest update first, keyset-paginated on (updated_at, id)."""
+    now = now or utcnow()
+    query = select(Complaint).order_by(Complaint.updated_at, Complaint.id)
+    if faction:
+        query = query.where(Complaint.faction_id == faction_or_404(session, faction).id)
+    if status:
+        if status not in STATUSES:
+            raise Problem(422, "Validation failed", f"Unknown status {status!r}.",
+                          slug="validation-error", errors={"status": ["Unknown status."]})
+        query = query.where(Complaint.status == status)
+    if category:
+        query = query.where(Complaint.category == category)
+    if overdue is not None:
+        late = and_(Complaint.due_at < now, Complaint.status.in_(sorted(OPEN_STATUSES)))
+        query = query.where(late if overdue else ~late)
+    if updated_since is not None:
+        query = query.where(Complaint.updated_at >= updated_since)
+    if cursor:
+        stamp, last_id = decode_cursor(cursor, 2)
+        try:
+            after = as_utc(datetime.fromisoformat(stamp))
+            after_id = uuid.UUID(last_id)
+        except (ValueError, OverflowError) as exc:
+            raise bad_cursor() from exc
+        query = query.where(
+            or_(
+                Complaint.updated_at > after,
+                and_(Complaint.updated_at == after, Complaint.id > after_id),
+            )
+        )
+    limit = max(1, min(limit, MAX_LIMIT))
+    rows = list(session.scalars(query.limit(limit + 1)))
+    next_cursor = None
+    if len(rows) > limit:
+        last = rows[limit - 1]
+        next_cursor = encode_cursor(as_utc(last.updated_at), last.id)
+    return Page(rows[:limit], next_cursor)
+
+
+def complaint_summary(complaint: Complaint, now: datetime | None = None) -> dict[str, Any]:
+    """The admin's view of a complaint: no reporter data, the title as the public reads it."""
+    fields = (
+        "id", "tracking_code", "external_id", "source", "category", "kelurahan_code",
+        "visibility", "status", "seq", "crm_ticket_id", "agency", "due_at", "resolved_at",
+        "reporter_erased_at", "created_at", "updated_at",
+    )
+    summary = {name: getattr(complaint, name) for name in fields}
+    summary["title"] = complaint.public_title or ""
+    summary["faction"] = complaint.faction.code
+    summary["status_label"] = status_label(complaint.status)
+    summary["overdue"] = is_overdue(complaint, now)
+    return summary
+
+
+def is_overdue(complaint: Complaint, now: datetime | None = None) -> bool:
+    """Past its deadline and not terminal (the sweep's flag, or the clock, whichever first)."""
+    if complaint.status in TERMINAL:
+        return False
+    return bool(complaint.overdue) or as_utc(complaint.due_at) < (now or utcnow())
