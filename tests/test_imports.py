@@ -368,13 +368,13 @@ def _registry_decorator(deco: ast.expr, mod: Module, tree: dict[str, Module]) ->
 
 
 def _is_blueprint(origin: Module, name: str) -> bool:
-    """Whether `origin` binds `name` to `Blueprint(...)` (or `flask.Blueprint(...)`)."""
+    """Whether `origin` binds `name` to a blueprint (`Blueprint(...)`, `ApiBlueprint(...)`)."""
     for stmt in origin.tree.body:
         if isinstance(stmt, ast.Assign) and isinstance(stmt.value, ast.Call) \
                 and any(isinstance(t, ast.Name) and t.id == name for t in stmt.targets):
             func = stmt.value.func
             called = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
-            return called == "Blueprint"
+            return called.endswith("Blueprint")
     return False
 
 
