@@ -443,8 +443,6 @@ def test_worker_imports_no_view(tree: dict[str, Module]) -> None:
                  "app.admin or Open311 view module")
 
 
-@pytest.mark.xfail(strict=True, reason=WP2 + ": sync/forward.py imports WorkerContext from "
-                   "sync.worker")
 def test_no_job_imports_the_worker(tree: dict[str, Module]) -> None:
     _assert_none(jobs_import_worker(tree), "no sync module but sync.worker imports sync.worker")
 
