@@ -7,12 +7,7 @@ anything changes (the CLI shows its detail; the API renders it as problem+json).
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
-import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -34,55 +29,22 @@ from app.models import (
     WebhookSubscription,
 )
 from app.models.outbox import OUTBOX_STATES, replay
+from app.pagination import (
+    NEWEST_ID,
+    OLDEST_UPDATED,
+    Page,
+    decode_cursor,
+    encode_cursor,
+    moment_value,
+    read_moment,
+    read_row_id,
+    read_uuid,
+)
 
 MAX_LIMIT = 200
 # The largest row id (the tables' integer keys): a larger number names no row.
 MAX_ROW_ID = 2**31 - 1
 LAST_ERRORS = 3
-
-
-# --- cursors ---------------------------------------------------------------------------
-
-
-def encode_cursor(*values: Any) -> str:
-    """An opaque keyset cursor for the next page."""
-    raw = json.dumps([v.isoformat() if isinstance(v, datetime) else str(v) for v in values])
-    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str, arity: int) -> list[str]:
-    """The values of a cursor made by `encode_cursor`; a 422 problem when it is not one."""
-    try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        values = json.loads(base64.urlsafe_b64decode(padded.encode()))
-        if not isinstance(values, list) or len(values) != arity:
-            raise ValueError("wrong arity")
-        return [str(v) for v in values]
-    except (ValueError, binascii.Error, UnicodeDecodeError) as exc:
-        raise _bad_cursor() from exc
-
-
-def _cursor_row_id(text: str) -> int:
-    """The row id in a cursor: ASCII digits within the id range, or a 422 problem."""
-    if not (text.isascii() and text.isdigit()) or int(text) > MAX_ROW_ID:
-        raise _bad_cursor()
-    return int(text)
-
-
-def _bad_cursor() -> Problem:
-    return Problem(
-        422,
-        "Validation failed",
-        "The cursor is not one this API returned.",
-        slug="validation-error",
-        errors={"cursor": ["Not a valid cursor."]},
-    )
-
-
-@dataclass(frozen=True)
-class Page:
-    items: list[Any]
-    next_cursor: str | None
 
 
 # --- factions --------------------------------------------------------------------------
@@ -248,11 +210,11 @@ def _newest_first_page(
 ) -> Page:
     """One page of `query` by descending id, resuming after the cursor's row id."""
     if cursor:
-        (last_id,) = decode_cursor(cursor, 1)
-        query = query.where(model.id < _cursor_row_id(last_id))
+        (last_id,) = decode_cursor(cursor, NEWEST_ID, 1)
+        query = query.where(model.id < read_row_id(last_id))
     limit = max(1, min(limit, MAX_LIMIT))
     rows = list(session.scalars(query.limit(limit + 1)))
-    next_cursor = encode_cursor(rows[limit - 1].id) if len(rows) > limit else None
+    next_cursor = encode_cursor(NEWEST_ID, rows[limit - 1].id) if len(rows) > limit else None
     return Page(rows[:limit], next_cursor)
 
 
@@ -360,12 +322,9 @@ def list_complaints(
     if updated_since is not None:
         query = query.where(Complaint.updated_at >= updated_since)
     if cursor:
-        stamp, last_id = decode_cursor(cursor, 2)
-        try:
-            after = as_utc(datetime.fromisoformat(stamp))
-            after_id = uuid.UUID(last_id)
-        except (ValueError, OverflowError) as exc:
-            raise _bad_cursor() from exc
+        stamp, last_id = decode_cursor(cursor, OLDEST_UPDATED, 2)
+        after = read_moment(stamp)
+        after_id = read_uuid(last_id)
         query = query.where(
             or_(
                 Complaint.updated_at > after,
@@ -377,7 +336,7 @@ def list_complaints(
     next_cursor = None
     if len(rows) > limit:
         last = rows[limit - 1]
-        next_cursor = encode_cursor(as_utc(last.updated_at), last.id)
+        next_cursor = encode_cursor(OLDEST_UPDATED, moment_value(last.updated_at), str(last.id))
     return Page(rows[:limit], next_cursor)
 
 

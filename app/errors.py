@@ -21,6 +21,8 @@ from werkzeug.exceptions import (
     ServiceUnavailable,
 )
 
+from app.pagination import BadCursor
+
 log = logging.getLogger(__name__)
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
@@ -51,6 +53,18 @@ class Problem(Exception):
         self.errors = dict(errors) if errors else None
         self.headers = dict(headers) if headers else {}
         self.extra = dict(extra) if extra else {}
+
+
+def bad_cursor_problem() -> Problem:
+    """What every `/api` list answers to a cursor it did not hand out (pagination.BadCursor)."""
+    return Problem(
+        400,
+        "Bad cursor",
+        "The cursor is not one this list returned (pass next_cursor unchanged, with the "
+        "same filters).",
+        slug="bad-cursor",
+        errors={"cursor": ["Not a valid cursor."]},
+    )
 
 
 def problem_body(
@@ -204,6 +218,11 @@ def register_error_handlers(app: Flask) -> None:
         if renderer is not None:
             return renderer(problem.status, problem.title, problem.detail or problem.title)
         return problem_response(problem)
+
+    @app.errorhandler(BadCursor)
+    def _bad_cursor(exc: BadCursor) -> Response:
+        # Every list pages the same way (app/pagination.py), so one answer for every list.
+        return _problem(bad_cursor_problem())
 
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException) -> Response:

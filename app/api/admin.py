@@ -63,6 +63,7 @@ def _page(page: admin.Page) -> dict[str, Any]:
 class Complaints(MethodView):
     @blp.arguments(AdminComplaintQueryArgsSchema, location="query", unknown=RAISE)
     @blp.response(200, AdminComplaintPageSchema)
+    @blp.alt_response(400, response="BAD_REQUEST")
     @blp.alt_response(404, response="NOT_FOUND")
     def get(self, args: dict[str, Any]) -> Any:
         """List every faction's complaints; filter by faction, status, category, overdue."""
@@ -176,6 +177,7 @@ class OutboxStats(MethodView):
 class OutboxMessages(MethodView):
     @blp.arguments(OutboxMessageQueryArgsSchema, location="query", unknown=RAISE)
     @blp.response(200, OutboxMessagePageSchema)
+    @blp.alt_response(400, response="BAD_REQUEST")
     def get(self, args: dict[str, Any]) -> Any:
         """List outbox messages, newest first, by state and topic."""
         return _page(admin.list_messages(request_session(), **args))
@@ -185,6 +187,7 @@ class OutboxMessages(MethodView):
 class DeadLetters(MethodView):
     @blp.arguments(DeadLetterQueryArgsSchema, location="query", unknown=RAISE)
     @blp.response(200, OutboxMessagePageSchema)
+    @blp.alt_response(400, response="BAD_REQUEST")
     def get(self, args: dict[str, Any]) -> Any:
         """List dead letters, newest first."""
         return _page(admin.list_messages(request_session(), state="dead", **args))
@@ -233,6 +236,7 @@ class Webhooks(MethodView):
 class Audit(MethodView):
     @blp.arguments(AuditQueryArgsSchema, location="query", unknown=RAISE)
     @blp.response(200, AuditPageSchema)
+    @blp.alt_response(400, response="BAD_REQUEST")
     def get(self, args: dict[str, Any]) -> Any:
         """Read the audit log, newest first; filter by action (or `prefix.`) and target."""
         return _page(admin.list_audit(request_session(), **args))

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 import hmac
 import json
 import uuid
@@ -32,6 +30,16 @@ from app.database import request_session
 from app.lifecycle import STATUSES, TERMINAL, status_label
 from app.models import Complaint, Faction
 from app.models.complaint import PUBLIC_OVERDUE_SQL
+from app.pagination import (
+    NEWEST_CREATED,
+    BadCursor,
+    decode_cursor,
+    encode_cursor,
+    moment_value,
+    page_of,
+    read_moment,
+    read_uuid,
+)
 from app.projection import (
     PublicComplaint,
     find_public,
@@ -194,29 +202,24 @@ def parse_filters(session: Session, args: Any) -> ListFilters:
             setattr(filters, "since" if name == "dari" else "until", day)
     cursor = args.get("sebelum")
     if cursor:
-        filters.cursor = decode_cursor(cursor)
+        filters.cursor = read_list_cursor(cursor)
     if args.get("lang") == "en":
         kept["lang"] = "en"
     filters.args = kept
     return filters
 
 
-def encode_cursor(complaint: PublicComplaint) -> str:
+def list_cursor(complaint: PublicComplaint) -> str:
     """The position after `complaint` in newest-first order, opaque to the visitor."""
-    raw = f"{complaint.created_at.isoformat()}|{complaint.id}"
-    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+    return encode_cursor(NEWEST_CREATED, moment_value(complaint.created_at), str(complaint.id))
 
 
-def decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
-    """Read a cursor; a damaged one is a 400."""
+def read_list_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
+    """Read a `sebelum` cursor; a damaged one is this site's 400 page."""
     try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        moment, _sep, ident = raw.partition("|")
-        parsed = datetime.fromisoformat(moment)
-        if parsed.tzinfo is None:
-            raise ValueError("naive")
-        return parsed, uuid.UUID(ident)
-    except (ValueError, binascii.Error, UnicodeDecodeError):
+        moment, complaint_id = decode_cursor(cursor, NEWEST_CREATED, 2)
+        return read_moment(moment), read_uuid(complaint_id)
+    except BadCursor:
         bad_request(_("The page link is damaged; start again from the first page."))
         raise  # unreachable: abort raised
 
@@ -304,9 +307,10 @@ def complaints() -> Response:
     """The list of public complaints, filtered, newest first, PAGE_SIZE at a time."""
     session = request_session()
     filters = parse_filters(session, request.args)
-    rows = read_public(session, filtered_query(filters).limit(PAGE_SIZE + 1))
-    page, more = rows[:PAGE_SIZE], len(rows) > PAGE_SIZE
-    next_args = dict(filters.args, sebelum=encode_cursor(page[-1])) if more else None
+    page = page_of(
+        read_public(session, filtered_query(filters).limit(PAGE_SIZE + 1)), PAGE_SIZE, list_cursor
+    )
+    next_args = dict(filters.args, sebelum=page.next_cursor) if page.next_cursor else None
     known = areas()
     kecamatan_choices = [
         a for a in known.of_level("kecamatan") if not filters.kota or a.parent_code == filters.kota
@@ -318,7 +322,7 @@ def complaints() -> Response:
                          a.parent_code == parent]
     body = render_template(
         "public/complaints.html",
-        complaints=page,
+        complaints=page.items,
         filters=filters,
         next_url=url_for("public.complaints", **next_args) if next_args else None,
         first_url=url_for("public.complaints", **filters.args) if filters.cursor else None,
