@@ -10,25 +10,19 @@ from __future__ import annotations
 from flask import Blueprint
 from flask.blueprints import BlueprintSetupState
 
-from app.errors import ERROR_RENDERERS
 from app.open311 import feeds
 
 bp = Blueprint("open311", __name__, url_prefix="/open311/v2")
 
+# Paths whose errors render as `<errors>` (create_app gives them envelope.render_open311_error).
 PREFIX = "/open311/"
 
 
 @bp.record_once
 def _install(_state: BlueprintSetupState) -> None:
-    ERROR_RENDERERS[PREFIX] = envelope.render_open311_error
     feeds.install_listener()
 
 
-from app.open311 import (  # noqa: E402,F401 - the routes on bp
-    discovery,
-    envelope,
-    service_requests,
-    updates,
-)
+from app.open311 import discovery, service_requests, updates  # noqa: E402,F401 - routes on bp
 
 __all__ = ["bp"]

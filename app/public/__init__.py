@@ -11,12 +11,11 @@ from flask import Blueprint, Flask, Response, request
 from flask_babel import Babel, format_date, format_datetime, format_decimal, format_percent
 
 from app.clock import WIB, as_utc
-from app.errors import ERROR_RENDERERS
 from app.events import EVENT_LISTENERS
 from app.public.stats import on_status_event
 
 LOCALES = ("id", "en")
-# Paths whose errors render as this site's HTML page (errors.py's renderer mechanism).
+# Paths whose errors render as this site's HTML page (create_app gives them render_error).
 PUBLIC_PREFIXES = (
     "/aduan", "/lacak", "/data", "/fraksi", "/metodologi", "/aksesibilitas", "/feed.atom",
 )
@@ -58,8 +57,6 @@ def _setup(state: Any) -> None:
     # Asset URLs carry a hash of their content, so browsers may keep them for a long time.
     app.jinja_env.globals["asset_version"] = _asset_version()
     app.after_request(_security_headers)
-    for prefix in PUBLIC_PREFIXES:
-        ERROR_RENDERERS[prefix] = responses.render_error
 
 
 def _asset_version() -> str:
