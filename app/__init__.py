@@ -13,7 +13,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from app import crypto
 from app.config import Settings, warn_about_demo_secrets
 from app.database import Database, close_request_session
-from app.errors import register_error_handlers
+from app.errors import ErrorRenderer, register_error_handlers
 from app.extensions import Api
 from app.logging import configure_logging, install_request_ids
 from app.ratelimit import init_rate_limiting
@@ -55,12 +55,25 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     for target in API_BLUEPRINTS:
         rest_api.register_blueprint(_load(target))
     _serve_docs_assets(app)
-    register_error_handlers(app)
+    register_error_handlers(app, renderers=_error_renderers())
     init_rate_limiting(app, settings)
     _trust_proxies(app, settings.TRUSTED_PROXIES)
     _strict_transport(app, settings.PUBLIC_URL)
     install_request_ids(app)
     return app
+
+
+def _error_renderers() -> dict[str, ErrorRenderer]:
+    """The surfaces that answer errors in their own envelope, by path prefix: Open311's
+    `<errors>` and the public site's HTML page (the rest: problem+json under /api/, else a
+    plain page; app/errors.py)."""
+    # Imported here, like the blueprints: importing `app` must not load every surface.
+    from app.open311 import PREFIX as OPEN311_PREFIX
+    from app.open311.envelope import render_open311_error
+    from app.public import PUBLIC_PREFIXES
+    from app.public.responses import render_error
+
+    return {OPEN311_PREFIX: render_open311_error, **dict.fromkeys(PUBLIC_PREFIXES, render_error)}
 
 
 HSTS = "max-age=31536000; includeSubDomains"

@@ -1,8 +1,9 @@
 """One error envelope per surface.
 
-`/api` answers RFC 9457 problem+json; `/open311` answers GeoReport `<errors>` (its blueprint
-registers a renderer here); everything else gets a small HTML page. A 500 rolls the request's
-session back and shows no trace.
+`/api` answers RFC 9457 problem+json; the surfaces with an envelope of their own (GeoReport
+`<errors>` on `/open311`, the public site's HTML page) are given to `register_error_handlers`
+by create_app, by path prefix; everything else gets a small HTML page. A 500 rolls the
+request's session back and shows no trace.
 """
 
 from __future__ import annotations
@@ -21,12 +22,14 @@ from werkzeug.exceptions import (
     ServiceUnavailable,
 )
 
+from app.pagination import BadCursor
+
 log = logging.getLogger(__name__)
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 
-# path prefix → function(status, title, detail) -> Response; filled by blueprints.
-ERROR_RENDERERS: dict[str, Callable[[int, str, str], Response]] = {}
+# A surface's own error page: (status, title, detail) -> Response.
+ErrorRenderer = Callable[[int, str, str], Response]
 
 
 class Problem(Exception):
@@ -51,6 +54,18 @@ class Problem(Exception):
         self.errors = dict(errors) if errors else None
         self.headers = dict(headers) if headers else {}
         self.extra = dict(extra) if extra else {}
+
+
+def bad_cursor_problem() -> Problem:
+    """What every `/api` list answers to a cursor it did not hand out (pagination.BadCursor)."""
+    return Problem(
+        400,
+        "Bad cursor",
+        "The cursor is not one this list returned (pass next_cursor unchanged, with the "
+        "same filters).",
+        slug="bad-cursor",
+        errors={"cursor": ["Not a valid cursor."]},
+    )
 
 
 def problem_body(
@@ -139,8 +154,9 @@ def validation_problem(messages: Any, detail: str | None = None) -> Problem:
     )
 
 
-def _renderer_for(path: str) -> Callable[[int, str, str], Response] | None:
-    for prefix, renderer in ERROR_RENDERERS.items():
+def _renderer_for(path: str) -> ErrorRenderer | None:
+    renderers: Mapping[str, ErrorRenderer] = current_app.extensions["error_renderers"]
+    for prefix, renderer in renderers.items():
         if path.startswith(prefix):
             return renderer
     return None
@@ -185,8 +201,10 @@ def _strip_locations(messages: Any) -> Any:
     return messages
 
 
-def register_error_handlers(app: Flask) -> None:
-    """Install the handlers that keep every error in its surface's envelope."""
+def register_error_handlers(app: Flask, renderers: Mapping[str, ErrorRenderer]) -> None:
+    """Install the handlers that keep every error in its surface's envelope: `renderers`
+    by path prefix (the first matching prefix wins), problem+json under /api/, else a page."""
+    app.extensions["error_renderers"] = dict(renderers)
 
     @app.before_request
     def _refuse_nul() -> None:
@@ -204,6 +222,11 @@ def register_error_handlers(app: Flask) -> None:
         if renderer is not None:
             return renderer(problem.status, problem.title, problem.detail or problem.title)
         return problem_response(problem)
+
+    @app.errorhandler(BadCursor)
+    def _bad_cursor(exc: BadCursor) -> Response:
+        # Every list pages the same way (app/pagination.py), so one answer for every list.
+        return _problem(bad_cursor_problem())
 
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException) -> Response:

@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from app.clock import isoformat, utcnow
-from app.models.outbox import read_cursor, write_cursor
+from app.models.coordination import read_cursor, write_cursor
 
 REPORT_CURSOR = "crm.reconcile.report"
 REQUEST_CURSOR = "crm.reconcile.requested_at"

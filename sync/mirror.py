@@ -30,7 +30,7 @@ from app.clock import utcnow
 from app.config import Settings
 from app.intake import DuplicateConflict, submit_complaint
 from app.models import Complaint, Faction, OutboxMessage, StatusEvent
-from app.models.outbox import read_cursor, write_cursor
+from app.models.coordination import read_cursor, write_cursor
 from app.open311.convert import InvalidSubmission, complaint_from_feed_item, update_document
 from app.open311.feeds import FEED_SOURCE, FEED_UPDATE, feed_destination, install_listener
 from schemas.open311 import (

@@ -35,7 +35,7 @@ from app.database import Database
 from app.lifecycle import TERMINAL
 from app.metrics import POLL_LAG_SECONDS
 from app.models import Complaint, CrmUpdate
-from app.models.outbox import read_cursor, write_cursor
+from app.models.coordination import read_cursor, write_cursor
 from app.status_updates import apply_crm_update
 from schemas.open311 import format_datetime, parse_datetime
 from sync.context import WorkerContext

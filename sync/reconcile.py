@@ -30,7 +30,8 @@ from app.events import append_event
 from app.intake import CRM_DESTINATION, CRM_SUBMIT
 from app.lifecycle import TERMINAL, map_crm_status
 from app.models import Complaint
-from app.models.outbox import OutboxMessage, enqueue, write_cursor
+from app.models.coordination import write_cursor
+from app.models.outbox import OutboxMessage, enqueue
 from app.reconciliation import REPORT_CURSOR, last_report, requested_at
 from app.status_updates import apply_crm_update
 from sync.context import WorkerContext

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from datetime import datetime
 from typing import Any
 
@@ -10,11 +9,20 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from app.admin.factions import faction_or_404
-from app.admin.paging import MAX_LIMIT, Page, bad_cursor, decode_cursor, encode_cursor
+from app.admin.paging import MAX_LIMIT
 from app.clock import as_utc, utcnow
 from app.errors import Problem
 from app.lifecycle import OPEN_STATUSES, STATUSES, TERMINAL, status_label
 from app.models import Complaint
+from app.pagination import (
+    OLDEST_UPDATED,
+    Page,
+    decode_cursor,
+    encode_cursor,
+    moment_value,
+    read_moment,
+    read_uuid,
+)
 
 
 def list_complaints(
@@ -47,12 +55,9 @@ def list_complaints(
     if updated_since is not None:
         query = query.where(Complaint.updated_at >= updated_since)
     if cursor:
-        stamp, last_id = decode_cursor(cursor, 2)
-        try:
-            after = as_utc(datetime.fromisoformat(stamp))
-            after_id = uuid.UUID(last_id)
-        except (ValueError, OverflowError) as exc:
-            raise bad_cursor() from exc
+        stamp, last_id = decode_cursor(cursor, OLDEST_UPDATED, 2)
+        after = read_moment(stamp)
+        after_id = read_uuid(last_id)
         query = query.where(
             or_(
                 Complaint.updated_at > after,
@@ -64,7 +69,7 @@ def list_complaints(
     next_cursor = None
     if len(rows) > limit:
         last = rows[limit - 1]
-        next_cursor = encode_cursor(as_utc(last.updated_at), last.id)
+        next_cursor = encode_cursor(OLDEST_UPDATED, moment_value(last.updated_at), str(last.id))
     return Page(rows[:limit], next_cursor)
 
 

@@ -69,6 +69,7 @@ def _page(page: Page) -> dict[str, Any]:
 class Complaints(MethodView):
     @blp.arguments(AdminComplaintQueryArgsSchema, location="query", unknown=RAISE)
     @blp.response(200, AdminComplaintPageSchema)
+    @blp.alt_response(400, response="BAD_REQUEST")
     @blp.alt_response(404, response="NOT_FOUND")
     def get(self, args: dict[str, Any]) -> Any:
         """List every faction's complaints; filter by faction, status, category, overdue."""
@@ -182,6 +183,7 @@ class OutboxStats(MethodView):
 class OutboxMessages(MethodView):
     @blp.arguments(OutboxMessageQueryArgsSchema, location="query", unknown=RAISE)
     @blp.response(200, OutboxMessagePageSchema)
+    @blp.alt_response(400, response="BAD_REQUEST")
     def get(self, args: dict[str, Any]) -> Any:
         """List outbox messages, newest first, by state and topic."""
         return _page(list_messages(request_session(), **args))
@@ -191,6 +193,7 @@ class OutboxMessages(MethodView):
 class DeadLetters(MethodView):
     @blp.arguments(DeadLetterQueryArgsSchema, location="query", unknown=RAISE)
     @blp.response(200, OutboxMessagePageSchema)
+    @blp.alt_response(400, response="BAD_REQUEST")
     def get(self, args: dict[str, Any]) -> Any:
         """List dead letters, newest first."""
         return _page(list_messages(request_session(), state="dead", **args))
@@ -239,6 +242,7 @@ class Webhooks(MethodView):
 class Audit(MethodView):
     @blp.arguments(AuditQueryArgsSchema, location="query", unknown=RAISE)
     @blp.response(200, AuditPageSchema)
+    @blp.alt_response(400, response="BAD_REQUEST")
     def get(self, args: dict[str, Any]) -> Any:
         """Read the audit log, newest first; filter by action (or `prefix.`) and target."""
         return _page(list_audit(request_session(), **args))

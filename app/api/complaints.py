@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Callable
-from datetime import UTC, datetime
 from functools import wraps
 from typing import Any
 
@@ -14,9 +13,8 @@ from flask.views import MethodView
 from sqlalchemy import Select, literal, select, tuple_
 from sqlalchemy.orm import Session
 
-from app.api.parsing import ApiBlueprint, decode_cursor, encode_cursor
+from app.api.parsing import ApiBlueprint
 from app.auth import authenticate, require
-from app.clock import as_utc
 from app.database import UTCDateTime, request_session
 from app.errors import Problem
 from app.factions import ensure_can_submit, find_faction
@@ -30,6 +28,18 @@ from app.idempotency import (
 )
 from app.intake import DuplicateConflict, content_hash, submit_complaint
 from app.models import Complaint, StatusEvent
+from app.pagination import (
+    EVENT_SEQ,
+    NEWEST_CREATED,
+    OLDEST_UPDATED,
+    decode_cursor,
+    encode_cursor,
+    moment_value,
+    page_of,
+    read_moment,
+    read_row_id,
+    read_uuid,
+)
 from schemas.complaint import (
     ComplaintCreateSchema,
     ComplaintListSchema,
@@ -144,22 +154,21 @@ class Complaints(MethodView):
             # A sync pull: oldest change first, so a client can resume from the last one.
             query = query.where(Complaint.updated_at >= args["updated_since"])
             order = (Complaint.updated_at, Complaint.id)
-            kind, descending = "u", False
+            kind, descending = OLDEST_UPDATED, False
         else:
             order = (Complaint.created_at, Complaint.id)
-            kind, descending = "c", True
+            kind, descending = NEWEST_CREATED, True
         if args.get("cursor"):
             after = tuple_(*_cursor_values(args["cursor"], kind))
             query = query.where(tuple_(*order) < after if descending else tuple_(*order) > after)
         query = query.order_by(*(c.desc() for c in order) if descending else order)
-        complaints = list(session.scalars(query.limit(limit + 1)))
-        next_cursor = None
-        if len(complaints) > limit:
-            complaints = complaints[:limit]
-            last = complaints[-1]
-            moment = last.created_at if kind == "c" else last.updated_at
-            next_cursor = encode_cursor(kind, as_utc(moment).isoformat(), str(last.id))
-        return {"items": complaints, "next_cursor": next_cursor}
+
+        def cursor_of(last: Complaint) -> str:
+            moment = last.created_at if kind == NEWEST_CREATED else last.updated_at
+            return encode_cursor(kind, moment_value(moment), str(last.id))
+
+        page = page_of(list(session.scalars(query.limit(limit + 1))), limit, cursor_of)
+        return {"items": page.items, "next_cursor": page.next_cursor}
 
 
 @blp.route("/<complaint_id>")
@@ -192,17 +201,12 @@ class ComplaintEvents(MethodView):
             StatusEvent.complaint_id == complaint.id
         )
         if args.get("cursor"):
-            (after_seq,) = decode_cursor(args["cursor"], "e", 1)
-            if not isinstance(after_seq, int) or not 0 <= after_seq < 2**31:
-                raise _bad_cursor()
-            query = query.where(StatusEvent.seq > after_seq)
+            (after_seq,) = decode_cursor(args["cursor"], EVENT_SEQ, 1)
+            query = query.where(StatusEvent.seq > read_row_id(after_seq))
         limit = args["limit"]
         events = list(session.scalars(query.order_by(StatusEvent.seq).limit(limit + 1)))
-        next_cursor = None
-        if len(events) > limit:
-            events = events[:limit]
-            next_cursor = encode_cursor("e", events[-1].seq)
-        return {"items": events, "next_cursor": next_cursor}
+        page = page_of(events, limit, lambda last: encode_cursor(EVENT_SEQ, last.seq))
+        return {"items": page.items, "next_cursor": page.next_cursor}
 
 
 def _send(status: int, body: str, headers: dict[str, str]) -> Response:
@@ -233,22 +237,10 @@ def _faction_filter(session: Session, code: str | None) -> int | None:
 
 
 def _cursor_values(cursor: str, kind: str) -> tuple[Any, Any]:
-    moment_text, id_text = decode_cursor(cursor, kind, 2)
-    try:
-        moment = datetime.fromisoformat(str(moment_text))
-        complaint_id = uuid.UUID(str(id_text))
-        if moment.tzinfo is None:
-            raise ValueError("naive")
-        moment = moment.astimezone(UTC)
-    except (ValueError, OverflowError):
-        raise _bad_cursor() from None
-    return literal(moment, UTCDateTime()), literal(complaint_id, Complaint.id.type)
-
-
-def _bad_cursor() -> Problem:
-    return Problem(
-        400, "Bad cursor", "The cursor is damaged.", slug="bad-cursor",
-        errors={"cursor": ["Not a valid cursor."]},
+    moment, complaint_id = decode_cursor(cursor, kind, 2)
+    return (
+        literal(read_moment(moment), UTCDateTime()),
+        literal(read_uuid(complaint_id), Complaint.id.type),
     )
 
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
 from typing import Any
 
@@ -75,32 +73,3 @@ class ApiBlueprint(Blueprint):
 
     ARGUMENTS_PARSER = ApiParser()
 
-
-def encode_cursor(kind: str, *values: Any) -> str:
-    """An opaque keyset cursor: where the next page starts, for one ordering `kind`."""
-    raw = json.dumps([kind, *values], separators=(",", ":")).encode()
-    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
-
-
-def decode_cursor(cursor: str, kind: str, arity: int) -> list[Any]:
-    """The values of a cursor made by encode_cursor(kind, …); a 400 problem otherwise."""
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        decoded = json.loads(raw)
-    except (binascii.Error, ValueError):
-        decoded = None
-    if (
-        not isinstance(decoded, list)
-        or len(decoded) != arity + 1
-        or decoded[0] != kind
-        or not all(isinstance(v, (str, int)) and not isinstance(v, bool) for v in decoded[1:])
-    ):
-        raise Problem(
-            400,
-            "Bad cursor",
-            "The cursor is not one this list returned (pass next_cursor unchanged, with "
-            "the same filters).",
-            slug="bad-cursor",
-            errors={"cursor": ["Not a valid cursor."]},
-        )
-    return decoded[1:]

@@ -1,9 +1,9 @@
-"""The transactional outbox, and the coordination rows the workers share.
+"""The transactional outbox: work a worker must do for someone else.
 
 Everything a worker must do for someone else (submit to the CRM, deliver a webhook, post an
 update back to a posko feed) is an outbox message written in the same transaction as the change
-that caused it. Workers claim messages with a lease; all coordination state lives here, in the
-database, so any number of workers on any number of machines cooperate.
+that caused it. Workers claim messages with a lease on the row itself; the state workers share
+beyond one message (breakers, leader leases, watermarks) is in app/models/coordination.py.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, Uuid
+from sqlalchemy import JSON, Index, Integer, String, Text, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.clock import utcnow
@@ -56,80 +56,6 @@ class OutboxMessage(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     dead_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-
-
-class CircuitBreaker(Base):
-    """Per-destination breaker shared by every worker: stop calling what is down."""
-
-    __tablename__ = "circuit_breakers"
-
-    destination: Mapped[str] = mapped_column(String(128), primary_key=True)
-    state: Mapped[str] = mapped_column(String(16), default="closed")  # closed|open|half_open
-    consecutive_failures: Mapped[int] = mapped_column(Integer, default=0)
-    opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    next_probe_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    probe_owner: Mapped[str | None] = mapped_column(String(64))
-    last_error: Mapped[str | None] = mapped_column(Text)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
-
-
-class Lease(Base):
-    """A leader lease: one holder at a time for jobs that own a cursor (the CRM poller)."""
-
-    __tablename__ = "leases"
-
-    name: Mapped[str] = mapped_column(String(64), primary_key=True)
-    owner: Mapped[str | None] = mapped_column(String(64))
-    token: Mapped[str | None] = mapped_column(String(64))
-    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-
-
-class SyncCursor(Base):
-    """A stored watermark: the CRM poll window, each mirrored feed's position."""
-
-    __tablename__ = "sync_cursors"
-
-    name: Mapped[str] = mapped_column(String(128), primary_key=True)
-    value: Mapped[str | None] = mapped_column(Text)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
-
-
-def read_cursor(session: Any, name: str) -> str | None:
-    """A stored watermark's value, or None."""
-    cursor = session.get(SyncCursor, name)
-    return cursor.value if cursor is not None else None
-
-
-def write_cursor(session: Any, name: str, value: str) -> None:
-    """Store a watermark's value (in the caller's transaction)."""
-    cursor = session.get(SyncCursor, name)
-    if cursor is None:
-        session.add(SyncCursor(name=name, value=value, updated_at=utcnow()))
-    else:
-        cursor.value = value
-        cursor.updated_at = utcnow()
-
-
-class CrmUpdate(Base):
-    """Every status update read from (or pushed by) the CRM, applied at most once."""
-
-    __tablename__ = "crm_updates"
-    __table_args__ = (Index("ix_crm_updates_received", "received_at"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    update_id: Mapped[str] = mapped_column(String(128), unique=True)
-    service_request_id: Mapped[str | None] = mapped_column(String(64), index=True)
-    complaint_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("complaints.id"))
-    status: Mapped[str | None] = mapped_column(String(64))
-    external_status_code: Mapped[str | None] = mapped_column(String(64))
-    updated_datetime: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    description: Mapped[str | None] = mapped_column(Text)
-    agency: Mapped[str | None] = mapped_column(String(200))
-    # applied | stale | unmapped | unknown_ticket | invalid
-    outcome: Mapped[str] = mapped_column(String(16))
-    error: Mapped[str | None] = mapped_column(Text)
-    raw: Mapped[dict[str, Any] | None] = mapped_column(JSON)
-    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 def enqueue(

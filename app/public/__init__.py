@@ -7,17 +7,15 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, Flask, Response, g, render_template, request
+from flask import Blueprint, Flask, Response, request
 from flask_babel import Babel, format_date, format_datetime, format_decimal, format_percent
-from flask_babel import gettext as _
 
 from app.clock import WIB, as_utc
-from app.errors import ERROR_RENDERERS
 from app.events import EVENT_LISTENERS
 from app.public.stats import on_status_event
 
 LOCALES = ("id", "en")
-# Paths whose errors render as this site's HTML page (errors.py's renderer mechanism).
+# Paths whose errors render as this site's HTML page (create_app gives them render_error).
 PUBLIC_PREFIXES = (
     "/aduan", "/lacak", "/data", "/fraksi", "/metodologi", "/aksesibilitas", "/feed.atom",
 )
@@ -59,8 +57,6 @@ def _setup(state: Any) -> None:
     # Asset URLs carry a hash of their content, so browsers may keep them for a long time.
     app.jinja_env.globals["asset_version"] = _asset_version()
     app.after_request(_security_headers)
-    for prefix in PUBLIC_PREFIXES:
-        ERROR_RENDERERS[prefix] = render_error
 
 
 def _asset_version() -> str:
@@ -114,24 +110,4 @@ def _security_headers(response: Response) -> Response:
     return response
 
 
-def render_error(status: int, title: str, detail: str) -> Response:
-    """This site's error page, in the visitor's language."""
-    titles = {
-        400: _("The request could not be understood"),
-        404: _("Page not found"),
-        405: _("Method not allowed"),
-        500: _("Something went wrong"),
-        503: _("Temporarily unavailable"),
-    }
-    body = render_template(
-        "public/error.html",
-        status=status,
-        title=titles.get(status, title),
-        detail=g.pop("public_error_detail", None) or "",
-    )
-    response = Response(body, status=status, mimetype="text/html")
-    response.headers["Cache-Control"] = "no-store" if status >= 500 else "public, max-age=60"
-    return response
-
-
-from app.public import views  # noqa: E402,F401 - registers the routes on bp
+from app.public import exports, feed, pages, responses  # noqa: E402,F401 - the routes on bp

@@ -11,10 +11,10 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from app.api.parsing import encode_cursor
 from app.clock import WIB, utcnow
 from app.events import EVENT_LISTENERS
 from app.models import Complaint, Faction, OutboxMessage, StatusEvent
+from app.pagination import encode_cursor
 from app.sla import add_working_days, is_working_day
 from tests.conftest import complaint_payload
 

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from app.clock import utcnow
 from app.errors import Problem
 from app.models import AuditEntry, Complaint, Faction, OutboxMessage, WebhookSubscription
+from app.pagination import NEWEST_ID, OLDEST_UPDATED, encode_cursor
 from tests.support.complaints import store_complaint
 
 ADMIN = "/api/v1/admin"
@@ -246,7 +247,8 @@ def test_audit_log_filters_and_pages(client, keys, db) -> None:
     assert seen == [e["id"] for e in prefix]
 
     bad = client.get(f"{ADMIN}/audit?cursor=not-a-cursor", headers=admin)
-    assert bad.status_code == 422 and "cursor" in bad.json["errors"]
+    assert bad.status_code == 400 and bad.json["type"] == "/problems/bad-cursor"
+    assert "cursor" in bad.json["errors"]
     assert client.get(f"{ADMIN}/audit?colour=red", headers=admin).status_code == 422
 
 
@@ -302,26 +304,43 @@ def test_complaints_across_factions_with_filters_and_keyset_pages(app, client, k
             assert field in response.json["errors"]
 
 
-def _cursor(*values: object) -> str:
-    import base64
-    import json
-
-    return base64.urlsafe_b64encode(json.dumps(list(values)).encode()).decode().rstrip("=")
+def _assert_bad_cursor(response) -> None:
+    # One answer for a bad cursor on every /api list (it was a 422 here before the lists
+    # shared app/pagination.py).
+    assert response.status_code == 400 and response.content_type == "application/problem+json"
+    assert response.json["type"] == "/problems/bad-cursor" and "cursor" in response.json["errors"]
 
 
 @pytest.mark.parametrize("path", ["outbox/messages", "dead-letters", "audit"])
-@pytest.mark.parametrize("last_id", ["99999999999999999999", "2147483648", "²", "-1"])
-def test_id_cursors_out_of_range_or_not_ascii_are_422(client, keys, path, last_id) -> None:
+@pytest.mark.parametrize(
+    "last_id", [99999999999999999999, 2147483648, -1, True, "²", "12", "1.5"]
+)
+def test_id_cursors_out_of_range_or_not_a_number_are_400(client, keys, path, last_id) -> None:
     # Found by the schemathesis fuzzer: these reached int() and the database (500).
-    response = client.get(f"{ADMIN}/{path}?cursor={_cursor(last_id)}",
-                          headers=keys.headers("admin"))
-    assert response.status_code == 422 and "cursor" in response.json["errors"]
+    cursor = encode_cursor(NEWEST_ID, last_id)
+    response = client.get(f"{ADMIN}/{path}?cursor={cursor}", headers=keys.headers("admin"))
+    _assert_bad_cursor(response)
 
 
-def test_complaint_cursor_at_the_edge_of_time_is_422(client, keys) -> None:
-    cursor = _cursor("0001-01-01T00:00:00+01:00", "00000000-0000-0000-0000-000000000000")
+def test_complaint_cursor_at_the_edge_of_time_is_400(client, keys) -> None:
+    cursor = encode_cursor(
+        OLDEST_UPDATED, "0001-01-01T00:00:00+01:00", "00000000-0000-0000-0000-000000000000"
+    )
     response = client.get(f"{ADMIN}/complaints?cursor={cursor}", headers=keys.headers("admin"))
-    assert response.status_code == 422 and "cursor" in response.json["errors"]
+    _assert_bad_cursor(response)
+
+
+def test_a_cursor_of_another_list_is_400(client, keys) -> None:
+    updated_order = encode_cursor(
+        OLDEST_UPDATED, "2026-01-01T00:00:00+00:00", "00000000-0000-0000-0000-000000000000"
+    )
+    for path in ("outbox/messages", "dead-letters", "audit"):
+        response = client.get(f"{ADMIN}/{path}?cursor={updated_order}",
+                              headers=keys.headers("admin"))
+        _assert_bad_cursor(response)
+    by_id = encode_cursor(NEWEST_ID, 5)
+    _assert_bad_cursor(client.get(f"{ADMIN}/complaints?cursor={by_id}",
+                                  headers=keys.headers("admin")))
 
 
 def test_replaying_ids_beyond_the_key_range_is_refused(client, keys) -> None:
