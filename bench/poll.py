@@ -43,6 +43,7 @@ from app.factions import seed_factions  # noqa: E402
 from app.migrate import upgrade  # noqa: E402
 from app.models import Faction, Lease, SyncCursor, WebhookSubscription  # noqa: E402
 from app.webhooks import new_secret  # noqa: E402
+from app.wiring import core_listeners  # noqa: E402
 from sync.poll import UPDATES_CURSOR, PollingClient, poll_once  # noqa: E402
 from tests.support.postgres import TempPostgres  # noqa: E402
 from tests.support.processes import live_server  # noqa: E402
@@ -140,7 +141,7 @@ def one_cycle(url: str, crm_url: str, state: dict[str, Any], repeat: int) -> flo
     """Seconds for one poll cycle that applies the window of `repeat`."""
     settings = Settings.from_env(environ={}, ENV="test", DATABASE_URL=url, CRM_URL=crm_url,
                                  CRM_FORMAT="json", LOG_JSON=False)
-    db = Database(url)
+    db = Database(url, listeners=core_listeners(settings))  # as the worker's context has
     state["body"] = json.dumps(window(repeat))
     with db.transaction() as session:
         session.execute(delete(Lease))

@@ -38,7 +38,6 @@ from app.models import OutboxMessage, WebhookSubscription
 from app.outbound import UnsafeAddress, allow_private, http_session
 from app.webhooks import (
     WEBHOOK_DELIVER,
-    configure,
     disable_subscription,
     live_secrets,
 )
@@ -220,7 +219,6 @@ def _observe_latency(message: OutboxMessage) -> None:
 
 def register(outbox: Outbox, settings: Settings) -> None:
     """Register the webhook.deliver handler and its retry policy."""
-    configure(settings)
     outbox.register(policy(settings), WebhookDelivery(outbox.db, settings))
 
 

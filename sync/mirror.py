@@ -33,7 +33,7 @@ from app.intake import DuplicateConflict, submit_complaint
 from app.models import Complaint, Faction, OutboxMessage, StatusEvent
 from app.models.outbox import read_cursor, write_cursor
 from app.open311.convert import InvalidSubmission, complaint_from_feed_item, update_document
-from app.open311.feeds import FEED_SOURCE, FEED_UPDATE, feed_destination, install_listener
+from app.open311.feeds import FEED_SOURCE, FEED_UPDATE, feed_destination
 from app.outbound import UnsafeAddress, allow_private, http_session, parse_retry_after
 from schemas.open311 import (
     Open311FormatError,
@@ -217,7 +217,6 @@ def _mirror_item(
 
 def mirror_job(context: Any) -> MirrorStats:
     """Poll every configured feed once (from its cursor up to now)."""
-    install_listener()
     stats = MirrorStats()
     client = _client(context)
     with context.db.session() as session:
@@ -307,8 +306,7 @@ class FeedUpdateHandler:
 
 
 def register(outbox: Outbox, settings: Settings) -> None:
-    """Register the feed.update topic, and the hook that queues it."""
-    install_listener()
+    """Register the feed.update topic (app.open311.feeds.FeedWriteBack queues it)."""
     outbox.register(FEED_UPDATE_POLICY, FeedUpdateHandler(FeedClient(allow_private(settings))))
 
 

@@ -23,6 +23,7 @@ from app import crypto
 from app.config import Settings, warn_about_demo_secrets
 from app.database import Database
 from app.logging import configure_logging, log_context, new_run_id
+from app.wiring import core_listeners
 from sync.outbox import Outbox
 
 log = logging.getLogger("jembatan.worker")
@@ -47,7 +48,7 @@ def new_worker_id() -> str:
 
 def build_context(settings: Settings, worker_id: str | None = None) -> WorkerContext:
     """Database, outbox and every topic's handler, ready to run jobs."""
-    db = Database(settings.DATABASE_URL)
+    db = Database(settings.DATABASE_URL, listeners=core_listeners(settings))
     worker_id = worker_id or new_worker_id()
     outbox = Outbox(db, worker_id, lease_s=settings.LEASE_S)
     for register in topic_registrations():

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from app.events import EVENT_LISTENERS
+from app.events import EventListener
 from app.models import Complaint, StatusEvent
 from app.models.outbox import enqueue
 
@@ -23,26 +23,23 @@ def feed_destination(faction_code: str) -> str:
     return f"feed:{faction_code}"
 
 
-def queue_feed_update(session: Session, complaint: Complaint, event: StatusEvent) -> None:
-    """EVENT_LISTENERS hook: queue the event for the feed a complaint was mirrored from."""
-    if complaint.source != FEED_SOURCE:
-        return
-    faction = complaint.faction
-    if faction is None or not faction.feed_url:
-        return
-    enqueue(
-        session,
-        topic=FEED_UPDATE,
-        destination=feed_destination(faction.code),
-        payload={"complaint_id": str(complaint.id), "seq": event.seq},
-        complaint_id=complaint.id,
-        # The posko sees its report's updates in order: seq n+1 waits for seq n.
-        ordering_key=f"feed:{complaint.id}",
-        ordering_seq=event.seq,
-    )
+class FeedWriteBack(EventListener):
+    """The listener that queues a mirrored complaint's status events for its feed."""
 
-
-def install_listener() -> None:
-    """Register the hook once (the web app and the worker both call this)."""
-    if queue_feed_update not in EVENT_LISTENERS:
-        EVENT_LISTENERS.append(queue_feed_update)
+    def status_changed(self, session: Session, complaint: Complaint, event: StatusEvent) -> None:
+        """Queue the event for the feed the complaint was mirrored from (never commits)."""
+        if complaint.source != FEED_SOURCE:
+            return
+        faction = complaint.faction
+        if faction is None or not faction.feed_url:
+            return
+        enqueue(
+            session,
+            topic=FEED_UPDATE,
+            destination=feed_destination(faction.code),
+            payload={"complaint_id": str(complaint.id), "seq": event.seq},
+            complaint_id=complaint.id,
+            # The posko sees its report's updates in order: seq n+1 waits for seq n.
+            ordering_key=f"feed:{complaint.id}",
+            ordering_seq=event.seq,
+        )

@@ -26,7 +26,6 @@ from app.events import append_event
 from app.factions import ensure_can_write
 from app.intake import DuplicateConflict, categories, submit_complaint
 from app.models import ApiKey, Complaint, Faction, IdempotencyRecord, StatusEvent
-from app.open311 import feeds
 from app.open311.convert import (
     ATTRIBUTE_CODES,
     InvalidSubmission,
@@ -94,7 +93,6 @@ def render_open311_error(status: int, title: str, detail: str) -> Response:
 @bp.record_once
 def _install(_state: BlueprintSetupState) -> None:
     ERROR_RENDERERS[PREFIX] = render_open311_error
-    feeds.install_listener()
 
 
 def _document(body: bytes, fmt: str, status: int = 200) -> Response:

@@ -13,8 +13,6 @@ from flask_babel import gettext as _
 
 from app.clock import WIB, as_utc
 from app.errors import ERROR_RENDERERS
-from app.events import EVENT_LISTENERS
-from app.public.stats import on_status_event
 
 LOCALES = ("id", "en")
 # Paths whose errors render as this site's HTML page (errors.py's renderer mechanism).
@@ -36,11 +34,6 @@ bp = Blueprint(
     static_folder="static",
     static_url_path="/static/public",
 )
-
-# Counters move with every status event, whichever process appends it (web, worker).
-if on_status_event not in EVENT_LISTENERS:
-    EVENT_LISTENERS.append(on_status_event)
-
 
 def current_locale() -> str:
     """`?lang=en` for English; Indonesian otherwise (links carry the choice, not a cookie)."""

@@ -45,8 +45,8 @@ from app.projection import (
 )
 from app.public import bp, charts, current_locale
 from app.public.opendata import FIELDS, csv_header, csv_lines, public_record
-from app.public.stats import read_breakdown, read_figures, recent_weeks
 from app.reference import areas, load_categories
+from app.statistics import agencies_of, read_breakdown, read_figures, recent_weeks
 from schemas.xmlchars import drop_xml_invalid
 
 PAGE_SIZE = 25
@@ -442,11 +442,12 @@ def open_data() -> Response:
 def _export_batches(filters: ListFilters, base: str) -> Iterator[list[dict[str, Any]]]:
     """Public records matching `filters`, EXPORT_BATCH at a time, with their own session."""
     db = current_app.extensions["db"]
+    agencies = agencies_of(categories())
     with db.session() as session:
         while True:
             rows = session.execute(filtered_query(filters).limit(EXPORT_BATCH)).all()
             if rows:
-                yield [public_record(from_row(r), base) for r in rows]
+                yield [public_record(from_row(r), base, agencies) for r in rows]
             if len(rows) < EXPORT_BATCH:
                 return
             filters.cursor = (rows[-1].created_at, rows[-1].id)

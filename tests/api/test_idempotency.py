@@ -9,10 +9,10 @@ import pytest
 from sqlalchemy import func, select, text, update
 
 from app.clock import utcnow
-from app.events import EVENT_LISTENERS
 from app.idempotency import RETENTION, purge_expired
 from app.models import Complaint, Faction, IdempotencyRecord
 from tests.conftest import PG_URL, complaint_payload
+from tests.support.listeners import listening
 
 URL = "/api/v1/complaints"
 
@@ -88,11 +88,8 @@ def test_record_and_complaint_commit_together(client, keys, db) -> None:
     def explode(*_args: Any) -> None:
         raise RuntimeError("boom")
 
-    EVENT_LISTENERS.append(explode)
-    try:
+    with listening(db, explode):
         assert post(client, keys, complaint_payload(), "k").status_code == 500
-    finally:
-        EVENT_LISTENERS.remove(explode)
     with db.session() as session:
         assert session.scalar(select(func.count()).select_from(IdempotencyRecord)) == 0
     assert complaint_count(db) == 0

@@ -7,10 +7,11 @@ from flask import Flask
 from sqlalchemy import select
 
 from app.database import Database, insert_rows
-from app.events import EVENT_LISTENERS, next_event, store_events
+from app.events import next_event, store_events
 from app.models import Complaint, StatusEvent
 from tests.conftest import Keys
 from tests.support.complaints import store_complaint
+from tests.support.listeners import listening
 
 
 def stored(db: Database) -> list[tuple[str, int, str, str | None]]:
@@ -36,8 +37,7 @@ def test_store_events_stores_each_complaints_next_event_and_tells_the_listeners(
         assert event.seq == complaint.seq
         heard.append((complaint.external_id, event.seq))
 
-    EVENT_LISTENERS.append(listener)
-    try:
+    with listening(db, listener):
         with app.app_context(), db.transaction() as session:
             complaints = session.scalars(select(Complaint).order_by(Complaint.external_id))
             store_events(session, [
@@ -45,8 +45,6 @@ def test_store_events_stores_each_complaints_next_event_and_tells_the_listeners(
                                        note=None if complaint.external_id == "E-2" else "n"))
                 for complaint in complaints
             ])
-    finally:
-        EVENT_LISTENERS.remove(listener)
     assert heard == [("E-1", 2), ("E-2", 2), ("E-3", 2)]
     assert [row for row in stored(db) if row[1] == 2] == [
         ("E-1", 2, "forwarded", "n"), ("E-2", 2, "forwarded", None), ("E-3", 2, "forwarded", "n"),

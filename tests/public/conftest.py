@@ -10,11 +10,10 @@ import pytest
 from flask import Flask
 
 from app.database import Database
-from app.events import append_event
+from app.events import append_event, mark_overdue
 from app.factions import find_faction
 from app.intake import submit_complaint
 from app.models import Complaint
-from app.public.stats import on_overdue
 from tests.conftest import Keys, complaint_payload
 from tests.support.browser import CHROMIUM_ARGS, chromium_path, sync_api
 
@@ -49,7 +48,7 @@ def seed(app: Flask, db: Database, keys: Keys) -> Seeder:
                              note=(notes or {}).get(status))
             if overdue:
                 complaint.overdue = True
-                on_overdue(session, complaint)
+                mark_overdue(session, complaint)
             session.flush()
             session.expunge(complaint)
         return complaint

@@ -14,7 +14,7 @@ from app.events import append_event
 from app.factions import find_faction
 from app.intake import submit_complaint
 from app.models import Complaint
-from app.public.stats import read_breakdown, read_figures
+from app.statistics import read_breakdown, read_figures
 from tests.conftest import complaint_payload
 
 pytestmark = [

@@ -19,6 +19,7 @@ from app.clock import utcnow
 from app.config import Settings
 from app.database import Database
 from app.models import CircuitBreaker, Complaint, OutboxMessage, StatusEvent
+from app.wiring import core_listeners
 from sync import outbox as outbox_engine
 from sync.forward import CRM_SUBMIT, check_service_codes, register
 from sync.outbox import Outbox
@@ -42,7 +43,8 @@ def new_outbox() -> Iterator[Callable[..., Outbox]]:
     made: list[Outbox] = []
 
     def make(settings: Settings, worker_id: str = "w1") -> Outbox:
-        outbox = Outbox(Database(settings.DATABASE_URL), worker_id, lease_s=settings.LEASE_S)
+        database = Database(settings.DATABASE_URL, listeners=core_listeners(settings))
+        outbox = Outbox(database, worker_id, lease_s=settings.LEASE_S)
         register(outbox, settings)
         made.append(outbox)
         return outbox
