@@ -48,6 +48,7 @@ def new_worker_id() -> str:
 
 def build_context(settings: Settings, worker_id: str | None = None) -> WorkerContext:
     """Database, outbox and every topic's handler, ready to run jobs."""
+    crypto.configure(settings)
     db = Database(settings.DATABASE_URL, listeners=core_listeners(settings))
     worker_id = worker_id or new_worker_id()
     outbox = Outbox(db, worker_id, lease_s=settings.LEASE_S)
@@ -85,7 +86,6 @@ def run_worker(settings: Settings, *, once: bool = False) -> None:
     """Run the scheduler until SIGTERM/SIGINT (or each job once with `once`)."""
     configure_logging(settings, process="worker")
     warn_about_demo_secrets(settings)
-    crypto.configure(settings)
     # One line per tick is noise; the scheduler still reports what goes wrong.
     logging.getLogger("apscheduler").setLevel(max(logging.WARNING, logging.root.level))
     context = build_context(settings)

@@ -9,8 +9,9 @@ import pytest
 from sqlalchemy import func, select, text, update
 
 from app.clock import utcnow
-from app.idempotency import RETENTION, purge_expired
+from app.idempotency import RETENTION
 from app.models import Complaint, Faction, IdempotencyRecord
+from app.models.records import delete_expired_idempotency
 from tests.conftest import PG_URL, complaint_payload
 from tests.support.listeners import listening
 
@@ -115,7 +116,7 @@ def test_expired_key_is_free_again_and_purged(client, keys, db) -> None:
             .values(expires_at=utcnow() - timedelta(seconds=1))
         )
     with db.transaction() as session:
-        assert purge_expired(session) == 1
+        assert delete_expired_idempotency(session) == 1
     with db.session() as session:
         assert session.scalars(select(IdempotencyRecord.key)).all() == ["fresh"]
     assert RETENTION >= timedelta(hours=24)
