@@ -165,6 +165,7 @@ def latency(pg: TempPostgres, tmp: Path, changes: int) -> tuple[float, float, in
     """p50, p95 (seconds) from a CRM status change to its webhook, and how many arrived."""
     from app import create_app
     from app.intake import submit_complaint
+    from app.wiring import categories_of
     from tests.conftest import complaint_payload
     from tests.support.crmsim import open311_url, running_crm_sim
     from tests.support.processes import jembatan_env, start_jembatan, stop, wait_until
@@ -185,7 +186,8 @@ def latency(pg: TempPostgres, tmp: Path, changes: int) -> tuple[float, float, in
                                             secret=secret))
             for n in range(changes):
                 fields = complaint_payload(external_id=f"LAT-{n}", occurred_at=None)
-                submit_complaint(session, faction, fields)
+                submit_complaint(session, faction, fields,
+                                 categories=categories_of(app.extensions["settings"]))
         receiver.secrets = [secret]
         # Default intervals: only what a loopback receiver needs is set.
         env = jembatan_env(url, CRM_URL=open311_url(sim), WEBHOOK_ALLOW_PRIVATE=1,

@@ -15,14 +15,12 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 import requests
-from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -35,6 +33,8 @@ from app.models.outbox import read_cursor, write_cursor
 from app.open311.convert import InvalidSubmission, complaint_from_feed_item, update_document
 from app.open311.feeds import FEED_SOURCE, FEED_UPDATE, feed_destination
 from app.outbound import UnsafeAddress, allow_private, http_session, parse_retry_after
+from app.reference import Category
+from app.wiring import categories_of
 from schemas.open311 import (
     Open311FormatError,
     format_datetime,
@@ -118,15 +118,6 @@ class FeedClient:
         raise FatalError(f"{method} answered {status}", status=status)
 
 
-@contextmanager
-def intake_context(settings: Settings) -> Iterator[None]:
-    """An application context for intake (it reads the categories from the app's config)."""
-    app = Flask("jembatan.mirror")
-    app.config.from_mapping(settings.flask_config())
-    with app.app_context():
-        yield
-
-
 # --- in: polling ---------------------------------------------------------------------------
 
 
@@ -173,7 +164,8 @@ def mirror_feed(
         stats.windows += 1
         for index, item in enumerate(items, start=1):
             stats.items += 1
-            _mirror_item(db, faction_id, code, index, item, stats)
+            _mirror_item(db, faction_id, code, index, item, stats,
+                         categories_of(context.settings))
         try:
             with db.transaction() as session:
                 _advance_cursor(session, cursor_name(code), end)
@@ -185,7 +177,8 @@ def mirror_feed(
 
 
 def _mirror_item(
-    db: Any, faction_id: int, code: str, index: int, item: Any, stats: MirrorStats
+    db: Any, faction_id: int, code: str, index: int, item: Any, stats: MirrorStats,
+    categories: Mapping[str, Category],
 ) -> None:
     """Upsert one feed item in its own transaction: a bad one never blocks the rest."""
     if isinstance(item, Open311FormatError):
@@ -194,7 +187,7 @@ def _mirror_item(
         return
     feed_id = item.get("service_request_id")
     try:
-        fields = complaint_from_feed_item(item)
+        fields = complaint_from_feed_item(item, categories)
     except InvalidSubmission as exc:
         stats.skipped += 1
         log.warning("feed %s: item %d (%s) skipped: %s", code, index, feed_id, exc)
@@ -202,7 +195,9 @@ def _mirror_item(
     try:
         with db.transaction() as session:
             faction = session.get(Faction, faction_id)
-            result = submit_complaint(session, faction, fields, source=FEED_SOURCE)
+            result = submit_complaint(
+                session, faction, fields, categories=categories, source=FEED_SOURCE
+            )
     except DuplicateConflict:
         # The posko edited a report we already forwarded: the first version stays the record.
         stats.changed += 1
@@ -225,14 +220,13 @@ def mirror_job(context: Any) -> MirrorStats:
                 select(Faction.id).where(Faction.feed_url.is_not(None), Faction.active.is_(True))
             )
         )
-    with intake_context(context.settings):
-        for faction_id in faction_ids:
-            stats.feeds += 1
-            try:
-                mirror_feed(context, client, faction_id, stats)
-            except Exception:  # one feed's bug must not starve the others
-                stats.failed_feeds += 1
-                log.exception("feed of faction %s failed", faction_id)
+    for faction_id in faction_ids:
+        stats.feeds += 1
+        try:
+            mirror_feed(context, client, faction_id, stats)
+        except Exception:  # one feed's bug must not starve the others
+            stats.failed_feeds += 1
+            log.exception("feed of faction %s failed", faction_id)
     if stats.skipped or stats.failed_feeds:
         log.warning("mirror: %s", stats)
     return stats

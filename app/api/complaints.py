@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from functools import wraps
 from typing import Any
 
-from flask import Response, g, request
+from flask import Response, current_app, g, request
 from flask.views import MethodView
 from sqlalchemy import Select, literal, select, tuple_
 from sqlalchemy.orm import Session
@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from app.api.parsing import ApiBlueprint, decode_cursor, encode_cursor
 from app.auth import authenticate, require
 from app.clock import as_utc
+from app.config import Settings
 from app.database import UTCDateTime, request_session
 from app.errors import Problem
 from app.factions import ensure_can_submit, find_faction
@@ -30,11 +31,14 @@ from app.idempotency import (
 )
 from app.intake import DuplicateConflict, content_hash, submit_complaint
 from app.models import Complaint, StatusEvent
+from app.status_link import status_link
+from app.wiring import categories_of
 from schemas.complaint import (
     ComplaintCreateSchema,
     ComplaintListSchema,
     ComplaintQueryArgsSchema,
     ComplaintSchema,
+    ComplaintView,
     EventQueryArgsSchema,
     StatusEventListSchema,
     StatusEventSchema,
@@ -98,7 +102,9 @@ class Complaints(MethodView):
             if stored is not None:
                 return _send(stored.status, stored.body, replay_headers(stored))
         try:
-            result = submit_complaint(session, faction, fields, source="api")
+            result = submit_complaint(
+                session, faction, fields, categories=categories_of(_settings()), source="api"
+            )
         except DuplicateConflict as conflict:
             existing = conflict.complaint
             raise Problem(
@@ -114,7 +120,7 @@ class Complaints(MethodView):
                 },
             ) from None
         status = 201 if result.created else 200
-        body = json.dumps(_complaint_schema.dump(result.complaint), ensure_ascii=False)
+        body = json.dumps(_complaint_schema.dump(_view(result.complaint)), ensure_ascii=False)
         headers = {"Location": f"{blp.url_prefix}/{result.complaint.id}"}
         if key is not None:
             remember(session, scope, key, request_hash, StoredResponse(status, body, headers))
@@ -159,7 +165,7 @@ class Complaints(MethodView):
             last = complaints[-1]
             moment = last.created_at if kind == "c" else last.updated_at
             next_cursor = encode_cursor(kind, as_utc(moment).isoformat(), str(last.id))
-        return {"items": complaints, "next_cursor": next_cursor}
+        return {"items": [_view(c) for c in complaints], "next_cursor": next_cursor}
 
 
 @blp.route("/<complaint_id>")
@@ -169,10 +175,10 @@ class ComplaintById(MethodView):
     @blp.alt_response(401, response="UNAUTHORIZED")
     @blp.alt_response(403, response="FORBIDDEN")
     @blp.alt_response(404, response="NOT_FOUND")
-    def get(self, complaint_id: str) -> Complaint:
+    def get(self, complaint_id: str) -> ComplaintView:
         """One complaint; its private fields (reporter, address, status link) for the
         submitting faction only — an admin key reads operations, not identities."""
-        return _visible_complaint(request_session(), complaint_id)
+        return _view(_visible_complaint(request_session(), complaint_id))
 
 
 @blp.route("/<complaint_id>/events")
@@ -203,6 +209,18 @@ class ComplaintEvents(MethodView):
             events = events[:limit]
             next_cursor = encode_cursor("e", events[-1].seq)
         return {"items": events, "next_cursor": next_cursor}
+
+
+def _settings() -> Settings:
+    return current_app.extensions["settings"]
+
+
+def _view(complaint: Complaint) -> ComplaintView:
+    """The complaint as this request's key may read it: the submitting faction gets its
+    private fields and the status link; anyone else (an admin key) does not."""
+    if g.get("faction") is None or g.faction.id != complaint.faction_id:
+        return ComplaintView(complaint)
+    return ComplaintView(complaint, status_link(_settings().PUBLIC_URL, complaint))
 
 
 def _send(status: int, body: str, headers: dict[str, str]) -> Response:

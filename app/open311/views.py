@@ -24,7 +24,7 @@ from app.database import request_session
 from app.errors import ERROR_RENDERERS, Problem
 from app.events import append_event
 from app.factions import ensure_can_write
-from app.intake import DuplicateConflict, categories, submit_complaint
+from app.intake import DuplicateConflict, submit_complaint
 from app.models import ApiKey, Complaint, Faction, IdempotencyRecord, StatusEvent
 from app.open311.convert import (
     ATTRIBUTE_CODES,
@@ -39,7 +39,7 @@ from app.open311.convert import (
     validate_native,
 )
 from app.projection import projected_complaints, public_complaints, read_public
-from app.reference import areas
+from app.reference import Category, areas, load_categories
 from app.status_updates import apply_crm_update
 from schemas.open311 import (
     FORMATS,
@@ -77,6 +77,11 @@ VISIBILITY_NAMES = {
 
 
 # --- envelope ------------------------------------------------------------------------------
+
+
+def categories() -> dict[str, Category]:
+    """The configured complaint categories: our Open311 services."""
+    return load_categories(current_app.extensions["settings"].CATEGORIES_FILE)
 
 
 def _format_of_path(path: str) -> str:
@@ -356,7 +361,7 @@ def _submission(faction: Faction) -> dict[str, Any]:
     # POST (same faction, same content) finds the complaint the first one made.
     raw["external_id"] = chosen["external_id"] or derived_external_id(faction.code, raw)
     try:
-        return validate_native(raw)
+        return validate_native(raw, categories())
     except InvalidSubmission as exc:
         raise _fail(400, str(exc)) from None
 
@@ -384,7 +389,9 @@ def create_request(fmt: str) -> Response:
         raise _fail(403, f"api_key belongs to faction {faction.code}, which is disabled")
     fields = _submission(faction)
     try:
-        result = submit_complaint(session, faction, fields, source="open311")
+        result = submit_complaint(
+            session, faction, fields, categories=categories(), source="open311"
+        )
     except DuplicateConflict:
         raise _fail(
             409,

@@ -37,9 +37,9 @@ from sqlalchemy import select, update
 from app import create_app
 from app.auth import issue_key
 from app.config import Settings
-from app.intake import categories
 from app.models import Faction, OutboxMessage, WebhookSubscription
 from app.webhooks import new_secret
+from app.wiring import categories_of
 from tests.conftest import Keys
 from tests.support.complaints import store_complaint
 
@@ -150,8 +150,7 @@ def seeded(app: Flask, keys: Keys) -> Seeded:
         session.execute(
             update(OutboxMessage).where(OutboxMessage.id == message_ids[0]).values(status="dead")
         )
-    with app.app_context():
-        codes = sorted(categories())
+    codes = sorted(categories_of(app.extensions["settings"]))
     return Seeded({
         "complaint_id": [str(c.id) for c in own] + [str(other.id)],
         "code": ["PSI", "PKS", "pdip", "NOSUCH"],
