@@ -224,7 +224,7 @@ def rebuild(session: Session, agencies: Mapping[str, str], batch: int = 20_000) 
     seen = 0
     columns = (
         Complaint.faction_id, Complaint.category, Complaint.kota_code, Complaint.visibility,
-        Complaint.status, Complaint.overdue, Complaint.created_at, Complaint.due_at,
+        Complaint.status, Complaint.is_overdue, Complaint.created_at, Complaint.due_at,
         Complaint.resolved_at,
     )
     result = session.execute(select(*columns).execution_options(yield_per=batch))
@@ -243,7 +243,7 @@ def rebuild(session: Session, agencies: Mapping[str, str], batch: int = 20_000) 
         deltas.add("status", status)
         if status == "resolved" and resolved_at is not None:
             deltas.resolution(created_at, resolved_at, due_at, 1)
-        if overdue and status not in TERMINAL:
+        if overdue:  # Complaint.is_overdue
             deltas.add("overdue")
     session.execute(delete(PublicStat))
     items = sorted(counts.items())

@@ -170,7 +170,7 @@ def event_data(
         "crm_ticket_id": complaint.crm_ticket_id,
         "agency": complaint.agency,
         "due_at": isoformat(complaint.due_at),
-        "overdue": bool(complaint.overdue),
+        "overdue": complaint.is_overdue,
         "status_link": status_link(public_url, complaint),
     }
 

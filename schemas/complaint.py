@@ -265,6 +265,14 @@ class AttachmentOutSchema(Schema):
     content_type = fields.String()
 
 
+# What `overdue` means wherever a complaint is shown (docs/API.md#overdue).
+OVERDUE_DESCRIPTION = (
+    "True when the SLA sweep has marked the complaint past its deadline (due_at, in working "
+    "days) and its status is not terminal (resolved, rejected, closed): a complaint resolved "
+    "late is not overdue; reopened, it is again."
+)
+
+
 @dataclass(frozen=True)
 class ComplaintView:
     """A complaint as one caller may read it: what ComplaintSchema dumps.
@@ -301,7 +309,7 @@ class ComplaintSchema(Schema):
     crm_ticket_id = fields.String(allow_none=True)
     agency = fields.String(allow_none=True, metadata={"description": "Responsible SKPD"})
     due_at = fields.AwareDateTime()
-    overdue = fields.Boolean()
+    overdue = fields.Boolean(metadata={"description": OVERDUE_DESCRIPTION})
     resolved_at = fields.AwareDateTime(allow_none=True)
     created_at = fields.AwareDateTime()
     updated_at = fields.AwareDateTime()
@@ -346,7 +354,7 @@ class ComplaintSchema(Schema):
             "crm_ticket_id": complaint.crm_ticket_id,
             "agency": complaint.agency,
             "due_at": complaint.due_at,
-            "overdue": complaint.overdue,
+            "overdue": complaint.is_overdue,
             "resolved_at": complaint.resolved_at,
             "created_at": complaint.created_at,
             "updated_at": complaint.updated_at,

@@ -12,7 +12,6 @@ from marshmallow import RAISE
 from app import admin
 from app.audit import record
 from app.auth import authenticate
-from app.clock import utcnow
 from app.database import request_session
 from app.reconciliation import last_report, request_run, requested_at
 from schemas.admin import (
@@ -66,9 +65,8 @@ class Complaints(MethodView):
     @blp.alt_response(404, response="NOT_FOUND")
     def get(self, args: dict[str, Any]) -> Any:
         """List every faction's complaints; filter by faction, status, category, overdue."""
-        now = utcnow()
-        page = admin.list_complaints(request_session(), now=now, **args)
-        items = [admin.complaint_summary(c, now) for c in page.items]
+        page = admin.list_complaints(request_session(), **args)
+        items = [admin.complaint_summary(c) for c in page.items]
         return {"items": items, "next_cursor": page.next_cursor}
 
 
