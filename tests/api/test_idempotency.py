@@ -1,4 +1,4 @@
-"""`Idempotency-Key` on POST /api/v1/complaints (IETF draft semantics, CONTRACT.md)."""
+"""`Idempotency-Key` on POST /api/v1/complaints (IETF draft semantics, docs/API.md#idempotency)."""
 
 from __future__ import annotations
 

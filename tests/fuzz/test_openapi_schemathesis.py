@@ -96,7 +96,7 @@ CHECKS = [
 
 
 def roles_for(method: str, path: str) -> tuple[str, ...]:
-    """Who may call an operation (CONTRACT.md): the keys a fuzzed request is sent with."""
+    """Who may call an operation (docs/API.md#auth): the keys a fuzzed request is sent with."""
     if path.startswith("/api/v1/admin/"):
         return ("admin",)
     if path == "/api/v1/categories":
