@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select, update
@@ -39,6 +40,21 @@ def test_the_web_and_the_worker_install_the_same_listeners(app: Flask, settings:
             assert session.info["jembatan.listeners"] == worker
     finally:
         context.db.dispose()
+
+
+def test_cli_commands_install_the_same_listeners(
+    app: Flask, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`jembatan reconcile` applies CRM updates: they fan out as the web's and worker's do."""
+    from app.cli import with_db
+    from tests.support.complaints import cli_env
+
+    for name, value in cli_env(database_url).items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setattr("app.cli.load_dotenv_if_present", lambda: None)
+    seen: list[tuple[object, ...]] = []
+    with_db(lambda db, _settings: seen.append(db.listeners))()
+    assert _described(seen[0]) == _described(app.extensions["db"].listeners)
 
 
 def test_importing_every_module_registers_nothing() -> None:
