@@ -25,17 +25,22 @@ from app.redaction import Identity, redact
 class EventListener(Protocol):
     """What follows a complaint's change, in the change's own transaction (never commits).
 
-    Subclass it to inherit the do-nothing defaults and override what the listener needs.
+    Subclass it to inherit the do-nothing defaults (real methods, not abstract ones) and
+    override what the listener needs.
     """
 
     def status_changed(self, session: Session, complaint: Complaint, event: StatusEvent) -> None:
         """A status event was appended (the first, `received`, included)."""
+        return None
 
     def became_overdue(self, session: Session, complaint: Complaint) -> None:
         """The SLA sweep has just marked the complaint past its deadline."""
+        return None
 
     def install(self, sessions: sessionmaker[Session]) -> None:
-        """Hook session events of this factory's sessions (e.g. work deferred to commit)."""
+        """Hook session events of this factory's sessions (e.g. work deferred to commit);
+        called once, by the Database that carries the listener."""
+        return None
 
 
 def listeners_of(session: Session) -> tuple[EventListener, ...]:

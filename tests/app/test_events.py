@@ -108,3 +108,41 @@ def test_append_event_stores_one_event_and_gives_it_its_id(
         assert event.id is not None
     with db.session() as session:
         assert session.get(StatusEvent, event.id).status == "forwarded"
+
+
+def test_listeners_ride_on_the_database_in_order_and_a_bare_one_tells_nobody(
+    app: Flask, db: Database, keys: Keys
+) -> None:
+    from app.events import EventListener, append_event, mark_overdue
+
+    store_complaint(app, external_id="E-1")
+    heard: list[tuple[str, str, int]] = []
+
+    class Recorder(EventListener):
+        def __init__(self, name: str) -> None:
+            self.name = name
+
+        def status_changed(self, session: object, complaint: Complaint,
+                           event: StatusEvent) -> None:
+            heard.append((self.name, event.status, event.seq))
+
+        def became_overdue(self, session: object, complaint: Complaint) -> None:
+            heard.append((self.name, "overdue", complaint.seq))
+
+    listening_db = Database(db.url, listeners=(Recorder("first"), Recorder("second")))
+    bare = Database(db.url)
+    try:
+        with listening_db.transaction() as session:
+            complaint = session.scalars(select(Complaint)).one()
+            append_event(session, complaint, "forwarded", source="gateway")
+            mark_overdue(session, complaint)
+        with bare.transaction() as session:
+            complaint = session.scalars(select(Complaint)).one()
+            append_event(session, complaint, "in_progress", source="crm")
+            mark_overdue(session, complaint)
+    finally:
+        listening_db.dispose()
+        bare.dispose()
+    assert heard == [("first", "forwarded", 2), ("second", "forwarded", 2),
+                     ("first", "overdue", 2), ("second", "overdue", 2)]
+    assert [row[2] for row in stored(db)] == ["received", "forwarded", "in_progress"]
