@@ -17,6 +17,7 @@ from app.errors import ErrorRenderer, register_error_handlers
 from app.extensions import Api
 from app.logging import configure_logging, install_request_ids
 from app.ratelimit import init_rate_limiting
+from app.wiring import core_listeners
 
 # Blueprints, as "module:attribute". Plain Flask blueprints first, then the /api/v1 ones
 # (flask-smorest), which also make up the OpenAPI document.
@@ -45,7 +46,9 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     app.config.update(_openapi_config())
     app.extensions["settings"] = settings
     # Requests follow each other closely: ping pooled connections only after idling.
-    app.extensions["db"] = Database(settings.DATABASE_URL, pool_pre_ping=False)
+    app.extensions["db"] = Database(
+        settings.DATABASE_URL, listeners=core_listeners(settings), pool_pre_ping=False
+    )
     app.teardown_appcontext(close_request_session)
 
     rest_api = Api(app)

@@ -5,8 +5,9 @@ every key decrypts. Rotation without downtime: put the new key first everywhere 
 after it), restart, then run `jembatan keys rotate-data` to re-encrypt the stored rows in
 batches; when it is done the old key can be dropped.
 
-Every process that touches complaints calls `configure(settings)` at startup (create_app does,
-and so must the worker).
+Every process that touches complaints calls `configure(settings)` where it is wired: create_app,
+the worker's context, the CLI's settings loader (docs/ARCHITECTURE.md#wiring). Nothing reads the
+environment behind their back: an unconfigured keyring is an error that says so.
 """
 
 from __future__ import annotations
@@ -89,21 +90,14 @@ def configure(settings: Any) -> Keyring:
 
 
 def keyring() -> Keyring:
-    """The process's keyring; configured from the environment if nobody did it first."""
-    global _keyring
-    if _keyring is None:
-        from app.config import ConfigError, Settings
-
-        try:
-            settings = Settings.from_env()
-        except ConfigError as exc:
-            raise KeyringError(
-                "app.crypto.configure(settings) was not called and the environment has no "
-                f"usable JEMBATAN_DATA_KEYS: {exc}"
-            ) from exc
-        configure(settings)
-    assert _keyring is not None
-    return _keyring
+    """The process's keyring, as `configure` installed it."""
+    found = _keyring
+    if found is None:
+        raise KeyringError(
+            "no data keyring: call app.crypto.configure(settings) where the process is wired "
+            "(create_app, the worker's context, the CLI do)"
+        )
+    return found
 
 
 def generate_key() -> str:

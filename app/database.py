@@ -9,7 +9,7 @@ it is; row claims there use `FOR UPDATE SKIP LOCKED`.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from functools import cache
@@ -24,6 +24,10 @@ from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
 from app.clock import as_utc
+
+# Session.info key of the session's event listeners (app.events reads it; kept here so the
+# database module imports nothing of the domain).
+LISTENERS_KEY = "jembatan.listeners"
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -195,12 +199,22 @@ def _configure_sqlite(engine: Engine) -> None:
 
 
 class Database:
-    """One engine and its session factory; `app.extensions["db"]` holds the app's."""
+    """One engine and its session factory; `app.extensions["db"]` holds the app's.
 
-    def __init__(self, url: str, **engine_kwargs: Any) -> None:
+    `listeners` (app.events.EventListener) ride on every session the factory makes, so a
+    status change made through this database tells them, from a view, a job or the CLI
+    alike; without them nothing follows a change (tests, scripts, migrations).
+    """
+
+    def __init__(self, url: str, *, listeners: Sequence[Any] = (), **engine_kwargs: Any) -> None:
         self.url = normalise_url(url)
         self.engine = make_engine(self.url, **engine_kwargs)
-        self.sessionmaker = sessionmaker(self.engine, expire_on_commit=False)
+        self.listeners = tuple(listeners)
+        self.sessionmaker = sessionmaker(
+            self.engine, expire_on_commit=False, info={LISTENERS_KEY: self.listeners}
+        )
+        for listener in self.listeners:
+            listener.install(self.sessionmaker)
 
     @property
     def dialect(self) -> str:

@@ -1,21 +1,51 @@
-"""Appending status events: the one place a complaint's status changes."""
+"""Appending status events: the one place a complaint's status changes.
+
+What must follow a change in the same transaction (webhook fan-out, public counters, feed
+write-back) is an `EventListener`. Listeners are not registered anywhere global: they travel
+with the session, put there by the `Database` that made it (`Database(url, listeners=…)`),
+and the application factory and the worker's context both pass `app.wiring.core_listeners`
+(docs/ARCHITECTURE.md#core). A session without listeners changes statuses and tells nobody.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import datetime
+from typing import Protocol
 
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from app.clock import utcnow
-from app.database import insert_rows
+from app.database import LISTENERS_KEY, insert_rows
 from app.lifecycle import STATUSES, TERMINAL
 from app.models import Complaint, StatusEvent
 from app.redaction import Identity, redact
 
-# Called with (session, complaint, event) after every append, in the same transaction:
-# webhook fan-out and feed write-back register here.
-EVENT_LISTENERS: list[Callable[[Session, Complaint, StatusEvent], None]] = []
+
+class EventListener(Protocol):
+    """What follows a complaint's change, in the change's own transaction (never commits).
+
+    Subclass it to inherit the do-nothing defaults (real methods, not abstract ones) and
+    override what the listener needs.
+    """
+
+    def status_changed(self, session: Session, complaint: Complaint, event: StatusEvent) -> None:
+        """A status event was appended (the first, `received`, included)."""
+        return None
+
+    def became_overdue(self, session: Session, complaint: Complaint) -> None:
+        """The SLA sweep has just marked the complaint past its deadline."""
+        return None
+
+    def install(self, sessions: sessionmaker[Session]) -> None:
+        """Hook session events of this factory's sessions (e.g. work deferred to commit);
+        called once, by the Database that carries the listener."""
+        return None
+
+
+def listeners_of(session: Session) -> tuple[EventListener, ...]:
+    """The listeners the session's Database was built with (none for a bare Session)."""
+    return session.info.get(LISTENERS_KEY, ())
 
 
 def append_event(
@@ -108,6 +138,13 @@ def next_event(
 
 
 def notify_listeners(session: Session, complaint: Complaint, event: StatusEvent) -> None:
-    """Call every EVENT_LISTENERS hook for an appended event (same transaction)."""
-    for listener in EVENT_LISTENERS:
-        listener(session, complaint, event)
+    """Tell the session's listeners about an appended event (same transaction), in order."""
+    for listener in listeners_of(session):
+        listener.status_changed(session, complaint, event)
+
+
+def mark_overdue(session: Session, complaint: Complaint) -> None:
+    """Tell the session's listeners the complaint has just become overdue (the SLA sweep's
+    flip of `Complaint.overdue`, already flushed); a notice, not a status change."""
+    for listener in listeners_of(session):
+        listener.became_overdue(session, complaint)

@@ -16,12 +16,13 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import request
-from sqlalchemy import delete, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.clock import utcnow
 from app.errors import Problem
 from app.models import IdempotencyRecord
+from app.models.records import delete_expired_idempotency
 
 HEADER = "Idempotency-Key"
 # The contract promises at least 24 hours.
@@ -30,7 +31,6 @@ RETENTION = timedelta(hours=24)
 _KEY = re.compile(r'^[\x20\x21\x23-\x5b\x5d-\x7e]{1,255}$')
 # One request in this many also purges a batch of expired records.
 PURGE_ONE_IN = 200
-PURGE_BATCH = 500
 
 
 @dataclass(frozen=True)
@@ -119,26 +119,8 @@ def remember(
         )
     )
     if random.randrange(PURGE_ONE_IN) == 0:  # noqa: S311 - not security relevant
-        purge_expired(session, now=now)
-
-
-def purge_expired(
-    session: Session, *, now: datetime | None = None, limit: int = PURGE_BATCH
-) -> int:
-    """Delete up to `limit` expired records (never commits); the worker may call it too."""
-    now = now or utcnow()
-    expired = (
-        select(IdempotencyRecord.id)
-        .where(IdempotencyRecord.expires_at < now)
-        .order_by(IdempotencyRecord.expires_at)
-        .limit(limit)
-    )
-    result = session.execute(
-        delete(IdempotencyRecord)
-        .where(IdempotencyRecord.id.in_(expired.scalar_subquery()))
-        .execution_options(synchronize_session=False)
-    )
-    return int(getattr(result, "rowcount", 0) or 0)
+        # One batch, in this request's transaction; the worker's housekeeping does the rest.
+        delete_expired_idempotency(session, now=now)
 
 
 def replay_headers(stored: StoredResponse) -> dict[str, Any]:

@@ -10,11 +10,11 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, make_transient_to_detached
@@ -29,7 +29,7 @@ from app.models import Complaint, Faction
 from app.models.outbox import enqueue
 from app.redaction import VERSION as REDACTION_VERSION
 from app.redaction import Identity, redact
-from app.reference import areas, load_categories
+from app.reference import Category, areas
 from app.sla import add_working_days
 
 CRM_SUBMIT = "crm.submit"
@@ -73,23 +73,25 @@ def content_hash(fields: dict[str, Any]) -> str:
     return hashlib.sha256(encoded.encode()).hexdigest()
 
 
-def categories() -> dict[str, Any]:
-    """The configured categories of the running app."""
-    return load_categories(current_app.config["JEMBATAN_CATEGORIES_FILE"])
-
-
 def submit_complaint(
-    session: Session, faction: Faction, fields: dict[str, Any], *, source: str = "api"
+    session: Session,
+    faction: Faction,
+    fields: dict[str, Any],
+    *,
+    categories: Mapping[str, Category],
+    source: str = "api",
 ) -> IntakeResult:
     """Store a validated complaint for `faction`, or find the one already stored.
 
-    `fields` has the native API's shape (see schemas.complaint). Returns the complaint and
-    whether it was created now; raises DuplicateConflict when the same `external_id` was
-    submitted with other content. Never commits: the caller's commit makes the 201 true.
+    `fields` has the native API's shape (see schemas.complaint), validated against the same
+    `categories` (app.wiring.categories_of(settings)), which give the deadline. Returns the
+    complaint and whether it was created now; raises DuplicateConflict when the same
+    `external_id` was submitted with other content. Never commits: the caller's commit
+    makes the 201 true. Runs alike from a view, a job or a script: no Flask needed.
     """
     ensure_can_submit(faction)
     fingerprint = content_hash(fields)
-    category = categories()[fields["category"]]
+    category = categories[fields["category"]]
     kelurahan, kecamatan, kota = areas().lineage(fields["location"]["kelurahan_code"])
     location = fields["location"]
     reporter = fields.get("reporter") or {}

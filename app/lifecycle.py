@@ -1,4 +1,5 @@
-"""The canonical lifecycle (DESIGN.md): statuses, labels, terminal states, CRM mapping."""
+"""The canonical lifecycle (docs/API.md#lifecycle): statuses, labels, terminal states, CRM
+mapping."""
 
 from __future__ import annotations
 

@@ -24,7 +24,6 @@ from typing import Any
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
-from app.lifecycle import TERMINAL
 from app.models import Complaint, Faction, StatusEvent
 from app.redaction import VERSION, Identity, redact
 from app.reference import areas
@@ -113,7 +112,8 @@ COLUMNS = (
     Complaint.public_title, Complaint.public_description, Complaint.kelurahan_code,
     Complaint.kecamatan_code, Complaint.kota_code, Complaint.lat, Complaint.lon,
     Complaint.agency, Complaint.crm_ticket_id, Complaint.created_at, Complaint.updated_at,
-    Complaint.due_at, Complaint.resolved_at, Complaint.overdue, Complaint.visibility,
+    Complaint.due_at, Complaint.resolved_at, Complaint.is_overdue.label("overdue"),
+    Complaint.visibility,
     Complaint.attachments, Faction.code.label("faction_code"),
     Faction.name.label("faction_name"),
 )
@@ -165,7 +165,7 @@ def from_row(row: Any) -> PublicComplaint:
         updated_at=row.updated_at,
         due_at=row.due_at,
         resolved_at=row.resolved_at,
-        overdue=bool(row.overdue and row.status not in TERMINAL),
+        overdue=bool(row.overdue),  # Complaint.is_overdue, selected as such
         media_url=media,
     )
 

@@ -10,14 +10,15 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from app import audit
 from app.clock import utcnow
 from app.lifecycle import TERMINAL
 from app.metrics import RETENTION_ERASED_TOTAL
-from app.models import Complaint, IdempotencyRecord
+from app.models import Complaint
+from app.models.records import purge_expired_idempotency
 
 PERSONAL_FIELDS = ("reporter_name", "reporter_phone", "reporter_email", "reporter_nik", "address")
 BATCH_SIZE = 500
@@ -45,21 +46,18 @@ def run_retention(
     session: Session,
     now: datetime | None = None,
     *,
-    days: int | None = None,
+    days: int,
     batch_size: int = BATCH_SIZE,
     actor: str | None = None,
 ) -> int:
     """The retention job: erase due reporter data batch by batch; commits each batch.
 
     A complaint is due when it is terminal and its last status event (its `updated_at`,
-    which only moves forward) is older than `days`. Returns how many were erased. Expired
-    idempotency records, which may hold a copy of a response, are deleted as well.
+    which only moves forward) is older than `days` (JEMBATAN_RETENTION_DAYS, passed by the
+    caller). Returns how many were erased. Expired idempotency records, which may hold a copy
+    of a response, are purged as well (the one purge, app.models.records).
     """
     now = now or utcnow()
-    if days is None:
-        from app.config import Settings
-
-        days = Settings.from_env().RETENTION_DAYS
     cutoff = now - timedelta(days=days)
     erased = 0
     while True:
@@ -87,9 +85,7 @@ def run_retention(
         session.commit()
         if len(ids) < batch_size:
             break
-    purged = session.execute(
-        delete(IdempotencyRecord).where(IdempotencyRecord.expires_at < now)
-    ).rowcount
+    purged = purge_expired_idempotency(session, now=now)
     if actor is not None:
         audit.record(session, actor, "retention.run", "complaint", None,
                      {"erased": erased, "days": days, "idempotency_purged": purged})

@@ -1,13 +1,14 @@
-"""Applying a status update from the CRM: the rules of DESIGN.md's canonical lifecycle.
+"""Applying a status update from the CRM: the rules of the canonical lifecycle
+(docs/API.md#lifecycle).
 
 Every update the CRM sends — polled from `servicerequestupdates`, synthesised from `GET
 requests` in the fallback mode, or pushed to `POST /open311/v2/servicerequestupdates` — goes
 through `apply_crm_update`, so the same rules hold whichever way it came:
 
-- Each `update_id` is applied once: a `crm_updates` row is inserted in a savepoint first, and a
-  repeat finds it (outcome `duplicate`, nothing changes). One exception: an update whose ticket
-  was not known yet (`unknown_ticket`, e.g. the CRM answered before our forward committed) is
-  tried again when seen again.
+- Each `update_id` is applied once: a `crm_updates` row is inserted first (INSERT … ON
+  CONFLICT DO NOTHING), and a repeat finds it (outcome `duplicate`, nothing changes). One
+  exception: an update whose ticket was not known yet (`unknown_ticket`, e.g. the CRM
+  answered before our forward committed) is tried again when seen again.
 - The CRM's own code (`external_status_code`) wins over mySociety's `status`; the map is
   configuration (`JEMBATAN_STATUS_MAP_FILE`).
 - An update older than the newest one applied to the complaint changes nothing (`stale`,

@@ -22,11 +22,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import event, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from app.clock import isoformat, utcnow
-from app.config import Settings
-from app.events import EVENT_LISTENERS
+from app.events import EventListener
 from app.lifecycle import status_label
 from app.models import Complaint, OutboxMessage, StatusEvent, WebhookSubscription
 from app.models.outbox import enqueue
@@ -36,32 +35,13 @@ from app.outbound import (  # noqa: F401 (re-exported: the names callers knew)
     check_address,
     url_problems,
 )
+from app.status_link import status_link
 
 WEBHOOK_DELIVER = "webhook.deliver"
 STATUS_CHANGED = "complaint.status_changed"
 OVERDUE = "complaint.overdue"
 # How long a rotated-out secret keeps signing, so receivers can switch without a gap.
 SECRET_OVERLAP = timedelta(hours=24)
-
-# Settings for code that runs outside a Flask app (the worker); set by configure().
-_settings: Settings | None = None
-
-
-def configure(settings: Settings) -> None:
-    """Tell the fan-out which settings to use outside a request (the worker calls this)."""
-    global _settings
-    _settings = settings
-
-
-def _public_url() -> str:
-    from flask import current_app, has_app_context
-
-    if has_app_context() and "settings" in current_app.extensions:
-        return current_app.extensions["settings"].PUBLIC_URL.rstrip("/")
-    if _settings is not None:
-        return _settings.PUBLIC_URL.rstrip("/")
-    return Settings.PUBLIC_URL.rstrip("/")
-
 
 # --- secrets ---------------------------------------------------------------------------
 
@@ -162,7 +142,6 @@ def active_subscription_id(session: Session, faction_id: int) -> int | None:
 _CACHE_KEY = "jembatan.webhook_subscriptions"
 
 
-@event.listens_for(Session, "after_transaction_end")
 def _forget_subscriptions(session: Session, transaction: Any) -> None:
     if transaction.parent is None:
         session.info.pop(_CACHE_KEY, None)
@@ -173,8 +152,10 @@ def destination(subscription_id: int) -> str:
     return f"webhook:{subscription_id}"
 
 
-def event_data(complaint: Complaint, event: StatusEvent | None) -> dict[str, Any]:
-    """The `data` object of a webhook body (CONTRACT.md), as things are now."""
+def event_data(
+    complaint: Complaint, event: StatusEvent | None, public_url: str
+) -> dict[str, Any]:
+    """The `data` object of a webhook body (docs/API.md#webhooks), as things are now."""
     status = event.status if event is not None else complaint.status
     return {
         "id": str(complaint.id),
@@ -189,10 +170,8 @@ def event_data(complaint: Complaint, event: StatusEvent | None) -> dict[str, Any
         "crm_ticket_id": complaint.crm_ticket_id,
         "agency": complaint.agency,
         "due_at": isoformat(complaint.due_at),
-        "overdue": bool(complaint.overdue),
-        "status_link": (
-            f"{_public_url()}/lacak/{complaint.tracking_code}/{complaint.status_secret}"
-        ),
+        "overdue": complaint.is_overdue,
+        "status_link": status_link(public_url, complaint),
     }
 
 
@@ -219,23 +198,30 @@ def _enqueue(
     )
 
 
-def on_status_event(session: Session, complaint: Complaint, event: StatusEvent) -> None:
-    """EVENT_LISTENERS hook: one `complaint.status_changed` per status event (never commits)."""
-    _enqueue(
-        session, complaint, STATUS_CHANGED, event_data(complaint, event), 2 * event.seq,
-        event.source,
-    )
+class WebhookFanOut(EventListener):
+    """The listener that turns status events and overdue flips into webhook deliveries.
 
+    Holds the public URL the bodies' status links point at (JEMBATAN_PUBLIC_URL): the same
+    link whichever process appended the event.
+    """
 
-def enqueue_overdue(session: Session, complaint: Complaint) -> None:
-    """One `complaint.overdue` notice, with the complaint's current seq and status."""
-    data = event_data(complaint, None)
-    data["occurred_at"] = isoformat(complaint.due_at)
-    data["note"] = "Melewati batas waktu penyelesaian."
-    _enqueue(session, complaint, OVERDUE, data, 2 * complaint.seq + 1, "gateway")
+    def __init__(self, public_url: str) -> None:
+        self.public_url = public_url
 
+    def install(self, sessions: sessionmaker[Session]) -> None:
+        """Forget the remembered subscriptions when a transaction ends."""
+        event.listen(sessions, "after_transaction_end", _forget_subscriptions)
 
-# Registered on import: the web app (through app.api.webhooks) and the worker (through
-# sync.deliver) both import this module, so every process that appends events fans them out.
-if on_status_event not in EVENT_LISTENERS:
-    EVENT_LISTENERS.append(on_status_event)
+    def status_changed(self, session: Session, complaint: Complaint, event: StatusEvent) -> None:
+        """One `complaint.status_changed` per status event (never commits)."""
+        _enqueue(
+            session, complaint, STATUS_CHANGED, event_data(complaint, event, self.public_url),
+            2 * event.seq, event.source,
+        )
+
+    def became_overdue(self, session: Session, complaint: Complaint) -> None:
+        """One `complaint.overdue` notice, with the complaint's current seq and status."""
+        data = event_data(complaint, None, self.public_url)
+        data["occurred_at"] = isoformat(complaint.due_at)
+        data["note"] = "Melewati batas waktu penyelesaian."
+        _enqueue(session, complaint, OVERDUE, data, 2 * complaint.seq + 1, "gateway")

@@ -86,12 +86,16 @@ def empty(db: Database) -> None:
 
 def fill(app: Flask, db: Database, count: int, run: str) -> list[str]:
     """`count` complaints through intake in ONE transaction; their tracking codes."""
+    from app.wiring import categories_of
+
+    categories = categories_of(app.extensions["settings"])
     with app.app_context(), db.transaction() as session:
         seed_factions(session)
         faction = find_faction(session, "PSI")
         assert faction is not None
         return [
-            submit_complaint(session, faction, payload(run)).complaint.tracking_code
+            submit_complaint(session, faction, payload(run), categories=categories)
+            .complaint.tracking_code
             for _ in range(count)
         ]
 

@@ -236,10 +236,13 @@ ATTACHMENTS = json.dumps(
 
 def _counter_rows() -> dict[str, list[object]]:
     """The 15 counter rows one intake of the bench complaint moves, in the app's order."""
-    from app.public.stats import agency_of, week_of
+    from app.config import Settings
+    from app.statistics import week_of
+    from app.wiring import categories_of
 
+    agency = categories_of(Settings())["sampah"].agency
     values = {"all": "", "faction": "BENCH", "category": "sampah", "kota": "31.71",
-              "agency": agency_of("sampah")}
+              "agency": agency}
     metrics = [("total", ""), ("received_week", week_of(datetime.now(UTC))),
                ("status", "received")]
     rows = sorted((d, m, v, b) for d, v in values.items() for m, b in metrics)

@@ -60,8 +60,10 @@ def fresh_app(directory: Path, name: str):
 def intake_and_read(app, complaints: int, keyring: crypto.Keyring, offset: int = 0) -> float:
     from app.intake import submit_complaint
     from app.models import Complaint, Faction
+    from app.wiring import categories_of
 
     db = app.extensions["db"]
+    categories = categories_of(app.extensions["settings"])
     crypto._keyring = keyring
     started = time.perf_counter()
     with app.app_context():
@@ -77,7 +79,7 @@ def intake_and_read(app, complaints: int, keyring: crypto.Keyring, offset: int =
                     "reporter": {"name": "Siti Aminah", "phone": "081234567890",
                                  "email": "siti@example.org", "nik": "3171010101900001"},
                     "visibility": "anonymous", "attachments": [],
-                })
+                }, categories=categories)
         with db.session() as session:
             names = session.scalars(select(Complaint.reporter_name)).all()
     assert len(names) == offset + complaints and names[0] == "Siti Aminah"

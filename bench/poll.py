@@ -43,6 +43,7 @@ from app.factions import seed_factions  # noqa: E402
 from app.migrate import upgrade  # noqa: E402
 from app.models import Faction, Lease, SyncCursor, WebhookSubscription  # noqa: E402
 from app.webhooks import new_secret  # noqa: E402
+from app.wiring import core_listeners  # noqa: E402
 from sync.crm import CrmClient  # noqa: E402
 from sync.poll import UPDATES_CURSOR, poll_once  # noqa: E402
 from tests.support.postgres import TempPostgres  # noqa: E402
@@ -141,7 +142,7 @@ def one_cycle(url: str, crm_url: str, state: dict[str, Any], repeat: int) -> flo
     """Seconds for one poll cycle that applies the window of `repeat`."""
     settings = Settings.from_env(environ={}, ENV="test", DATABASE_URL=url, CRM_URL=crm_url,
                                  CRM_FORMAT="json", LOG_JSON=False)
-    db = Database(url)
+    db = Database(url, listeners=core_listeners(settings))  # as the worker's context has
     state["body"] = json.dumps(window(repeat))
     with db.transaction() as session:
         session.execute(delete(Lease))
@@ -165,6 +166,7 @@ def latency(pg: TempPostgres, tmp: Path, changes: int) -> tuple[float, float, in
     """p50, p95 (seconds) from a CRM status change to its webhook, and how many arrived."""
     from app import create_app
     from app.intake import submit_complaint
+    from app.wiring import categories_of
     from tests.conftest import complaint_payload
     from tests.support.crmsim import open311_url, running_crm_sim
     from tests.support.processes import jembatan_env, start_jembatan, stop, wait_until
@@ -185,7 +187,8 @@ def latency(pg: TempPostgres, tmp: Path, changes: int) -> tuple[float, float, in
                                             secret=secret))
             for n in range(changes):
                 fields = complaint_payload(external_id=f"LAT-{n}", occurred_at=None)
-                submit_complaint(session, faction, fields)
+                submit_complaint(session, faction, fields,
+                                 categories=categories_of(app.extensions["settings"]))
         receiver.secrets = [secret]
         # Default intervals: only what a loopback receiver needs is set.
         env = jembatan_env(url, CRM_URL=open311_url(sim), WEBHOOK_ALLOW_PRIVATE=1,

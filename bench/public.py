@@ -33,8 +33,8 @@ from app import create_app, crypto  # noqa: E402
 from app.config import REFERENCE_DIR, Settings  # noqa: E402
 from app.factions import seed_factions  # noqa: E402
 from app.migrate import upgrade  # noqa: E402
-from app.public.stats import rebuild  # noqa: E402
 from app.reference import areas, load_categories  # noqa: E402
+from app.statistics import agencies_of, rebuild  # noqa: E402
 from tests.support.processes import free_port, jembatan_env, stop, wait_until  # noqa: E402
 
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -152,7 +152,7 @@ def seed(url: str, count: int, rng: random.Random) -> str:
             cur.execute(definition)
         conn.commit()
     with app.app_context(), db.transaction() as session:
-        rebuild(session)
+        rebuild(session, agencies_of(load_categories(app.config["JEMBATAN_CATEGORIES_FILE"])))
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute("VACUUM ANALYZE")
     db.dispose()

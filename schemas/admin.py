@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from marshmallow import RAISE, Schema, fields, validate
 
-from schemas.complaint import Text
+from schemas.complaint import OVERDUE_DESCRIPTION, Text
 
 CODE = validate.Regexp(r"^[A-Za-z0-9_\-]{2,32}$", error="2–32 letters, digits, - or _.")
 
@@ -30,7 +30,10 @@ class AdminComplaintQueryArgsSchema(PageArgsSchema):
     faction = Text(load_default=None, validate=CODE)
     status = Text(load_default=None, validate=validate.Length(max=16))
     category = Text(load_default=None, validate=validate.Length(max=32))
-    overdue = fields.Boolean(load_default=None)
+    overdue = fields.Boolean(
+        load_default=None, metadata={"description": "Only overdue (true) or only not (false). "
+                                     + OVERDUE_DESCRIPTION},
+    )
     updated_since = fields.AwareDateTime(load_default=None)
 
 
@@ -50,7 +53,7 @@ class AdminComplaintSchema(Schema):
     crm_ticket_id = fields.String(dump_only=True, allow_none=True)
     agency = fields.String(dump_only=True, allow_none=True)
     due_at = fields.DateTime(dump_only=True)
-    overdue = fields.Boolean(dump_only=True)
+    overdue = fields.Boolean(dump_only=True, metadata={"description": OVERDUE_DESCRIPTION})
     resolved_at = fields.DateTime(dump_only=True, allow_none=True)
     reporter_erased_at = fields.DateTime(dump_only=True, allow_none=True)
     created_at = fields.DateTime(dump_only=True)

@@ -1,12 +1,20 @@
-"""Complaints as the native API takes and returns them (CONTRACT.md, "Native API")."""
+"""Complaints as the native API takes and returns them (docs/API.md#audiences).
+
+No application module but the leaf data ones (models, lifecycle, clock, reference) and no
+Flask: what varies with the running process reaches the schemas as arguments. The configured
+categories come through marshmallow's context (`categories_context`, entered by the API's
+parser and by the Open311 converter); who reads a complaint, and its status link, come in a
+`ComplaintView` the view builds.
+"""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from flask import current_app, g, has_request_context
 from marshmallow import (
     RAISE,
     Schema,
@@ -18,9 +26,9 @@ from marshmallow import (
     validates,
     validates_schema,
 )
+from marshmallow.experimental.context import Context
 
 from app.clock import utcnow
-from app.intake import categories
 from app.lifecycle import STATUSES, status_label
 from app.models import VISIBILITIES, Complaint, StatusEvent
 from app.reference import areas
@@ -91,9 +99,25 @@ class Timestamp(fields.AwareDateTime):
         return parsed.astimezone(UTC)
 
 
+_CATEGORIES = "categories"
+
+
+def categories_context(categories: Mapping[str, Any]) -> Context[dict[str, Any]]:
+    """The context complaint schemas load in: the configured categories, by code."""
+    return Context({_CATEGORIES: categories})
+
+
+def _categories() -> Mapping[str, Any]:
+    found = Context.get({}).get(_CATEGORIES)
+    if found is None:
+        raise RuntimeError("load complaint schemas inside categories_context(categories)")
+    return found
+
+
 def _known_category(code: str) -> None:
-    if code not in categories():
-        known = ", ".join(sorted(categories()))
+    categories = _categories()
+    if code not in categories:
+        known = ", ".join(sorted(categories))
         raise ValidationError(f"Unknown category. Known categories: {known}.")
 
 
@@ -241,23 +265,30 @@ class AttachmentOutSchema(Schema):
     content_type = fields.String()
 
 
-def status_link(complaint: Complaint) -> str:
-    """The reporter's private status page: the public site shows it without a login."""
-    base = str(current_app.config["JEMBATAN_PUBLIC_URL"]).rstrip("/")
-    return f"{base}/lacak/{complaint.tracking_code}/{complaint.status_secret}"
+# What `overdue` means wherever a complaint is shown (docs/API.md#overdue).
+OVERDUE_DESCRIPTION = (
+    "True when the SLA sweep has marked the complaint past its deadline (due_at, in working "
+    "days) and its status is not terminal (resolved, rejected, closed): a complaint resolved "
+    "late is not overdue; reopened, it is again."
+)
 
 
-def owner_view(complaint: Complaint) -> bool:
-    """Whether the caller is the faction that submitted `complaint` (and may see its reporter).
+@dataclass(frozen=True)
+class ComplaintView:
+    """A complaint as one caller may read it: what ComplaintSchema dumps.
 
-    Least privilege (docs/SECURITY.md): an admin key manages the gateway and sees operations,
-    not identities; outside a request nobody is the owner. A legal request for one reporter's
-    data goes through the audited `jembatan reporter show`.
+    `status_link` is given only when the caller is the faction that submitted the complaint
+    (app.status_link builds it), and then the private fields are shown too. Least privilege
+    (docs/SECURITY.md): an admin key manages the gateway and sees operations, not identities.
+    A legal request for one reporter's data goes through the audited `jembatan reporter show`.
     """
-    if not has_request_context():
-        return False
-    faction = getattr(g, "faction", None)
-    return faction is not None and faction.id == complaint.faction_id
+
+    complaint: Complaint
+    status_link: str | None = None
+
+    @property
+    def owner(self) -> bool:
+        return self.status_link is not None
 
 
 class ComplaintSchema(Schema):
@@ -279,7 +310,7 @@ class ComplaintSchema(Schema):
     crm_ticket_id = fields.String(allow_none=True)
     agency = fields.String(allow_none=True, metadata={"description": "Responsible SKPD"})
     due_at = fields.AwareDateTime()
-    overdue = fields.Boolean()
+    overdue = fields.Boolean(metadata={"description": OVERDUE_DESCRIPTION})
     resolved_at = fields.AwareDateTime(allow_none=True)
     created_at = fields.AwareDateTime()
     updated_at = fields.AwareDateTime()
@@ -301,8 +332,8 @@ class ComplaintSchema(Schema):
     )
 
     @pre_dump
-    def _from_model(self, complaint: Complaint, **_kwargs: Any) -> dict[str, Any]:
-        owner = owner_view(complaint)
+    def _from_model(self, view: ComplaintView, **_kwargs: Any) -> dict[str, Any]:
+        complaint, owner = view.complaint, view.owner
         location: dict[str, Any] = {
             "kelurahan_code": complaint.kelurahan_code,
             "address": complaint.address,
@@ -325,7 +356,7 @@ class ComplaintSchema(Schema):
             "crm_ticket_id": complaint.crm_ticket_id,
             "agency": complaint.agency,
             "due_at": complaint.due_at,
-            "overdue": complaint.overdue,
+            "overdue": complaint.is_overdue,
             "resolved_at": complaint.resolved_at,
             "created_at": complaint.created_at,
             "updated_at": complaint.updated_at,
@@ -346,31 +377,48 @@ class ComplaintSchema(Schema):
                 "nik": complaint.reporter_nik,
             }
             dumped["reporter"] = reporter if any(reporter.values()) else None
-            dumped["status_link"] = status_link(complaint)
+            dumped["status_link"] = view.status_link
         return dumped
 
 
+@dataclass(frozen=True)
+class EventView:
+    """A status event as one caller may read it: the submitting faction reads the note as
+    recorded; anyone else (an admin key) the note as the public reads it."""
+
+    event: StatusEvent
+    owner: bool
+
+
 class StatusEventSchema(Schema):
-    """One status change of a complaint."""
+    """One status change of a complaint (dumps an EventView, or a StatusEvent its owner reads)."""
 
     seq = fields.Integer()
     status = fields.String(metadata={"enum": list(STATUSES)})
-    status_label = fields.Method("_label")
+    status_label = fields.String()
     previous_status = fields.String(allow_none=True)
     occurred_at = fields.AwareDateTime()
     recorded_at = fields.AwareDateTime()
     source = fields.String(metadata={"enum": ["gateway", "crm", "admin"]})
-    note = fields.Method(
-        "_note", allow_none=True,
+    note = fields.String(
+        allow_none=True,
         metadata={"description": "As recorded for the submitting faction; for an admin key, "
                   "redacted as on the public site"},
     )
 
-    def _label(self, event: StatusEvent) -> str:
-        return status_label(event.status)
-
-    def _note(self, event: StatusEvent) -> str | None:
-        return event.note if owner_view(event.complaint) else event.public_note
+    @pre_dump
+    def _from_model(self, item: StatusEvent | EventView, **_kwargs: Any) -> dict[str, Any]:
+        event, owner = (item.event, item.owner) if isinstance(item, EventView) else (item, True)
+        return {
+            "seq": event.seq,
+            "status": event.status,
+            "status_label": status_label(event.status),
+            "previous_status": event.previous_status,
+            "occurred_at": event.occurred_at,
+            "recorded_at": event.recorded_at,
+            "source": event.source,
+            "note": event.note if owner else event.public_note,
+        }
 
 
 class ComplaintListSchema(Schema):

@@ -15,9 +15,11 @@ import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from app import crypto
 from app.config import Settings
 from app.database import Database
 from app.outbound import allow_private
+from app.wiring import core_listeners
 from sync.crm import CrmClient
 from sync.feed import FeedClient
 from sync.outbox import Outbox
@@ -56,8 +58,10 @@ def build_context(
     topics: Iterable[TopicRegistration] = (),
     worker_id: str | None = None,
 ) -> WorkerContext:
-    """Database, outbox, the CRM and feed clients, then each given topic's handler."""
-    db = Database(settings.DATABASE_URL)
+    """The data keyring, a database with the core listeners (the same as the web's, from
+    app.wiring), the outbox, the CRM and feed clients, then each given topic's handler."""
+    crypto.configure(settings)
+    db = Database(settings.DATABASE_URL, listeners=core_listeners(settings))
     worker_id = worker_id or new_worker_id()
     context = WorkerContext(
         settings=settings,

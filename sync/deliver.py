@@ -36,7 +36,6 @@ from app.models import OutboxMessage, WebhookSubscription
 from app.outbound import UnsafeAddress, allow_private, http_session
 from app.webhooks import (
     WEBHOOK_DELIVER,
-    configure,
     disable_subscription,
     live_secrets,
 )
@@ -223,7 +222,6 @@ def _observe_latency(message: OutboxMessage) -> None:
 
 def register(context: WorkerContext) -> None:
     """Register the webhook.deliver handler and its retry policy."""
-    configure(context.settings)
     context.outbox.register(policy(context.settings), WebhookDelivery(context.settings))
 
 

@@ -14,8 +14,8 @@ from sqlalchemy import delete, select
 
 from app.clock import utcnow
 from app.database import Database
-from app.idempotency import purge_expired
 from app.models import OutboxMessage
+from app.models.records import purge_expired_idempotency
 from sync.context import WorkerContext
 
 log = logging.getLogger(__name__)
@@ -45,15 +45,9 @@ def purge_delivered(db: Database, keep_days: float, now: datetime | None = None)
 
 
 def purge_idempotency(db: Database, now: datetime | None = None) -> int:
-    """Delete expired Idempotency-Key records; how many."""
-    total = 0
-    for _ in range(MAX_BATCHES):
-        with db.transaction() as session:
-            removed = purge_expired(session, now=now, limit=BATCH)
-        total += removed
-        if removed < BATCH:
-            break
-    return total
+    """Delete expired Idempotency-Key records (app.models.records' one purge); how many."""
+    with db.session() as session:
+        return purge_expired_idempotency(session, now=now, batch=BATCH, max_batches=MAX_BATCHES)
 
 
 def housekeeping_job(context: WorkerContext) -> None:

@@ -15,24 +15,23 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.clock import utcnow
-from app.config import Settings
+from app.feeds import FEED_SOURCE, FEED_UPDATE, feed_destination
 from app.intake import DuplicateConflict, submit_complaint
 from app.models import Complaint, Faction, OutboxMessage, StatusEvent
 from app.models.coordination import read_cursor, write_cursor
 from app.open311.convert import InvalidSubmission, complaint_from_feed_item, update_document
-from app.open311.feeds import FEED_SOURCE, FEED_UPDATE, feed_destination, install_listener
+from app.reference import Category
+from app.wiring import categories_of
 from schemas.open311 import (
     Open311FormatError,
     format_datetime,
@@ -71,13 +70,6 @@ class MirrorStats:
     failed_feeds: int = 0
 
 
-@contextmanager
-def intake_context(settings: Settings) -> Iterator[None]:
-    """An application context for intake (it reads the categories from the app's config)."""
-    app = Flask("jembatan.mirror")
-    app.config.from_mapping(settings.flask_config())
-    with app.app_context():
-        yield
 
 
 # --- in: polling ---------------------------------------------------------------------------
@@ -126,7 +118,8 @@ def mirror_feed(
         stats.windows += 1
         for index, item in enumerate(items, start=1):
             stats.items += 1
-            _mirror_item(db, faction_id, code, index, item, stats)
+            _mirror_item(db, faction_id, code, index, item, stats,
+                         categories_of(context.settings))
         try:
             with db.transaction() as session:
                 _advance_cursor(session, cursor_name(code), end)
@@ -138,7 +131,8 @@ def mirror_feed(
 
 
 def _mirror_item(
-    db: Any, faction_id: int, code: str, index: int, item: Any, stats: MirrorStats
+    db: Any, faction_id: int, code: str, index: int, item: Any, stats: MirrorStats,
+    categories: Mapping[str, Category],
 ) -> None:
     """Upsert one feed item in its own transaction: a bad one never blocks the rest."""
     if isinstance(item, Open311FormatError):
@@ -147,7 +141,7 @@ def _mirror_item(
         return
     feed_id = item.get("service_request_id")
     try:
-        fields = complaint_from_feed_item(item)
+        fields = complaint_from_feed_item(item, categories)
     except InvalidSubmission as exc:
         stats.skipped += 1
         log.warning("feed %s: item %d (%s) skipped: %s", code, index, feed_id, exc)
@@ -155,7 +149,9 @@ def _mirror_item(
     try:
         with db.transaction() as session:
             faction = session.get(Faction, faction_id)
-            result = submit_complaint(session, faction, fields, source=FEED_SOURCE)
+            result = submit_complaint(
+                session, faction, fields, categories=categories, source=FEED_SOURCE
+            )
     except DuplicateConflict:
         # The posko edited a report we already forwarded: the first version stays the record.
         stats.changed += 1
@@ -170,7 +166,6 @@ def _mirror_item(
 
 def mirror_job(context: WorkerContext) -> MirrorStats:
     """Poll every configured feed once (from its cursor up to now)."""
-    install_listener()
     stats = MirrorStats()
     client = context.feeds
     with context.db.session() as session:
@@ -179,14 +174,13 @@ def mirror_job(context: WorkerContext) -> MirrorStats:
                 select(Faction.id).where(Faction.feed_url.is_not(None), Faction.active.is_(True))
             )
         )
-    with intake_context(context.settings):
-        for faction_id in faction_ids:
-            stats.feeds += 1
-            try:
-                mirror_feed(context, client, faction_id, stats)
-            except Exception:  # one feed's bug must not starve the others
-                stats.failed_feeds += 1
-                log.exception("feed of faction %s failed", faction_id)
+    for faction_id in faction_ids:
+        stats.feeds += 1
+        try:
+            mirror_feed(context, client, faction_id, stats)
+        except Exception:  # one feed's bug must not starve the others
+            stats.failed_feeds += 1
+            log.exception("feed of faction %s failed", faction_id)
     if stats.skipped or stats.failed_feeds:
         log.warning("mirror: %s", stats)
     return stats
@@ -253,9 +247,8 @@ class FeedUpdateHandler:
 
 
 def register(context: WorkerContext) -> None:
-    """Register the feed.update topic (on the context's feed client), and the hook that
-    queues it."""
-    install_listener()
+    """Register the feed.update topic on the context's feed client (app.open311.feeds'
+    FeedWriteBack listener queues it)."""
     context.outbox.register(FEED_UPDATE_POLICY, FeedUpdateHandler(context.feeds))
 
 

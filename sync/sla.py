@@ -16,13 +16,9 @@ from sqlalchemy import select, update
 
 from app.clock import utcnow
 from app.database import Database
+from app.events import mark_overdue
 from app.lifecycle import OPEN_STATUSES
 from app.models import Complaint
-
-# Importing app.public (the package) also registers its counters' EVENT_LISTENERS hook, which
-# the worker's own events (forward, poll) need as much as the web's.
-from app.public.stats import on_overdue
-from app.webhooks import enqueue_overdue
 from sync.context import WorkerContext
 
 log = logging.getLogger(__name__)
@@ -60,8 +56,7 @@ def sweep_overdue(db: Database, now: datetime | None = None, batch: int = SWEEP_
                 if not flipped:
                     continue
                 session.refresh(complaint)
-                enqueue_overdue(session, complaint)
-                on_overdue(session, complaint)
+                mark_overdue(session, complaint)
                 marked += 1
         if len(complaints) < batch:
             break

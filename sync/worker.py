@@ -18,7 +18,6 @@ from typing import Any
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.blocking import BlockingScheduler
 
-from app import crypto
 from app.config import Settings, warn_about_demo_secrets
 from app.logging import configure_logging, log_context, new_run_id
 from sync import deliver, forward, housekeeping, mirror, poll, reconcile, retention, sla
@@ -53,7 +52,6 @@ def run_worker(settings: Settings, *, once: bool = False) -> None:
     """Run the scheduler until SIGTERM/SIGINT (or each job once with `once`)."""
     configure_logging(settings, process="worker")
     warn_about_demo_secrets(settings)
-    crypto.configure(settings)
     # One line per tick is noise; the scheduler still reports what goes wrong.
     logging.getLogger("apscheduler").setLevel(max(logging.WARNING, logging.root.level))
     context = build_context(settings, TOPICS)

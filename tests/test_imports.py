@@ -6,9 +6,7 @@ module with import-time work cannot hide from it), collects every import — mod
 functions, under `if TYPE_CHECKING:` — and checks the rules below. Each failure names the file
 and line of the offending import, or the cycle it closes.
 
-Rules the tree does not meet yet are marked `xfail(strict=True)` with the redesign branch that
-meets them (issue 14): the mark keeps the suite green today and turns red the day the rule
-holds, so the mark cannot outlive the fix.
+Every rule holds: a new import that breaks one fails here with its file and line.
 """
 
 from __future__ import annotations
@@ -33,12 +31,13 @@ CORE = (
     "app.events", "app.intake", "app.lifecycle", "app.sla", "app.status_updates",
     "app.statistics", "app.webhooks", "app.status_link", "app.redaction", "app.projection",
     "app.retention", "app.rotation", "app.factions", "app.reconciliation", "app.models",
-    "app.clock", "app.ids", "app.crypto", "app.outbound", "app.reference",
+    "app.clock", "app.ids", "app.crypto", "app.outbound", "app.reference", "app.feeds",
+    "app.wiring", "app.pagination", "app.health", "app.progress",
 )
 WEB = ("flask", "flask_*", "werkzeug")
 SURFACES = ("app.api", "app.open311", "app.public", "app.admin", "app.cli")
 # Rule 4: app.open311 modules that serve no request (the worker's mirror needs them).
-OPEN311_NOT_VIEWS = ("app.open311.convert", "app.open311.feeds")
+OPEN311_NOT_VIEWS = ("app.open311.convert",)
 # Rule 7: module-level containers that other modules used to fill when imported.
 OLD_REGISTRIES = ("EVENT_LISTENERS", "ERROR_RENDERERS", "_settings", "_readers")
 MUTATORS = frozenset({"append", "extend", "update", "setdefault", "add"})
@@ -47,14 +46,11 @@ BLUEPRINT_METHODS = frozenset({
     "route", "get", "post", "put", "patch", "delete", "before_request", "after_request",
     "teardown_request", "context_processor", "url_defaults", "url_value_preprocessor",
     "errorhandler", "app_template_filter", "app_template_global", "app_context_processor",
+    "record", "record_once", "before_app_request", "after_app_request",
     # flask-smorest's Blueprint documents and validates the same deferred routes.
     "arguments", "response", "alt_response", "paginate", "doc",
 })
 
-WP1 = "issue 14: fixed by the redesign branch WP1 (app/cli, app/admin packages)"
-WP2 = "issue 14: fixed by the redesign branch WP2 (sync/context.py, jobs take WorkerContext)"
-WP3 = "issue 14: fixed by the redesign branch WP3 (explicit wiring, a Flask-free core)"
-WP4 = "issue 14: fixed by the redesign branch WP4 (renderers installed by create_app)"
 
 
 @dataclass(frozen=True)
@@ -407,24 +403,12 @@ def _assert_none(violations: list[str], rule: str) -> None:
     assert not violations, f"{rule}:\n  " + "\n  ".join(violations)
 
 
-@pytest.mark.xfail(strict=True, reason=WP3 + ": schemas/complaint.py and open311_intake.py read "
-                   "the categories through app.intake, and schemas/complaint.py imports flask")
 def test_schemas_import_only_the_wire_vocabulary(tree: dict[str, Module]) -> None:
     _assert_none(schemas_violations(tree),
                  "schemas import from app only " + ", ".join(SCHEMAS_MAY_IMPORT))
 
 
-# Today's offenders; each is fixed by the branch named in its mark.
-CORE_XFAIL = {
-    "app.intake": WP3 + ": intake reads the categories through flask.current_app",
-    "app.webhooks": WP3 + ": the fan-out reads the public URL through flask.current_app",
-}
-
-
-@pytest.mark.parametrize("core", [
-    pytest.param(c, marks=pytest.mark.xfail(strict=True, reason=CORE_XFAIL[c]))
-    if c in CORE_XFAIL else c for c in CORE
-])
+@pytest.mark.parametrize("core", CORE)
 def test_core_needs_no_web_framework_and_no_surface(tree: dict[str, Module], core: str) -> None:
     if not _in(tree, core):
         pytest.skip(f"{core} does not exist in this tree")
@@ -436,8 +420,6 @@ def test_app_reaches_sync_only_from_the_cli(tree: dict[str, Module]) -> None:
     _assert_none(app_imports_sync(tree), "only app.cli imports sync")
 
 
-@pytest.mark.xfail(strict=True, reason=WP3 + ": sync/sla.py imports app.public.stats for its "
-                   "import-time listener")
 def test_worker_imports_no_view(tree: dict[str, Module]) -> None:
     _assert_none(sync_imports_surfaces(tree), "sync imports no app.api, app.public, app.cli, "
                  "app.admin or Open311 view module")
@@ -451,28 +433,18 @@ def test_crm_simulator_stays_foreign(tree: dict[str, Module]) -> None:
     _assert_none(crmsim_imports(tree), "crmsim imports nothing from app or sync")
 
 
-@pytest.mark.xfail(strict=True, reason="issue 14: fixed by the redesign branches WP2 "
-                   "(sync.forward ↔ sync.worker), WP3 (app.config ↔ app.crypto) and WP4 "
-                   "(app.public ↔ app.public.views: the package imports its views, which import "
-                   "the package's blueprint)")
 def test_import_graph_has_no_cycle(tree: dict[str, Module]) -> None:
     _assert_none([" → ".join(cycle) for cycle in find_cycles(tree)], "import cycles")
 
 
-@pytest.mark.xfail(strict=True, reason=WP3 + ": app/webhooks.py and app/public/__init__.py append "
-                   "to app.events.EVENT_LISTENERS when imported")
 def test_nothing_registers_itself_when_imported(tree: dict[str, Module]) -> None:
     _assert_none(registration_violations(tree), "import-time registration")
 
 
-@pytest.mark.xfail(strict=True, reason=WP3 + " and " + WP4 + ": EVENT_LISTENERS, ERROR_RENDERERS, "
-                   "webhooks._settings and poll._readers are module-level registries today")
 def test_old_registries_are_gone(tree: dict[str, Module]) -> None:
     _assert_none(old_registries(tree), "module-level registries")
 
 
-@pytest.mark.xfail(strict=True, reason=WP3 + ": sync/sla.py imports app.public.stats, whose "
-                   "package builds the public blueprint")
 def test_the_worker_process_loads_no_web_surface() -> None:
     """The AST rules see direct imports; this sees what Python loads, parent packages included.
 

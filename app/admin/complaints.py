@@ -10,9 +10,8 @@ from sqlalchemy.orm import Session
 
 from app.admin.factions import faction_or_404
 from app.admin.paging import MAX_LIMIT
-from app.clock import as_utc, utcnow
 from app.errors import Problem
-from app.lifecycle import OPEN_STATUSES, STATUSES, TERMINAL, status_label
+from app.lifecycle import STATUSES, status_label
 from app.models import Complaint
 from app.pagination import (
     OLDEST_UPDATED,
@@ -35,10 +34,8 @@ def list_complaints(
     updated_since: datetime | None = None,
     cursor: str | None = None,
     limit: int = 50,
-    now: datetime | None = None,
 ) -> Page:
     """All factions' complaints, oldest update first, keyset-paginated on (updated_at, id)."""
-    now = now or utcnow()
     query = select(Complaint).order_by(Complaint.updated_at, Complaint.id)
     if faction:
         query = query.where(Complaint.faction_id == faction_or_404(session, faction).id)
@@ -50,8 +47,7 @@ def list_complaints(
     if category:
         query = query.where(Complaint.category == category)
     if overdue is not None:
-        late = and_(Complaint.due_at < now, Complaint.status.in_(sorted(OPEN_STATUSES)))
-        query = query.where(late if overdue else ~late)
+        query = query.where(Complaint.is_overdue if overdue else ~Complaint.is_overdue)
     if updated_since is not None:
         query = query.where(Complaint.updated_at >= updated_since)
     if cursor:
@@ -73,7 +69,7 @@ def list_complaints(
     return Page(rows[:limit], next_cursor)
 
 
-def complaint_summary(complaint: Complaint, now: datetime | None = None) -> dict[str, Any]:
+def complaint_summary(complaint: Complaint) -> dict[str, Any]:
     """The admin's view of a complaint: no reporter data, the title as the public reads it."""
     fields = (
         "id", "tracking_code", "external_id", "source", "category", "kelurahan_code",
@@ -84,12 +80,7 @@ def complaint_summary(complaint: Complaint, now: datetime | None = None) -> dict
     summary["title"] = complaint.public_title or ""
     summary["faction"] = complaint.faction.code
     summary["status_label"] = status_label(complaint.status)
-    summary["overdue"] = is_overdue(complaint, now)
+    summary["overdue"] = complaint.is_overdue
     return summary
 
 
-def is_overdue(complaint: Complaint, now: datetime | None = None) -> bool:
-    """Past its deadline and not terminal (the sweep's flag, or the clock, whichever first)."""
-    if complaint.status in TERMINAL:
-        return False
-    return bool(complaint.overdue) or as_utc(complaint.due_at) < (now or utcnow())

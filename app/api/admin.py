@@ -18,7 +18,6 @@ from app.admin.paging import Page
 from app.admin.webhooks import list_webhooks
 from app.audit import record
 from app.auth import authenticate
-from app.clock import utcnow
 from app.database import request_session
 from app.reconciliation import last_report, request_run, requested_at
 from schemas.admin import (
@@ -73,9 +72,8 @@ class Complaints(MethodView):
     @blp.alt_response(404, response="NOT_FOUND")
     def get(self, args: dict[str, Any]) -> Any:
         """List every faction's complaints; filter by faction, status, category, overdue."""
-        now = utcnow()
-        page = list_complaints(request_session(), now=now, **args)
-        items = [complaint_summary(c, now) for c in page.items]
+        page = list_complaints(request_session(), **args)
+        items = [complaint_summary(c) for c in page.items]
         return {"items": items, "next_cursor": page.next_cursor}
 
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from app.auth import authenticate
-from app.intake import categories
+from app.wiring import categories_of
 from schemas.category import CategoryListSchema
 
 blp = Blueprint(
@@ -33,6 +34,6 @@ class Categories(MethodView):
                     "crm_service_code": c.crm_service_code,
                     "sla_days": c.sla_days,
                 }
-                for c in categories().values()
+                for c in categories_of(current_app.extensions["settings"]).values()
             ]
         }

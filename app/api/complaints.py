@@ -8,13 +8,14 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from flask import Response, g, request
+from flask import Response, current_app, g, request
 from flask.views import MethodView
 from sqlalchemy import Select, literal, select, tuple_
 from sqlalchemy.orm import Session
 
 from app.api.parsing import ApiBlueprint
 from app.auth import authenticate, require
+from app.config import Settings
 from app.database import UTCDateTime, request_session
 from app.errors import Problem
 from app.factions import ensure_can_submit, find_faction
@@ -40,14 +41,17 @@ from app.pagination import (
     read_row_id,
     read_uuid,
 )
+from app.status_link import status_link
+from app.wiring import categories_of
 from schemas.complaint import (
     ComplaintCreateSchema,
     ComplaintListSchema,
     ComplaintQueryArgsSchema,
     ComplaintSchema,
+    ComplaintView,
     EventQueryArgsSchema,
+    EventView,
     StatusEventListSchema,
-    StatusEventSchema,
 )
 
 blp = ApiBlueprint(
@@ -58,7 +62,6 @@ blp = ApiBlueprint(
 )
 
 _complaint_schema = ComplaintSchema()
-_event_schema = StatusEventSchema()
 _IDEMPOTENCY_HEADER = {
     "name": "Idempotency-Key",
     "in": "header",
@@ -108,7 +111,9 @@ class Complaints(MethodView):
             if stored is not None:
                 return _send(stored.status, stored.body, replay_headers(stored))
         try:
-            result = submit_complaint(session, faction, fields, source="api")
+            result = submit_complaint(
+                session, faction, fields, categories=categories_of(_settings()), source="api"
+            )
         except DuplicateConflict as conflict:
             existing = conflict.complaint
             raise Problem(
@@ -124,7 +129,7 @@ class Complaints(MethodView):
                 },
             ) from None
         status = 201 if result.created else 200
-        body = json.dumps(_complaint_schema.dump(result.complaint), ensure_ascii=False)
+        body = json.dumps(_complaint_schema.dump(_view(result.complaint)), ensure_ascii=False)
         headers = {"Location": f"{blp.url_prefix}/{result.complaint.id}"}
         if key is not None:
             remember(session, scope, key, request_hash, StoredResponse(status, body, headers))
@@ -168,7 +173,7 @@ class Complaints(MethodView):
             return encode_cursor(kind, moment_value(moment), str(last.id))
 
         page = page_of(list(session.scalars(query.limit(limit + 1))), limit, cursor_of)
-        return {"items": page.items, "next_cursor": page.next_cursor}
+        return {"items": [_view(c) for c in page.items], "next_cursor": page.next_cursor}
 
 
 @blp.route("/<complaint_id>")
@@ -178,10 +183,10 @@ class ComplaintById(MethodView):
     @blp.alt_response(401, response="UNAUTHORIZED")
     @blp.alt_response(403, response="FORBIDDEN")
     @blp.alt_response(404, response="NOT_FOUND")
-    def get(self, complaint_id: str) -> Complaint:
+    def get(self, complaint_id: str) -> ComplaintView:
         """One complaint; its private fields (reporter, address, status link) for the
         submitting faction only — an admin key reads operations, not identities."""
-        return _visible_complaint(request_session(), complaint_id)
+        return _view(_visible_complaint(request_session(), complaint_id))
 
 
 @blp.route("/<complaint_id>/events")
@@ -206,7 +211,21 @@ class ComplaintEvents(MethodView):
         limit = args["limit"]
         events = list(session.scalars(query.order_by(StatusEvent.seq).limit(limit + 1)))
         page = page_of(events, limit, lambda last: encode_cursor(EVENT_SEQ, last.seq))
-        return {"items": page.items, "next_cursor": page.next_cursor}
+        owner = g.get("faction") is not None and g.faction.id == complaint.faction_id
+        return {"items": [EventView(e, owner) for e in page.items],
+                "next_cursor": page.next_cursor}
+
+
+def _settings() -> Settings:
+    return current_app.extensions["settings"]
+
+
+def _view(complaint: Complaint) -> ComplaintView:
+    """The complaint as this request's key may read it: the submitting faction gets its
+    private fields and the status link; anyone else (an admin key) does not."""
+    if g.get("faction") is None or g.faction.id != complaint.faction_id:
+        return ComplaintView(complaint)
+    return ComplaintView(complaint, status_link(_settings().PUBLIC_URL, complaint))
 
 
 def _send(status: int, body: str, headers: dict[str, str]) -> Response:

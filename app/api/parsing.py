@@ -11,15 +11,25 @@ from webargs import core
 from webargs.flaskparser import FlaskParser
 
 from app.errors import Problem
+from app.wiring import categories_of
+from schemas.complaint import categories_context
 
 
 class ApiParser(FlaskParser):
-    """webargs, with problem+json for a wrong media type, bad JSON, or a non-object body."""
+    """webargs, with problem+json for a wrong media type, bad JSON, or a non-object body.
+
+    The one parser of `/api/v1`: it loads every schema inside the configured categories'
+    context, which is how the complaint schemas learn them without importing the app.
+    """
 
     # Let each schema's own `unknown` (RAISE in our API) apply in every location.
     DEFAULT_UNKNOWN_BY_LOCATION: dict[str, str | None] = dict.fromkeys(
         FlaskParser.DEFAULT_UNKNOWN_BY_LOCATION
     )
+
+    def parse(self, *args: Any, **kwargs: Any) -> Any:
+        with categories_context(categories_of(flask.current_app.extensions["settings"])):
+            return super().parse(*args, **kwargs)
 
     def _raw_load_json(self, req: flask.Request) -> Any:
         if not core.is_json(req.mimetype):

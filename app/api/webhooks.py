@@ -18,7 +18,6 @@ from app.factions import ensure_can_write
 from app.models import WebhookSubscription
 from app.outbound import allow_private
 from app.webhooks import (
-    configure,
     dead_letter_pending,
     new_secret,
     rotate_secret,
@@ -30,11 +29,6 @@ blp = Blueprint(
     "webhook", __name__, url_prefix="/api/v1/webhook",
     description="Where status changes are delivered (Standard Webhooks, signed)",
 )
-
-
-@blp.record_once
-def _configure(state: Any) -> None:
-    configure(state.app.extensions["settings"])
 
 
 def _subscription() -> WebhookSubscription | None:

@@ -36,10 +36,11 @@ def with_db(fn: Callable[..., Any]) -> Callable[..., Any]:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         from app import crypto
         from app.database import Database
+        from app.wiring import core_listeners
 
         settings = load_settings()
         crypto.configure(settings)
-        db = Database(settings.DATABASE_URL)
+        db = Database(settings.DATABASE_URL, listeners=core_listeners(settings))
         try:
             return fn(db, settings, *args, **kwargs)
         finally:

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     Boolean,
+    ColumnElement,
     Float,
     ForeignKey,
     Index,
@@ -17,20 +18,29 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     Uuid,
+    and_,
     text,
 )
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.clock import utcnow
 from app.crypto import EncryptedText
 from app.database import Base, UTCDateTime
+from app.lifecycle import STATUSES, TERMINAL
 from app.models.faction import Faction
 
 VISIBILITIES = ("public", "anonymous", "confidential")
-# Overdue, still open and shown publicly: the public site's partial index and its filter.
-PUBLIC_OVERDUE_SQL = (
-    "overdue AND visibility <> 'confidential' "
-    "AND status NOT IN ('resolved', 'rejected', 'closed')"
+# The terminal statuses in lifecycle order, as the SQL below names them.
+_TERMINAL_ORDERED = tuple(status for status in STATUSES if status in TERMINAL)
+# "Overdue" (docs/API.md#overdue), as SQL text: the meaning of Complaint.is_overdue.
+OVERDUE_SQL = (
+    "overdue AND status NOT IN (" + ", ".join(f"'{s}'" for s in _TERMINAL_ORDERED) + ")"
+)
+# Overdue and shown publicly: the public site's partial index and its filter. The index's
+# text must stay what migration 0001 created (a test compares them).
+PUBLIC_OVERDUE_SQL = OVERDUE_SQL.replace(
+    "overdue AND ", "overdue AND visibility <> 'confidential' AND ", 1
 )
 SOURCES = ("gateway", "crm", "admin")
 
@@ -124,6 +134,19 @@ class Complaint(Base):
     events: Mapped[list[StatusEvent]] = relationship(
         back_populates="complaint", order_by="StatusEvent.seq"
     )
+
+    @hybrid_property
+    def is_overdue(self) -> bool:
+        """Overdue, the one meaning (docs/API.md#overdue): the SLA sweep has marked the
+        complaint past its deadline (`overdue`, which stays set) AND its status is not
+        terminal. A complaint resolved late is not overdue; reopened, it is again.
+        Usable in SQL too: `select(Complaint).where(Complaint.is_overdue)`."""
+        return bool(self.overdue) and self.status not in TERMINAL
+
+    @is_overdue.inplace.expression
+    @classmethod
+    def _is_overdue_expression(cls) -> ColumnElement[bool]:
+        return and_(cls.overdue, cls.status.not_in(_TERMINAL_ORDERED))
 
 
 class StatusEvent(Base):

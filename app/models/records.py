@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Index, Integer, String, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import JSON, Index, Integer, String, UniqueConstraint, delete, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from app.clock import utcnow
 from app.crypto import EncryptedText
@@ -35,6 +35,55 @@ class IdempotencyRecord(Base):
     response_headers: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+IDEMPOTENCY_PURGE_BATCH = 500
+
+
+def delete_expired_idempotency(
+    session: Session, *, now: datetime | None = None, limit: int = IDEMPOTENCY_PURGE_BATCH
+) -> int:
+    """Delete up to `limit` expired Idempotency-Key records, oldest first; how many.
+
+    Never commits: a request purges one batch inside its own transaction (app.idempotency).
+    """
+    now = now or utcnow()
+    expired = (
+        select(IdempotencyRecord.id)
+        .where(IdempotencyRecord.expires_at < now)
+        .order_by(IdempotencyRecord.expires_at)
+        .limit(limit)
+    )
+    result = session.execute(
+        delete(IdempotencyRecord)
+        .where(IdempotencyRecord.id.in_(expired.scalar_subquery()))
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def purge_expired_idempotency(
+    session: Session,
+    *,
+    now: datetime | None = None,
+    batch: int = IDEMPOTENCY_PURGE_BATCH,
+    max_batches: int | None = None,
+) -> int:
+    """The purge of expired Idempotency-Key records (housekeeping and retention both run it):
+    batch after batch, each committed, until none is left or `max_batches` ran; how many.
+
+    Small batches keep each transaction's locks short (docs/API.md#idempotency).
+    """
+    now = now or utcnow()
+    total = batches = 0
+    while max_batches is None or batches < max_batches:
+        removed = delete_expired_idempotency(session, now=now, limit=batch)
+        session.commit()
+        total += removed
+        batches += 1
+        if removed < batch:
+            break
+    return total
 
 
 class AuditEntry(Base):

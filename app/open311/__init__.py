@@ -7,22 +7,7 @@ updates (with crm_push and posko_notes); params reads the request, envelope writ
 
 from __future__ import annotations
 
-from flask import Blueprint
-from flask.blueprints import BlueprintSetupState
+from app.open311 import discovery, service_requests, updates  # noqa: F401 - routes on bp
+from app.open311.blueprint import PREFIX, bp
 
-from app.open311 import feeds
-
-bp = Blueprint("open311", __name__, url_prefix="/open311/v2")
-
-# Paths whose errors render as `<errors>` (create_app gives them envelope.render_open311_error).
-PREFIX = "/open311/"
-
-
-@bp.record_once
-def _install(_state: BlueprintSetupState) -> None:
-    feeds.install_listener()
-
-
-from app.open311 import discovery, service_requests, updates  # noqa: E402,F401 - routes on bp
-
-__all__ = ["bp"]
+__all__ = ["PREFIX", "bp"]

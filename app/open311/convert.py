@@ -64,10 +64,11 @@ def attachment(url: str) -> dict[str, str]:
     return {"url": url, "content_type": guessed or "application/octet-stream"}
 
 
-def validate_native(raw: dict[str, Any]) -> dict[str, Any]:
-    """Validate native-shape fields; failures name the Open311 parameters."""
+def validate_native(raw: dict[str, Any], categories: Mapping[str, Category]) -> dict[str, Any]:
+    """Validate native-shape fields against the configured `categories`; failures name the
+    Open311 parameters."""
     try:
-        return load_complaint(raw)
+        return load_complaint(raw, categories)
     except ValidationError as exc:
         errors: dict[str, list[str]] = {}
         for path, messages in flatten_messages(exc.messages).items():
@@ -179,7 +180,9 @@ def kelurahan_in(text: str | None) -> str | None:
     return next(iter(codes)) if len(codes) == 1 else None
 
 
-def complaint_from_feed_item(item: Mapping[str, Any]) -> dict[str, Any]:
+def complaint_from_feed_item(
+    item: Mapping[str, Any], categories: Mapping[str, Category]
+) -> dict[str, Any]:
     """Native fields for one parsed feed <request>; raises InvalidSubmission."""
     service_request_id = item.get("service_request_id")
     description = normalise_text(item.get("description") or "")
@@ -204,4 +207,4 @@ def complaint_from_feed_item(item: Mapping[str, Any]) -> dict[str, Any]:
         "visibility": "anonymous",
         "attachments": [attachment(item["media_url"])] if item.get("media_url") else [],
     }
-    return validate_native(raw)
+    return validate_native(raw, categories)

@@ -8,10 +8,9 @@ from typing import Any
 
 from flask import Response, current_app
 
-from app.intake import categories
-from app.open311 import bp
+from app.open311.blueprint import bp
 from app.open311.envelope import fail, respond
-from app.open311.params import check_format, check_jurisdiction
+from app.open311.params import categories, check_format, check_jurisdiction
 from app.reference import areas
 from schemas.open311 import (
     GEOREPORT_V2_SPECIFICATION,

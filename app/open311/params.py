@@ -6,18 +6,25 @@ from __future__ import annotations
 import math
 from datetime import datetime, timedelta
 
-from flask import request
+from flask import current_app, request
 from sqlalchemy.orm import Session
 
 from app.auth import verified_key
 from app.clock import utcnow
 from app.models import ApiKey
 from app.open311.envelope import fail
+from app.reference import Category
+from app.wiring import categories_of
 from schemas.open311 import FORMATS, parse_datetime
 
 JURISDICTION_ID = "jakarta"
 MAX_WINDOW = timedelta(days=90)  # the spec's own bound for start_date/end_date
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+def categories() -> dict[str, Category]:
+    """The configured complaint categories: our Open311 services."""
+    return categories_of(current_app.extensions["settings"])
 
 
 def check_format(fmt: str) -> str:

@@ -11,9 +11,9 @@ from sqlalchemy.orm import Session
 
 from app.clock import WIB
 from app.database import request_session
-from app.intake import DuplicateConflict, categories, submit_complaint
+from app.intake import DuplicateConflict, submit_complaint
 from app.models import ApiKey, Complaint, Faction
-from app.open311 import bp
+from app.open311.blueprint import bp
 from app.open311.convert import (
     ATTRIBUTE_CODES,
     InvalidSubmission,
@@ -28,6 +28,7 @@ from app.open311.convert import (
 from app.open311.envelope import fail, respond
 from app.open311.params import (
     MAX_WINDOW,
+    categories,
     check_format,
     check_jurisdiction,
     clean,
@@ -98,7 +99,7 @@ def _submission(faction: Faction) -> dict[str, Any]:
     # POST (same faction, same content) finds the complaint the first one made.
     raw["external_id"] = chosen["external_id"] or derived_external_id(faction.code, raw)
     try:
-        return validate_native(raw)
+        return validate_native(raw, categories())
     except InvalidSubmission as exc:
         raise fail(400, str(exc)) from None
 
@@ -126,7 +127,9 @@ def create_request(fmt: str) -> Response:
         raise fail(403, f"api_key belongs to faction {faction.code}, which is disabled")
     fields = _submission(faction)
     try:
-        result = submit_complaint(session, faction, fields, source="open311")
+        result = submit_complaint(
+            session, faction, fields, categories=categories(), source="open311"
+        )
     except DuplicateConflict:
         raise fail(
             409,

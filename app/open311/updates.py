@@ -13,7 +13,7 @@ from sqlalchemy import select
 from app.database import request_session
 from app.factions import ensure_can_write
 from app.models import Complaint, StatusEvent
-from app.open311 import bp
+from app.open311.blueprint import bp
 from app.open311.convert import update_document
 from app.open311.crm_push import crm_update
 from app.open311.envelope import fail, respond

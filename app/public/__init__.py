@@ -7,14 +7,12 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, Flask, Response, request
+from flask import Flask, Response, request
 from flask_babel import Babel, format_date, format_datetime, format_decimal, format_percent
 
 from app.clock import WIB, as_utc
-from app.events import EVENT_LISTENERS
-from app.public.stats import on_status_event
+from app.public.blueprint import bp, current_locale
 
-LOCALES = ("id", "en")
 # Paths whose errors render as this site's HTML page (create_app gives them render_error).
 PUBLIC_PREFIXES = (
     "/aduan", "/lacak", "/data", "/fraksi", "/metodologi", "/aksesibilitas", "/feed.atom",
@@ -27,23 +25,6 @@ CONTENT_SECURITY_POLICY = (
     "frame-ancestors 'none'"
 )
 
-bp = Blueprint(
-    "public",
-    __name__,
-    template_folder="templates",
-    static_folder="static",
-    static_url_path="/static/public",
-)
-
-# Counters move with every status event, whichever process appends it (web, worker).
-if on_status_event not in EVENT_LISTENERS:
-    EVENT_LISTENERS.append(on_status_event)
-
-
-def current_locale() -> str:
-    """`?lang=en` for English; Indonesian otherwise (links carry the choice, not a cookie)."""
-    lang = request.args.get("lang", "") if request else ""
-    return lang if lang in LOCALES else "id"
 
 
 @bp.record_once

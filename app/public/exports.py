@@ -15,11 +15,11 @@ from flask import Response, current_app, render_template, request, stream_with_c
 from app.clock import isoformat, utcnow
 from app.database import request_session
 from app.projection import from_row
-from app.public import bp
+from app.public.blueprint import bp
 from app.public.filters import ListFilters, filtered_query, parse_filters
 from app.public.opendata import FIELDS, csv_header, csv_lines, public_record
-from app.public.responses import PAGE_MAX_AGE, cached_page
-from app.public.stats import read_breakdown, read_figures, recent_weeks
+from app.public.responses import PAGE_MAX_AGE, cached_page, categories
+from app.statistics import agencies_of, read_breakdown, read_figures, recent_weeks
 
 EXPORT_BATCH = 1000
 
@@ -33,11 +33,12 @@ def open_data() -> Response:
 def _export_batches(filters: ListFilters, base: str) -> Iterator[list[dict[str, Any]]]:
     """Public records matching `filters`, EXPORT_BATCH at a time, with their own session."""
     db = current_app.extensions["db"]
+    agencies = agencies_of(categories())
     with db.session() as session:
         while True:
             rows = session.execute(filtered_query(filters).limit(EXPORT_BATCH)).all()
             if rows:
-                yield [public_record(from_row(r), base) for r in rows]
+                yield [public_record(from_row(r), base, agencies) for r in rows]
             if len(rows) < EXPORT_BATCH:
                 return
             filters.cursor = (rows[-1].created_at, rows[-1].id)

@@ -8,7 +8,7 @@ from app.clock import isoformat, utcnow
 from app.database import request_session
 from app.lifecycle import status_label
 from app.projection import recent_events
-from app.public import bp, current_locale
+from app.public.blueprint import bp, current_locale
 from app.public.responses import PAGE_MAX_AGE
 from schemas.xmlchars import drop_xml_invalid
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from app.clock import isoformat
 from app.lifecycle import status_label
 from app.projection import PublicComplaint
-from app.public.stats import agency_of
 
 
 @dataclass(frozen=True)
@@ -56,16 +56,22 @@ FIELDS: tuple[Field, ...] = (
     Field("created_at", "datetime", "Waktu diterima (RFC 3339).", "When received (RFC 3339)."),
     Field("due_at", "datetime", "Tenggat penyelesaian (hari kerja).",
           "Resolution deadline (working days)."),
-    Field("overdue", "boolean", "Melewati tenggat dan belum selesai.",
-          "Past its deadline and still open."),
+    Field("overdue", "boolean", "Ditandai melewati tenggat dan belum berstatus final.",
+          "Marked past its deadline and not in a terminal status."),
     Field("resolved_at", "datetime|null", "Waktu selesai, bila sudah.",
           "When resolved, if it is."),
     Field("updated_at", "datetime", "Perubahan terakhir.", "Last change."),
 )
 
 
-def public_record(complaint: PublicComplaint, base_url: str) -> dict[str, Any]:
-    """The complaint as open data: its public projection, flat (no reporter field)."""
+def public_record(
+    complaint: PublicComplaint, base_url: str, agencies: Mapping[str, str]
+) -> dict[str, Any]:
+    """The complaint as open data: its public projection, flat (no reporter field).
+
+    `agencies` (category → responsible SKPD, app.statistics.agencies_of) fills `agency`
+    until the CRM names one.
+    """
     place = complaint.place
     return {
         "tracking_code": complaint.tracking_code,
@@ -84,7 +90,7 @@ def public_record(complaint: PublicComplaint, base_url: str) -> dict[str, Any]:
         "lon": place.lon,
         "status": complaint.status,
         "status_label": status_label(complaint.status),
-        "agency": complaint.agency or agency_of(complaint.category),
+        "agency": complaint.agency or agencies.get(complaint.category, ""),
         "created_at": isoformat(complaint.created_at),
         "due_at": isoformat(complaint.due_at),
         "overdue": complaint.overdue,

@@ -22,7 +22,8 @@ from app.projection import (
     timeline,
     without_notes,
 )
-from app.public import bp, charts, current_locale
+from app.public import charts
+from app.public.blueprint import bp, current_locale
 from app.public.filters import filtered_query, list_cursor, parse_filters
 from app.public.responses import (
     cached_page,
@@ -32,8 +33,8 @@ from app.public.responses import (
     not_found,
     short_area_name,
 )
-from app.public.stats import read_breakdown, read_figures, recent_weeks
 from app.reference import areas
+from app.statistics import read_breakdown, read_figures, recent_weeks
 
 PAGE_SIZE = 25
 

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from app.lifecycle import STATUSES, TERMINAL, status_label
 from app.models import Faction
-from app.public import bp, current_locale
+from app.public.blueprint import bp, current_locale
 from app.reference import areas, load_categories
 
 PAGE_MAX_AGE = 60

@@ -12,11 +12,11 @@ import pytest
 from sqlalchemy import func, select
 
 from app.clock import WIB, utcnow
-from app.events import EVENT_LISTENERS
 from app.models import Complaint, Faction, OutboxMessage, StatusEvent
 from app.pagination import encode_cursor
 from app.sla import add_working_days, is_working_day
 from tests.conftest import complaint_payload
+from tests.support.listeners import listening
 
 URL = "/api/v1/complaints"
 PROBLEM = "application/problem+json"
@@ -136,13 +136,10 @@ def test_event_listeners_hear_received_once_and_never_for_a_replay(client, keys)
         heard.append((str(complaint.id), event.seq, event.status,
                       inspect(complaint).persistent))
 
-    EVENT_LISTENERS.append(listener)
-    try:
+    with listening(client.application.extensions["db"], listener):
         created = post(client, keys, complaint_payload()).json
         assert post(client, keys, complaint_payload()).status_code == 200
         assert post(client, keys, complaint_payload(title="lain")).status_code == 409
-    finally:
-        EVENT_LISTENERS.remove(listener)
     assert heard == [(created["id"], 1, "received", True)]
 
 
@@ -161,11 +158,10 @@ def test_database_failure_after_the_complaint_insert_rolls_everything_back(
         session.add(OutboxMessage(topic=None, destination="x", payload={}))
 
     event.listen(db.engine, "before_cursor_execute", record)
-    EVENT_LISTENERS.append(add_a_broken_row)
     try:
-        response = post(client, keys, complaint_payload())
+        with listening(db, add_a_broken_row):
+            response = post(client, keys, complaint_payload())
     finally:
-        EVENT_LISTENERS.remove(add_a_broken_row)
         event.remove(db.engine, "before_cursor_execute", record)
     assert response.status_code == 500 and response.content_type == PROBLEM
     assert "complaints" in statements  # the complaint row had been written
@@ -177,11 +173,8 @@ def test_failure_in_an_event_listener_leaves_nothing_written(client, keys, db) -
     def explode(*_args: Any) -> None:
         raise RuntimeError("listener failed")
 
-    EVENT_LISTENERS.append(explode)
-    try:
+    with listening(db, explode):
         response = post(client, keys, complaint_payload())
-    finally:
-        EVENT_LISTENERS.remove(explode)
     assert response.status_code == 500 and response.content_type == PROBLEM
     assert "listener failed" not in response.get_data(as_text=True)
     assert counts(db) == (0, 0, 0)

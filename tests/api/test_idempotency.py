@@ -1,4 +1,4 @@
-"""`Idempotency-Key` on POST /api/v1/complaints (IETF draft semantics, CONTRACT.md)."""
+"""`Idempotency-Key` on POST /api/v1/complaints (IETF draft semantics, docs/API.md#idempotency)."""
 
 from __future__ import annotations
 
@@ -9,10 +9,11 @@ import pytest
 from sqlalchemy import func, select, text, update
 
 from app.clock import utcnow
-from app.events import EVENT_LISTENERS
-from app.idempotency import RETENTION, purge_expired
+from app.idempotency import RETENTION
 from app.models import Complaint, Faction, IdempotencyRecord
+from app.models.records import delete_expired_idempotency
 from tests.conftest import PG_URL, complaint_payload
+from tests.support.listeners import listening
 
 URL = "/api/v1/complaints"
 
@@ -88,11 +89,8 @@ def test_record_and_complaint_commit_together(client, keys, db) -> None:
     def explode(*_args: Any) -> None:
         raise RuntimeError("boom")
 
-    EVENT_LISTENERS.append(explode)
-    try:
+    with listening(db, explode):
         assert post(client, keys, complaint_payload(), "k").status_code == 500
-    finally:
-        EVENT_LISTENERS.remove(explode)
     with db.session() as session:
         assert session.scalar(select(func.count()).select_from(IdempotencyRecord)) == 0
     assert complaint_count(db) == 0
@@ -118,7 +116,7 @@ def test_expired_key_is_free_again_and_purged(client, keys, db) -> None:
             .values(expires_at=utcnow() - timedelta(seconds=1))
         )
     with db.transaction() as session:
-        assert purge_expired(session) == 1
+        assert delete_expired_idempotency(session) == 1
     with db.session() as session:
         assert session.scalars(select(IdempotencyRecord.key)).all() == ["fresh"]
     assert RETENTION >= timedelta(hours=24)

@@ -152,3 +152,28 @@ def test_malformed_data_keys_fail_at_boot() -> None:
     result = runner.invoke(main, ["factions", "list"],
                            env={"JEMBATAN_ENV": "test", "JEMBATAN_DATA_KEYS": "nope"})
     assert result.exit_code == 1 and "Fernet keys" in result.output
+
+
+def test_an_unconfigured_keyring_is_an_error_not_a_read_of_the_environment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Settings are arguments: the keyring comes from configure(settings), never os.environ."""
+    monkeypatch.setenv("JEMBATAN_DATA_KEYS", generate_key())
+    monkeypatch.setattr(crypto, "_keyring", None)
+    with pytest.raises(KeyringError, match="configure"):
+        crypto.keyring()
+    configured = crypto.configure(Settings(ENV="test", DATA_KEYS=DEMO_DATA_KEY))
+    assert crypto.keyring() is configured
+
+
+def test_the_worker_context_configures_the_keyring(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sync.worker import build_context
+
+    monkeypatch.setattr(crypto, "_keyring", None)
+    context = build_context(settings, worker_id="w-keys")
+    try:
+        assert crypto.keyring().decrypt(crypto.keyring().encrypt("x")) == "x"
+    finally:
+        context.db.dispose()

@@ -7,10 +7,11 @@ from flask import Flask
 from sqlalchemy import select
 
 from app.database import Database, insert_rows
-from app.events import EVENT_LISTENERS, next_event, store_events
+from app.events import next_event, store_events
 from app.models import Complaint, StatusEvent
 from tests.conftest import Keys
 from tests.support.complaints import store_complaint
+from tests.support.listeners import listening
 
 
 def stored(db: Database) -> list[tuple[str, int, str, str | None]]:
@@ -36,8 +37,7 @@ def test_store_events_stores_each_complaints_next_event_and_tells_the_listeners(
         assert event.seq == complaint.seq
         heard.append((complaint.external_id, event.seq))
 
-    EVENT_LISTENERS.append(listener)
-    try:
+    with listening(db, listener):
         with app.app_context(), db.transaction() as session:
             complaints = session.scalars(select(Complaint).order_by(Complaint.external_id))
             store_events(session, [
@@ -45,8 +45,6 @@ def test_store_events_stores_each_complaints_next_event_and_tells_the_listeners(
                                        note=None if complaint.external_id == "E-2" else "n"))
                 for complaint in complaints
             ])
-    finally:
-        EVENT_LISTENERS.remove(listener)
     assert heard == [("E-1", 2), ("E-2", 2), ("E-3", 2)]
     assert [row for row in stored(db) if row[1] == 2] == [
         ("E-1", 2, "forwarded", "n"), ("E-2", 2, "forwarded", None), ("E-3", 2, "forwarded", "n"),
@@ -110,3 +108,41 @@ def test_append_event_stores_one_event_and_gives_it_its_id(
         assert event.id is not None
     with db.session() as session:
         assert session.get(StatusEvent, event.id).status == "forwarded"
+
+
+def test_listeners_ride_on_the_database_in_order_and_a_bare_one_tells_nobody(
+    app: Flask, db: Database, keys: Keys
+) -> None:
+    from app.events import EventListener, append_event, mark_overdue
+
+    store_complaint(app, external_id="E-1")
+    heard: list[tuple[str, str, int]] = []
+
+    class Recorder(EventListener):
+        def __init__(self, name: str) -> None:
+            self.name = name
+
+        def status_changed(self, session: object, complaint: Complaint,
+                           event: StatusEvent) -> None:
+            heard.append((self.name, event.status, event.seq))
+
+        def became_overdue(self, session: object, complaint: Complaint) -> None:
+            heard.append((self.name, "overdue", complaint.seq))
+
+    listening_db = Database(db.url, listeners=(Recorder("first"), Recorder("second")))
+    bare = Database(db.url)
+    try:
+        with listening_db.transaction() as session:
+            complaint = session.scalars(select(Complaint)).one()
+            append_event(session, complaint, "forwarded", source="gateway")
+            mark_overdue(session, complaint)
+        with bare.transaction() as session:
+            complaint = session.scalars(select(Complaint)).one()
+            append_event(session, complaint, "in_progress", source="crm")
+            mark_overdue(session, complaint)
+    finally:
+        listening_db.dispose()
+        bare.dispose()
+    assert heard == [("first", "forwarded", 2), ("second", "forwarded", 2),
+                     ("first", "overdue", 2), ("second", "overdue", 2)]
+    assert [row[2] for row in stored(db)] == ["received", "forwarded", "in_progress"]

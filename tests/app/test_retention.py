@@ -81,3 +81,26 @@ def test_retention_leaves_erased_rows_without_ciphertext(app, db, keys) -> None:
             "SELECT reporter_name, reporter_phone, reporter_email, reporter_nik, address "
             "FROM complaints")).one()
     assert tuple(row) == (None,) * 5
+
+
+
+def test_the_one_purge_empties_expired_idempotency_records_batch_by_batch(app, db) -> None:
+    """Retention and housekeeping run the same purge: every expired record, none live."""
+    from app.models.records import purge_expired_idempotency
+
+    now = utcnow()
+    with db.transaction() as session:
+        for number in range(5):
+            session.add(IdempotencyRecord(
+                scope="faction:1", key=f"old-{number}", method="POST", path="/x",
+                request_hash="h", state="completed", expires_at=now - timedelta(minutes=1),
+            ))
+        session.add(IdempotencyRecord(
+            scope="faction:1", key="live", method="POST", path="/x", request_hash="h",
+            state="completed", expires_at=now + timedelta(hours=1),
+        ))
+    with db.session() as session:
+        assert purge_expired_idempotency(session, now=now, batch=2, max_batches=2) == 4
+        assert purge_expired_idempotency(session, now=now, batch=2) == 1
+    with db.session() as session:
+        assert session.scalars(select(IdempotencyRecord.key)).all() == ["live"]

@@ -37,9 +37,9 @@ from sqlalchemy import select, update
 from app import create_app
 from app.auth import issue_key
 from app.config import Settings
-from app.intake import categories
 from app.models import Faction, OutboxMessage, WebhookSubscription
 from app.webhooks import new_secret
+from app.wiring import categories_of
 from tests.conftest import Keys
 from tests.support.complaints import store_complaint
 
@@ -96,7 +96,7 @@ CHECKS = [
 
 
 def roles_for(method: str, path: str) -> tuple[str, ...]:
-    """Who may call an operation (CONTRACT.md): the keys a fuzzed request is sent with."""
+    """Who may call an operation (docs/API.md#auth): the keys a fuzzed request is sent with."""
     if path.startswith("/api/v1/admin/"):
         return ("admin",)
     if path == "/api/v1/categories":
@@ -150,8 +150,7 @@ def seeded(app: Flask, keys: Keys) -> Seeded:
         session.execute(
             update(OutboxMessage).where(OutboxMessage.id == message_ids[0]).values(status="dead")
         )
-    with app.app_context():
-        codes = sorted(categories())
+    codes = sorted(categories_of(app.extensions["settings"]))
     return Seeded({
         "complaint_id": [str(c.id) for c in own] + [str(other.id)],
         "code": ["PSI", "PKS", "pdip", "NOSUCH"],

@@ -10,11 +10,11 @@ import pytest
 from flask import Flask
 
 from app.database import Database
-from app.events import append_event
+from app.events import append_event, mark_overdue
 from app.factions import find_faction
 from app.intake import submit_complaint
 from app.models import Complaint
-from app.public.stats import on_overdue
+from app.wiring import categories_of
 from tests.conftest import Keys, complaint_payload
 from tests.support.browser import CHROMIUM_ARGS, chromium_path, sync_api
 
@@ -39,7 +39,8 @@ def seed(app: Flask, db: Database, keys: Keys) -> Seeder:
             fields = complaint_payload(**overrides)
             # submit_complaint takes validated fields: the datetime, not its text.
             fields["occurred_at"] = datetime.fromisoformat(fields["occurred_at"])
-            result = submit_complaint(session, find_faction(session, faction), fields)
+            result = submit_complaint(session, find_faction(session, faction), fields,
+                                      categories=categories_of(app.extensions["settings"]))
             complaint = result.complaint
             for status in statuses:
                 occurred = None
@@ -49,7 +50,7 @@ def seed(app: Flask, db: Database, keys: Keys) -> Seeder:
                              note=(notes or {}).get(status))
             if overdue:
                 complaint.overdue = True
-                on_overdue(session, complaint)
+                mark_overdue(session, complaint)
             session.flush()
             session.expunge(complaint)
         return complaint

@@ -17,7 +17,8 @@ from flask.testing import FlaskClient
 from app.events import append_event
 from app.models import Complaint
 from app.public.opendata import FIELDS
-from app.public.stats import read_figures, rebuild
+from app.statistics import agencies_of, read_figures, rebuild
+from app.wiring import categories_of
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 
@@ -62,7 +63,7 @@ def test_reopening_and_rebuild_agree(app: Flask, db, seed) -> None:
         assert (live.resolved, live.open, live.overdue) == (0, 2, 1)
         assert live.days == {2: 0} or sum(live.days.values()) == 0
     with app.app_context(), db.transaction() as session:
-        assert rebuild(session) == 2
+        assert rebuild(session, agencies_of(categories_of(app.extensions["settings"]))) == 2
     with app.app_context(), db.session() as session:
         rebuilt = read_figures(session)
     assert (rebuilt.total, rebuilt.open, rebuilt.overdue, rebuilt.by_status) == (

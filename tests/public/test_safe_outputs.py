@@ -128,6 +128,7 @@ def test_open311_post_refuses_text_xml_cannot_carry(
 def test_a_mirrored_feed_item_with_such_text_is_skipped(app: Flask, db: Database,
                                                          keys: Keys) -> None:
     from app.open311.convert import InvalidSubmission, complaint_from_feed_item
+    from app.wiring import categories_of
     from sync.mirror import MirrorStats, _mirror_item
 
     item = {
@@ -135,15 +136,16 @@ def test_a_mirrored_feed_item_with_such_text_is_skipped(app: Flask, db: Database
         "description": "Sampah \uffff menumpuk", "address": "Jl. Tanah Abang II, Petojo Selatan",
         "lat": -6.1702, "long": 106.8157,
     }
+    categories = categories_of(app.extensions["settings"])
     with app.app_context():
         with pytest.raises(InvalidSubmission) as refused:
-            complaint_from_feed_item(item)
+            complaint_from_feed_item(item, categories)
         assert "description" in refused.value.errors
         with db.session() as session:
             faction_id = session.execute(
                 text("SELECT id FROM factions WHERE code = 'PSI'")).scalar_one()
         stats = MirrorStats()
-        _mirror_item(db, faction_id, "PSI", 1, item, stats)
+        _mirror_item(db, faction_id, "PSI", 1, item, stats, categories)
     assert (stats.skipped, stats.created) == (1, 0)
 
 

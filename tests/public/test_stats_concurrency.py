@@ -14,7 +14,8 @@ from app.events import append_event
 from app.factions import find_faction
 from app.intake import submit_complaint
 from app.models import Complaint
-from app.public.stats import read_breakdown, read_figures
+from app.statistics import read_breakdown, read_figures
+from app.wiring import categories_of
 from tests.conftest import complaint_payload
 
 pytestmark = [
@@ -26,6 +27,7 @@ pytestmark = [
 
 def test_concurrent_intake_and_updates_keep_exact_counts(app: Flask, db: Database, keys) -> None:
     factions = ["PSI", "PKS", "PDIP", "GOLKAR"]
+    categories = categories_of(app.extensions["settings"])
 
     def work(n: int) -> None:
         code = factions[n % len(factions)]
@@ -34,7 +36,8 @@ def test_concurrent_intake_and_updates_keep_exact_counts(app: Flask, db: Databas
                 fields = complaint_payload(external_id=f"C-{n}",
                                            category=("sampah", "pohon")[n % 2])
                 fields["occurred_at"] = datetime.fromisoformat(fields["occurred_at"])
-                complaint = submit_complaint(session, find_faction(session, code), fields)
+                complaint = submit_complaint(session, find_faction(session, code), fields,
+                                             categories=categories)
                 complaint_id = complaint.complaint.id
             with db.transaction() as session:
                 stored = session.get(Complaint, complaint_id)

@@ -11,14 +11,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from marshmallow import ValidationError
 
-from app import create_app
 from app.config import Settings
 from app.reference import areas
+from app.wiring import categories_of
 from schemas.complaint import (
     JAKARTA_LAT,
     JAKARTA_LON,
     ComplaintCreateSchema,
     ComplaintQueryArgsSchema,
+    categories_context,
 )
 
 KELURAHAN = sorted(a.code for a in areas().of_level("kelurahan"))
@@ -30,13 +31,10 @@ CATEGORIES = [
 
 
 @pytest.fixture(scope="module", autouse=True)
-def _app_context(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
-    # The schema reads the app's configured categories; no database is touched.
-    url = f"sqlite:///{tmp_path_factory.mktemp('schema')}/unused.db"
-    app = create_app(Settings.from_env(environ={}, ENV="test", DATABASE_URL=url))
-    with app.app_context():
+def _categories() -> Iterator[None]:
+    # The schemas learn the configured categories from their context, as the parser gives it.
+    with categories_context(categories_of(Settings.from_env(environ={}, ENV="test"))):
         yield
-    app.extensions["db"].dispose()
 
 
 # Text a posko may send: printable, any script, no control characters or surrogates, and
@@ -169,3 +167,20 @@ def test_list_limit_is_1_to_200(limit: int) -> None:
     else:
         with pytest.raises(ValidationError):
             ComplaintQueryArgsSchema().load({"limit": str(limit)})
+
+
+
+def test_the_categories_are_the_ones_the_caller_hands_in() -> None:
+    """The schemas import no application module: the configured vocabulary comes from the
+    context the parser (or the Open311 converter) enters, and nothing else."""
+    import contextvars
+
+    payload = minimal()
+    with categories_context({"jalan_rusak": object()}):
+        with pytest.raises(ValidationError) as refused:
+            ComplaintCreateSchema().load(payload)
+    assert "Known categories: jalan_rusak." in str(refused.value.messages["category"])
+    with categories_context({payload["category"]: object()}):
+        assert ComplaintCreateSchema().load(payload)["category"] == payload["category"]
+    with pytest.raises(RuntimeError, match="categories_context"):
+        contextvars.Context().run(ComplaintCreateSchema().load, payload)

@@ -12,6 +12,7 @@ from app.clock import utcnow
 from app.events import append_event
 from app.intake import submit_complaint
 from app.models import Complaint, Faction
+from app.wiring import categories_of
 from tests.conftest import complaint_payload
 
 
@@ -23,7 +24,9 @@ def store_complaint(app: Flask, faction_code: str = "PSI", **overrides: Any) -> 
     db = app.extensions["db"]
     with app.app_context(), db.transaction() as session:
         faction = session.scalars(select(Faction).where(Faction.code == faction_code)).one()
-        result = submit_complaint(session, faction, fields)
+        result = submit_complaint(
+            session, faction, fields, categories=categories_of(app.extensions["settings"])
+        )
         complaint = result.complaint
     return complaint
 

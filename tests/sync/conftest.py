@@ -20,6 +20,7 @@ from app.factions import find_faction, seed_factions
 from app.intake import submit_complaint
 from app.models import Complaint, OutboxMessage
 from app.outbound import allow_private
+from app.wiring import categories_of
 from sync.context import TopicRegistration, WorkerContext
 from sync.crm import CrmClient
 from sync.feed import FeedClient
@@ -69,6 +70,7 @@ def sim_tickets(base_url: str) -> list[dict[str, Any]]:
 def make_complaints(app: Flask, db: Database, count: int, **overrides: Any) -> list[str]:
     """`count` complaints through intake (one transaction); their tracking codes."""
     codes = []
+    categories = categories_of(app.extensions["settings"])
     with app.app_context(), db.transaction() as session:
         seed_factions(session)
         faction = find_faction(session, "PSI")
@@ -77,7 +79,8 @@ def make_complaints(app: Flask, db: Database, count: int, **overrides: Any) -> l
             # Intake takes validated fields: occurred_at is already a datetime there.
             fields = {"occurred_at": datetime(2026, 11, 20, 1, 0, tzinfo=UTC)} | overrides
             payload = complaint_payload(external_id=f"PSI-T-{next(_external_ids)}", **fields)
-            codes.append(submit_complaint(session, faction, payload).complaint.tracking_code)
+            result = submit_complaint(session, faction, payload, categories=categories)
+            codes.append(result.complaint.tracking_code)
     return codes
 
 

@@ -24,6 +24,7 @@ from app.database import Database
 from app.models import Complaint, OutboxMessage, WebhookSubscription
 from app.status_updates import apply_crm_update
 from app.webhooks import WEBHOOK_DELIVER
+from app.wiring import core_listeners
 from sync import deliver
 from sync.outbox import Outbox, replay
 from tests.conftest import Keys
@@ -69,15 +70,21 @@ def drain(outbox: Outbox, until: Any, timeout: float = 10.0) -> None:
 
 
 def crm(db: Database, settings: Settings, ticket: str, *codes: str) -> None:
+    """CRM updates applied as a worker running with `settings` applies them (its listeners
+    put `settings.PUBLIC_URL` in the webhook bodies)."""
     base = utcnow() - timedelta(hours=1)
-    with db.transaction() as session:
-        for index, code in enumerate(codes):
-            apply_crm_update(session, {
-                "update_id": f"{ticket}-{index}-{code}", "service_request_id": ticket,
-                "status": "open", "external_status_code": code,
-                "updated_datetime": base + timedelta(minutes=index),
-                "description": f"Catatan {code}",
-            }, settings)
+    worker_db = Database(db.url, listeners=core_listeners(settings))
+    try:
+        with worker_db.transaction() as session:
+            for index, code in enumerate(codes):
+                apply_crm_update(session, {
+                    "update_id": f"{ticket}-{index}-{code}", "service_request_id": ticket,
+                    "status": "open", "external_status_code": code,
+                    "updated_datetime": base + timedelta(minutes=index),
+                    "description": f"Catatan {code}",
+                }, settings)
+    finally:
+        worker_db.dispose()
 
 
 def outbox_states(db: Database) -> dict[str, int]:

@@ -21,9 +21,9 @@ from app.clock import utcnow
 from app.config import Settings
 from app.database import Database
 from app.factions import find_faction
+from app.feeds import FEED_UPDATE, feed_destination
 from app.models import CircuitBreaker, Complaint, OutboxMessage, WebhookSubscription
 from app.models.outbox import enqueue
-from app.open311.feeds import FEED_UPDATE, feed_destination
 from app.webhooks import new_secret
 from schemas.open311 import render_request_created
 from sync.breaker import BreakerPolicy

@@ -8,7 +8,7 @@ from typing import Any
 from flask import Flask
 from sqlalchemy import select, update
 
-from app.clock import WIB
+from app.clock import WIB, utcnow
 from app.config import Settings
 from app.database import Database
 from app.models import Complaint, Faction, OutboxMessage, WebhookSubscription
@@ -125,3 +125,63 @@ def test_many_due_at_once_are_swept_in_batches(app: Flask, db: Database, keys: K
     assert sweep_overdue(db, now=datetime(2026, 8, 19, tzinfo=WIB), batch=3) == 7
     assert all(state(db, c).overdue for c in complaints)
     assert sweep_overdue(db, now=datetime(2026, 8, 19, tzinfo=WIB) + timedelta(days=1)) == 0
+
+
+def test_overdue_means_one_thing_on_every_surface(
+    app: Flask, db: Database, settings: Settings, keys: Keys
+) -> None:
+    """Marked by the sweep and not terminal: the API, webhooks, admin, the public site and the
+    open data agree, and a complaint resolved late stops being overdue (issue 14)."""
+    client = app.test_client()
+    subscribe(db)
+    complaint = forwarded_complaint(app, ticket="3107010", visibility="public")
+    with_deadline(db, complaint, sla_days=1)
+
+    def seen() -> dict[str, Any]:
+        own = client.get(f"/api/v1/complaints/{complaint.id}", headers=keys.headers("PSI"))
+        admin = client.get("/api/v1/admin/complaints", headers=keys.headers("admin"))
+        opendata = client.get("/data/aduan.json").json["items"]
+        public = client.get(f"/aduan/{complaint.tracking_code}").get_data(as_text=True)
+        return {
+            "api": own.json["overdue"],
+            "admin": admin.json["items"][0]["overdue"],
+            "open data": opendata[0]["overdue"],
+            "public page": "badge-overdue" in public,
+            "public list": bool(client.get("/aduan?terlambat=1").get_data(as_text=True)
+                                .count(complaint.tracking_code)),
+            "counted": client.get("/data/statistik.json").json["overdue"] == 1,
+            "python": state(db, complaint).is_overdue,
+        }
+
+    def webhook_overdue() -> list[tuple[str, bool]]:
+        with db.session() as session:
+            messages = session.scalars(
+                select(OutboxMessage).where(OutboxMessage.topic == "webhook.deliver")
+                .order_by(OutboxMessage.id)
+            ).all()
+        return [(m.payload["body"]["data"]["status"], m.payload["body"]["data"]["overdue"])
+                for m in messages]
+
+    # Past the deadline, but not yet marked: nobody says overdue (no clock fallback).
+    later = datetime(2026, 8, 19, 9, 0, tzinfo=WIB)
+    assert set(seen().values()) == {False}
+    assert sweep_overdue(db, now=later) == 1
+    assert set(seen().values()) == {True}
+
+    def crm(update_id: str, code: str, status: str) -> None:
+        with db.transaction() as session:
+            apply_crm_update(session, {
+                "update_id": update_id, "service_request_id": "3107010", "status": status,
+                "external_status_code": code, "updated_datetime": utcnow().isoformat(),
+            }, settings)
+
+    crm("U-1", "SELESAI", "FIXED")  # resolved late
+    assert set(seen().values()) == {False}
+    crm("U-2", "PROSES", "REOPEN")  # reopened: overdue again, without another sweep
+    assert set(seen().values()) == {True}
+    # Webhook bodies are snapshots: the overdue notice, then the late resolution, then the
+    # reopening.
+    assert webhook_overdue() == [
+        ("received", False), ("forwarded", False),
+        ("forwarded", True), ("resolved", False), ("in_progress", True),
+    ]

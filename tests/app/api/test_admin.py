@@ -261,6 +261,7 @@ def test_complaints_across_factions_with_filters_and_keyset_pages(app, client, k
     with db.transaction() as session:
         late = session.get(Complaint, c.id)
         late.due_at = utcnow() - timedelta(days=1)
+        late.overdue = True  # as the SLA sweep marks it: overdue has one meaning
         late.updated_at = utcnow() + timedelta(seconds=5)
 
     everything = client.get(f"{ADMIN}/complaints", headers=admin)

@@ -4,44 +4,42 @@ Each status event (and each overdue flip from the SLA sweep) adds or removes a h
 counters in `public_stats`, in the same transaction as the change itself, so the figures
 are exact and current. `rebuild` recomputes every counter from the complaints (for a backfill
 or a repair); `read_*` functions are what pages call: they read a few hundred rows at most.
+
+Core, not the public site's: the worker's events (forward, poll, SLA sweep) move the counters
+as much as the web's, through the one `PublicCounters` listener both processes install
+(app.wiring). Which agency answers for a category is configuration, so the listener holds the
+category → agency map it was built with; web and worker build it from the same settings.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
-from flask import current_app, has_app_context
 from sqlalchemy import delete, select, text
 from sqlalchemy import event as sa_event
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from app.clock import WIB, as_utc, utcnow
-from app.config import REFERENCE_DIR
+from app.events import EventListener
 from app.lifecycle import STATUSES, TERMINAL
 from app.models import Complaint, Faction, PublicStat, StatusEvent
-from app.reference import load_categories
+from app.reference import Category
 
 DIMENSIONS = ("all", "faction", "category", "kota", "agency")
 MAX_DAYS = 999
 Key = tuple[str, str, str, str]  # dimension, metric, value, bucket
 
 
-def _categories_file() -> str:
-    if has_app_context():
-        return current_app.config["JEMBATAN_CATEGORIES_FILE"]
-    return str(REFERENCE_DIR / "categories.toml")
-
-
-def agency_of(category: str) -> str:
-    """The SKPD responsible for a category, per configuration (stable, unlike the CRM's)."""
-    found = load_categories(_categories_file()).get(category)
-    return found.agency if found else ""
+def agencies_of(categories: Mapping[str, Category]) -> dict[str, str]:
+    """Category code → the SKPD responsible for it, per configuration (stable, unlike the
+    CRM's `agency`): the "agency" dimension of the counters and open data's fallback."""
+    return {code: category.agency for code, category in categories.items()}
 
 
 def week_of(moment: datetime) -> str:
@@ -56,13 +54,15 @@ def resolve_days(created_at: datetime, resolved_at: datetime) -> int:
     return max(0, min(MAX_DAYS, int(seconds // 86400)))
 
 
-def _values(complaint: Complaint, faction_code: str) -> dict[str, str]:
+def _values(
+    complaint: Complaint, faction_code: str, agencies: Mapping[str, str]
+) -> dict[str, str]:
     return {
         "all": "",
         "faction": faction_code,
         "category": complaint.category,
         "kota": complaint.kota_code,
-        "agency": agency_of(complaint.category),
+        "agency": agencies.get(complaint.category, ""),
     }
 
 
@@ -146,10 +146,6 @@ def _forget_deltas(session: Session, *_args: object) -> None:
     session.info.pop(_PENDING, None)
 
 
-sa_event.listen(Session, "before_commit", _flush_deltas)
-sa_event.listen(Session, "after_rollback", _forget_deltas)
-
-
 def _faction_code(session: Session, complaint: Complaint) -> str:
     if complaint.faction is not None:
         return complaint.faction.code
@@ -171,44 +167,54 @@ def _last_resolution(session: Session, complaint: Complaint, before_seq: int) ->
     )
 
 
-def on_status_event(session: Session, complaint: Complaint, event: StatusEvent) -> None:
-    """EVENT_LISTENERS hook: move the complaint's counters along with its status."""
-    previous = event.previous_status
-    if previous == event.status:
-        return  # a note-only event changes no figure
-    deltas = _Deltas(_values(complaint, _faction_code(session, complaint)))
-    if previous is None:
-        deltas.add("total")
-        if complaint.visibility == "confidential":
-            deltas.add("confidential")
-        deltas.add("received_week", week_of(event.occurred_at))
-    else:
-        deltas.add("status", previous, -1)
-    deltas.add("status", event.status)
-    if previous == "resolved":
-        resolved_at = _last_resolution(session, complaint, event.seq)
-        if resolved_at is not None:
-            deltas.resolution(complaint.created_at, resolved_at, complaint.due_at, -1)
-    if event.status == "resolved":
-        deltas.resolution(complaint.created_at, event.occurred_at, complaint.due_at, 1)
-    if complaint.overdue:
-        was_open = previous is not None and previous not in TERMINAL
-        now_open = event.status not in TERMINAL
-        if was_open != now_open:
-            deltas.add("overdue", n=1 if now_open else -1)
-    apply_deltas(session, deltas.counts)
+class PublicCounters(EventListener):
+    """The listener that moves the counters with every status event and overdue flip."""
+
+    def __init__(self, agencies: Mapping[str, str]) -> None:
+        self.agencies = dict(agencies)
+
+    def install(self, sessions: sessionmaker[Session]) -> None:
+        """Deltas gathered in a transaction go out just before its commit (apply_deltas)."""
+        sa_event.listen(sessions, "before_commit", _flush_deltas)
+        sa_event.listen(sessions, "after_rollback", _forget_deltas)
+
+    def status_changed(self, session: Session, complaint: Complaint, event: StatusEvent) -> None:
+        """Move the complaint's counters along with its status."""
+        previous = event.previous_status
+        if previous == event.status:
+            return  # a note-only event changes no figure
+        deltas = _Deltas(_values(complaint, _faction_code(session, complaint), self.agencies))
+        if previous is None:
+            deltas.add("total")
+            if complaint.visibility == "confidential":
+                deltas.add("confidential")
+            deltas.add("received_week", week_of(event.occurred_at))
+        else:
+            deltas.add("status", previous, -1)
+        deltas.add("status", event.status)
+        if previous == "resolved":
+            resolved_at = _last_resolution(session, complaint, event.seq)
+            if resolved_at is not None:
+                deltas.resolution(complaint.created_at, resolved_at, complaint.due_at, -1)
+        if event.status == "resolved":
+            deltas.resolution(complaint.created_at, event.occurred_at, complaint.due_at, 1)
+        if complaint.overdue:
+            was_open = previous is not None and previous not in TERMINAL
+            now_open = event.status not in TERMINAL
+            if was_open != now_open:
+                deltas.add("overdue", n=1 if now_open else -1)
+        apply_deltas(session, deltas.counts)
+
+    def became_overdue(self, session: Session, complaint: Complaint) -> None:
+        """The SLA sweep flipped `complaint.overdue` to true: one more overdue if open."""
+        if complaint.status in TERMINAL:
+            return
+        deltas = _Deltas(_values(complaint, _faction_code(session, complaint), self.agencies))
+        deltas.add("overdue")
+        apply_deltas(session, deltas.counts)
 
 
-def on_overdue(session: Session, complaint: Complaint) -> None:
-    """Called by the SLA sweep when it flips `complaint.overdue` to true (never commits)."""
-    if complaint.status in TERMINAL:
-        return
-    deltas = _Deltas(_values(complaint, _faction_code(session, complaint)))
-    deltas.add("overdue")
-    apply_deltas(session, deltas.counts)
-
-
-def rebuild(session: Session, batch: int = 20_000) -> int:
+def rebuild(session: Session, agencies: Mapping[str, str], batch: int = 20_000) -> int:
     """Recompute every counter from the complaints (a backfill or repair; scans everything).
 
     Returns the number of complaints counted. Never commits.
@@ -218,19 +224,16 @@ def rebuild(session: Session, batch: int = 20_000) -> int:
     seen = 0
     columns = (
         Complaint.faction_id, Complaint.category, Complaint.kota_code, Complaint.visibility,
-        Complaint.status, Complaint.overdue, Complaint.created_at, Complaint.due_at,
+        Complaint.status, Complaint.is_overdue, Complaint.created_at, Complaint.due_at,
         Complaint.resolved_at,
     )
     result = session.execute(select(*columns).execution_options(yield_per=batch))
-    agencies: dict[str, str] = {}
     for row in result:
         (faction_id, category, kota, visibility, status, overdue, created_at, due_at,
          resolved_at) = row
         seen += 1
-        if category not in agencies:
-            agencies[category] = agency_of(category)
         values = {"all": "", "faction": codes.get(faction_id, ""), "category": category,
-                  "kota": kota, "agency": agencies[category]}
+                  "kota": kota, "agency": agencies.get(category, "")}
         deltas = _Deltas(values)
         deltas.counts = counts
         deltas.add("total")
@@ -240,7 +243,7 @@ def rebuild(session: Session, batch: int = 20_000) -> int:
         deltas.add("status", status)
         if status == "resolved" and resolved_at is not None:
             deltas.resolution(created_at, resolved_at, due_at, 1)
-        if overdue and status not in TERMINAL:
+        if overdue:  # Complaint.is_overdue
             deltas.add("overdue")
     session.execute(delete(PublicStat))
     items = sorted(counts.items())
