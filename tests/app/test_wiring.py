@@ -46,12 +46,12 @@ def test_cli_commands_install_the_same_listeners(
     app: Flask, database_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """`jembatan reconcile` applies CRM updates: they fan out as the web's and worker's do."""
-    from app.cli import with_db
+    from app.cli.common import with_db
     from tests.support.complaints import cli_env
 
     for name, value in cli_env(database_url).items():
         monkeypatch.setenv(name, value)
-    monkeypatch.setattr("app.cli.load_dotenv_if_present", lambda: None)
+    monkeypatch.setattr("app.cli.common.load_dotenv_if_present", lambda: None)
     seen: list[tuple[object, ...]] = []
     with_db(lambda db, _settings: seen.append(db.listeners))()
     assert _described(seen[0]) == _described(app.extensions["db"].listeners)
