@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from app import audit
@@ -18,6 +18,7 @@ from app.clock import utcnow
 from app.lifecycle import TERMINAL
 from app.metrics import RETENTION_ERASED_TOTAL
 from app.models import Complaint, IdempotencyRecord
+from app.progress import NO_PROGRESS, Progress
 
 PERSONAL_FIELDS = ("reporter_name", "reporter_phone", "reporter_email", "reporter_nik", "address")
 BATCH_SIZE = 500
@@ -48,6 +49,7 @@ def run_retention(
     days: int | None = None,
     batch_size: int = BATCH_SIZE,
     actor: str | None = None,
+    progress: Progress = NO_PROGRESS,
 ) -> int:
     """The retention job: erase due reporter data batch by batch; commits each batch.
 
@@ -61,16 +63,20 @@ def run_retention(
 
         days = Settings.from_env().RETENTION_DAYS
     cutoff = now - timedelta(days=days)
+    due = (
+        Complaint.reporter_erased_at.is_(None),
+        Complaint.status.in_(sorted(TERMINAL)),
+        Complaint.updated_at <= cutoff,
+    )
+    if progress is not NO_PROGRESS:
+        progress.reset(total=session.scalar(select(func.count()).select_from(Complaint)
+                                            .where(*due)))
     erased = 0
     while True:
         ids = list(
             session.scalars(
                 select(Complaint.id)
-                .where(
-                    Complaint.reporter_erased_at.is_(None),
-                    Complaint.status.in_(sorted(TERMINAL)),
-                    Complaint.updated_at <= cutoff,
-                )
+                .where(*due)
                 .order_by(Complaint.updated_at, Complaint.id)
                 .limit(batch_size)
             )
@@ -85,6 +91,7 @@ def run_retention(
             erased += len(ids)
             RETENTION_ERASED_TOTAL.labels(reason="retention").inc(len(ids))
         session.commit()
+        progress.update(len(ids))
         if len(ids) < batch_size:
             break
     purged = session.execute(
