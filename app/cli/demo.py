@@ -160,7 +160,23 @@ def demo(port: int | None, crm_port: int, speed: float) -> None:
     log_dir = Path("instance") / "logs"
     log_dir.mkdir(parents=True, exist_ok=True)
     python = sys.executable
-    children = [
+    children: list[_Child] = []
+
+    def stop(*_args: Any) -> None:
+        for child in children:
+            if child.process.poll() is None:
+                child.process.terminate()
+        for child in children:
+            try:
+                child.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                child.process.kill()
+        database.dispose()
+        raise SystemExit(0)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)  # from here on, Ctrl-C stops every child started
+    children += [
         _start("crm-sim", [python, "-m", "crmsim", "--port", str(crm_port),
                            "--db", "instance/crm-sim.db", "--speed", str(speed)], env, log_dir),
     ]
@@ -202,20 +218,6 @@ def demo(port: int | None, crm_port: int, speed: float) -> None:
                    "show below too.")
     click.echo("\nWhat happens, as it happens (details in the logs above):")
 
-    def stop(*_args: Any) -> None:
-        for child in children:
-            if child.process.poll() is None:
-                child.process.terminate()
-        for child in children:
-            try:
-                child.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                child.process.kill()
-        database.dispose()
-        raise SystemExit(0)
-
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
     while all(child.process.poll() is None for child in children):
         _narrate(narrator)
         time.sleep(0.5)

@@ -13,7 +13,6 @@ from app.cli import main
 from app.cli.status import NEEDS_ATTENTION
 from app.clock import utcnow
 from app.models import CircuitBreaker, OutboxMessage, SyncCursor, WebhookSubscription
-from app.models.outbox import write_cursor
 from tests.support.complaints import cli_env, forwarded_complaint, store_complaint
 
 STATUS_KEYS = {
@@ -29,7 +28,8 @@ def healthy(app, db, keys):
     store_complaint(app, "PSI", external_id="H-1")
     forwarded_complaint(app, "PDIP", ticket="3100001")
     with db.transaction() as session:
-        write_cursor(session, "crm.updates.watermark", utcnow().isoformat())
+        session.add(SyncCursor(name="crm.updates.watermark", value=utcnow().isoformat(),
+                               updated_at=utcnow()))
     return app
 
 
@@ -92,6 +92,13 @@ def test_open_breaker_dead_letter_and_old_poll_each_need_attention(healthy, db,
     hooked = [f for f in state["factions"] if f["webhook"] is not None]
     assert hooked[0]["webhook"]["state"] == "failing"
     assert hooked[0]["webhook"]["consecutive_failures"] == 3
+
+
+def test_the_poll_watermarks_read_are_the_pollers() -> None:
+    from app.health import POLL_CURSORS
+    from sync.poll import REQUESTS_CURSOR, UPDATES_CURSOR
+
+    assert POLL_CURSORS == {"updates": UPDATES_CURSOR, "requests": REQUESTS_CURSOR}
 
 
 def test_a_fresh_database_has_not_polled_yet(database_url) -> None:
