@@ -94,7 +94,8 @@ class Settings:
     RATELIMIT_DEFAULT: str = "600 per minute"
     RATELIMIT_ENABLED: bool = True
     LOG_LEVEL: str = "INFO"
-    LOG_JSON: bool = True
+    # JSON lines (1), readable lines (0), or unset: readable when stderr is a terminal.
+    LOG_JSON: bool | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod

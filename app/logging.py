@@ -1,6 +1,10 @@
-"""Structured logs: one JSON object a line, with a request or run id, and nothing secret.
+"""Structured logs: one line a record, with a request or run id, and nothing secret.
 
 `configure_logging(settings, process="web"|"worker")` installs one handler on the root logger.
+It writes one JSON object a line for machines, or one readable line for a person at a
+terminal: `JEMBATAN_LOG_JSON` unset chooses by whether stderr is a terminal, `1` or `0` forces
+either (docs/OPERATIONS.md#logs). Both carry the same fields and the same redaction: the
+readable line is the message followed by the record's fields as `name=value`.
 Every record, from our code or a library, is built by a record factory that adds the current
 context (`request_id` in the web process; whatever the worker binds with `log_context`) and
 redacts what must never reach a log: API keys, webhook secrets, Authorization values, `api_key`
@@ -55,6 +59,9 @@ _PATTERNS: tuple[tuple[Any, re.Pattern[str], str], ...] = (
 
 _literal_secrets: tuple[str, ...] = ()
 
+# Terminal colours (werkzeug adds them to its lines whatever the output): no use in a file.
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
 # Standard LogRecord attributes: everything else on a record came in through `extra`.
 _STANDARD_ATTRS = frozenset(
     logging.LogRecord("", 0, "", 0, "", (), None).__dict__
@@ -104,7 +111,7 @@ def _scrub(record: logging.LogRecord) -> logging.LogRecord:
         message = record.getMessage()
     except Exception:  # noqa: BLE001 - a bad format string is logging's problem to report
         message = str(record.msg)
-    record.msg = redact(message)
+    record.msg = redact(_ANSI.sub("", message) if "\x1b" in message else message)
     record.args = None
     if record.exc_info:
         text = logging.Formatter().formatException(record.exc_info)
@@ -148,16 +155,51 @@ class RedactingFilter(logging.Filter):
 
 
 class _PlainFormatter(logging.Formatter):
+    """One readable line: time, level, logger, message, then every other field as name=value
+    (the fields the JSON line carries, in the same redacted form)."""
+
+    def __init__(self) -> None:
+        super().__init__("%(asctime)s %(levelname)-7s %(name)s: %(message)s",
+                         datefmt="%Y-%m-%d %H:%M:%S")
+
     def format(self, record: logging.LogRecord) -> str:
-        context = getattr(record, "request_id", None) or getattr(record, "run_id", None)
-        record.context = f" [{context}]" if context else ""
-        return super().format(record)
+        line = super().format(record)
+        fields = {
+            name: value for name, value in record.__dict__.items()
+            if name not in _STANDARD_ATTRS and not name.startswith("_") and name != "context"
+        }
+        for name in ("request_id", "process_kind"):
+            if name in record.__dict__:
+                fields[name] = record.__dict__[name]
+        extras = " ".join(f"{name}={_plain(value)}" for name, value in fields.items())
+        if not extras:
+            return line
+        first, newline, rest = line.partition("\n")  # a traceback stays below its line
+        return f"{first}  {extras}{newline}{rest}"
+
+
+def _plain(value: Any) -> str:
+    text = value if isinstance(value, str) else repr(value)
+    return repr(text) if not text or any(c.isspace() for c in text) else text
+
+
+def wants_json(setting: bool | None, stream: IO[str]) -> bool:
+    """JSON when configured so, else when `stream` is not a terminal (a file, a pipe, a log
+    collector); a readable line for a person watching."""
+    if setting is not None:
+        return bool(setting)
+    isatty = getattr(stream, "isatty", None)
+    try:
+        return not (isatty is not None and isatty())
+    except ValueError:  # a closed stream
+        return True
 
 
 def configure_logging(
     settings: Any, process: str = "web", stream: IO[str] | None = None
 ) -> logging.Handler:
-    """Install the root handler (JSON unless LOG_JSON is off) with context and redaction."""
+    """Install the root handler (JSON or readable lines, see `wants_json`) with context and
+    redaction."""
     global _process_kind, _literal_secrets
     _process_kind = process
     _literal_secrets = tuple(_secrets_of(settings))
@@ -165,7 +207,7 @@ def configure_logging(
 
     handler = logging.StreamHandler(stream) if stream is not None else _StderrHandler()
     handler._jembatan = True  # type: ignore[attr-defined]
-    if getattr(settings, "LOG_JSON", True):
+    if wants_json(getattr(settings, "LOG_JSON", None), handler.stream):
         from pythonjsonlogger.json import JsonFormatter
 
         handler.setFormatter(
@@ -176,9 +218,7 @@ def configure_logging(
             )
         )
     else:
-        handler.setFormatter(
-            _PlainFormatter("%(asctime)s %(levelname)s %(name)s%(context)s %(message)s")
-        )
+        handler.setFormatter(_PlainFormatter())
     handler.addFilter(RedactingFilter())
 
     root = logging.getLogger()

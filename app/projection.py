@@ -21,10 +21,11 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, and_, func, select
 from sqlalchemy.orm import Session
 
 from app.models import Complaint, Faction, StatusEvent
+from app.progress import NO_PROGRESS, Progress
 from app.redaction import VERSION, Identity, redact
 from app.reference import areas
 
@@ -237,17 +238,27 @@ def without_notes(events: Iterable[PublicEvent]) -> Sequence[PublicEvent]:
     return [replace(event, note="") for event in events]
 
 
-def fill_missing(session: Session, batch_size: int = 500) -> tuple[int, int]:
+def fill_missing(
+    session: Session, batch_size: int = 500, progress: Progress = NO_PROGRESS
+) -> tuple[int, int]:
     """Store the projection of rows that have none; commits per batch. (complaints, events)
 
     Rows stored by a release older than migration 0003 while a rolling upgrade was under
     way. Each is redacted with the reporter data it still holds (for one erased meanwhile,
     only the patterns can apply, as in 0003); a stored projection is never recomputed.
     """
+    unprojected = Complaint.redaction_version.is_(None)
+    unprojected_note = and_(StatusEvent.public_note.is_(None), StatusEvent.note.is_not(None))
+    if progress is not NO_PROGRESS:
+        progress.reset(total=(
+            session.scalar(select(func.count()).select_from(Complaint).where(unprojected))
+            + session.scalar(select(func.count()).select_from(StatusEvent)
+                             .where(unprojected_note))
+        ))
     complaints = 0
     while True:
         batch = session.scalars(
-            select(Complaint).where(Complaint.redaction_version.is_(None))
+            select(Complaint).where(unprojected)
             .order_by(Complaint.id).limit(batch_size)
         ).all()
         for complaint in batch:
@@ -257,6 +268,7 @@ def fill_missing(session: Session, batch_size: int = 500) -> tuple[int, int]:
             complaint.redaction_version = VERSION
         complaints += len(batch)
         session.commit()
+        progress.update(len(batch))
         if len(batch) < batch_size:
             break
     events = 0
@@ -264,12 +276,13 @@ def fill_missing(session: Session, batch_size: int = 500) -> tuple[int, int]:
         rows = session.execute(
             select(StatusEvent, Complaint)
             .join(Complaint, Complaint.id == StatusEvent.complaint_id)
-            .where(StatusEvent.public_note.is_(None), StatusEvent.note.is_not(None))
+            .where(unprojected_note)
             .order_by(StatusEvent.id).limit(batch_size)
         ).all()
         for event, complaint in rows:
             event.public_note = redact(event.note, Identity.of(complaint))
         events += len(rows)
         session.commit()
+        progress.update(len(rows))
         if len(rows) < batch_size:
             return complaints, events

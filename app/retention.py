@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from app import audit
@@ -19,6 +19,7 @@ from app.lifecycle import TERMINAL
 from app.metrics import RETENTION_ERASED_TOTAL
 from app.models import Complaint
 from app.models.records import purge_expired_idempotency
+from app.progress import NO_PROGRESS, Progress
 
 PERSONAL_FIELDS = ("reporter_name", "reporter_phone", "reporter_email", "reporter_nik", "address")
 BATCH_SIZE = 500
@@ -49,6 +50,7 @@ def run_retention(
     days: int,
     batch_size: int = BATCH_SIZE,
     actor: str | None = None,
+    progress: Progress = NO_PROGRESS,
 ) -> int:
     """The retention job: erase due reporter data batch by batch; commits each batch.
 
@@ -59,16 +61,20 @@ def run_retention(
     """
     now = now or utcnow()
     cutoff = now - timedelta(days=days)
+    due = (
+        Complaint.reporter_erased_at.is_(None),
+        Complaint.status.in_(sorted(TERMINAL)),
+        Complaint.updated_at <= cutoff,
+    )
+    if progress is not NO_PROGRESS:
+        progress.reset(total=session.scalar(select(func.count()).select_from(Complaint)
+                                            .where(*due)))
     erased = 0
     while True:
         ids = list(
             session.scalars(
                 select(Complaint.id)
-                .where(
-                    Complaint.reporter_erased_at.is_(None),
-                    Complaint.status.in_(sorted(TERMINAL)),
-                    Complaint.updated_at <= cutoff,
-                )
+                .where(*due)
                 .order_by(Complaint.updated_at, Complaint.id)
                 .limit(batch_size)
             )
@@ -83,6 +89,7 @@ def run_retention(
             erased += len(ids)
             RETENTION_ERASED_TOTAL.labels(reason="retention").inc(len(ids))
         session.commit()
+        progress.update(len(ids))
         if len(ids) < batch_size:
             break
     purged = purge_expired_idempotency(session, now=now)

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import column, select, table, update
+from sqlalchemy import column, func, select, table, update
 from sqlalchemy.orm import Session
 
 from app.crypto import keyring
+from app.progress import NO_PROGRESS, Progress
 
 # table → (primary key, encrypted columns)
 ENCRYPTED_COLUMNS: dict[str, tuple[str, tuple[str, ...]]] = {
@@ -29,10 +30,17 @@ ENCRYPTED_COLUMNS: dict[str, tuple[str, tuple[str, ...]]] = {
 }
 
 
-def reencrypt_all(session: Session, batch_size: int = 500) -> dict[str, int]:
+def reencrypt_all(
+    session: Session, batch_size: int = 500, progress: Progress = NO_PROGRESS
+) -> dict[str, int]:
     """Re-encrypt every stored value not yet under the newest key; commits each batch."""
     ring = keyring()
     counts = {"rows": 0, "values": 0, "current": 0}
+    if progress is not NO_PROGRESS:
+        progress.reset(total=sum(
+            session.execute(select(func.count()).select_from(table(name))).scalar_one()
+            for name in ENCRYPTED_COLUMNS
+        ))
     for name, (pk, columns) in ENCRYPTED_COLUMNS.items():
         raw = table(name, column(pk), *(column(c) for c in columns))
         key_column = raw.c[pk]
@@ -60,4 +68,5 @@ def reencrypt_all(session: Session, batch_size: int = 500) -> dict[str, int]:
                     counts["current"] += 1
             last = getattr(rows[-1], pk)
             session.commit()
+            progress.update(len(rows))
     return counts

@@ -372,6 +372,13 @@ def reset_faults() -> Response:
     return jsonify(sim().faults.describe())
 
 
+@control.post("/webhooks")
+def webhook_sink() -> Response:
+    """A faction's webhook receiver for the demo: takes every delivery, keeps nothing (the
+    demo shows each delivery from the gateway's side)."""
+    return Response(status=204)
+
+
 @control.get("/tickets")
 def list_tickets() -> Response:
     """Every ticket with gateway_ref, post_count and status."""

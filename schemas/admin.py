@@ -257,3 +257,74 @@ class ReconcileStateSchema(Schema):
 
     last_report = fields.Nested(ReconcileReportSchema, allow_none=True, dump_only=True)
     requested_at = fields.String(allow_none=True, dump_only=True)
+
+
+# --- status ----------------------------------------------------------------------------
+
+
+class StatusQueryArgsSchema(_Strict):
+    """The same limits as `jembatan status --max-poll-age/--max-outbox-age` (seconds)."""
+
+    max_poll_age_s = fields.Float(load_default=600.0, validate=validate.Range(min=0, max=1e7))
+    max_outbox_age_s = fields.Float(load_default=900.0,
+                                    validate=validate.Range(min=0, max=1e7))
+
+
+class MigrationStateSchema(Schema):
+    current = fields.String(dump_only=True, allow_none=True)
+    head = fields.String(dump_only=True, allow_none=True)
+    ok = fields.Boolean(dump_only=True)
+
+
+class FactionWebhookHealthSchema(Schema):
+    state = fields.String(dump_only=True, metadata={"enum": ["ok", "failing", "disabled"]})
+    consecutive_failures = fields.Integer(dump_only=True)
+    last_success_at = fields.DateTime(dump_only=True, allow_none=True)
+
+
+class FactionHealthSchema(Schema):
+    code = fields.String(dump_only=True)
+    name = fields.String(dump_only=True)
+    active = fields.Boolean(dump_only=True)
+    keys = fields.Integer(dump_only=True, metadata={"description": "unrevoked API keys"})
+    webhook = fields.Nested(FactionWebhookHealthSchema, allow_none=True, dump_only=True)
+
+
+class ComplaintCountsSchema(Schema):
+    total = fields.Integer(dump_only=True)
+    by_status = fields.Dict(keys=fields.String(), values=fields.Integer(), dump_only=True)
+    overdue = fields.Integer(dump_only=True, metadata={"description": "open and past due"})
+
+
+class OutboxTopicHealthSchema(Schema):
+    topic = fields.String(dump_only=True)
+    pending = fields.Integer(dump_only=True)
+    oldest_pending_age_seconds = fields.Float(dump_only=True, allow_none=True)
+    dead = fields.Integer(dump_only=True)
+
+
+class BreakerStateSchema(Schema):
+    destination = fields.String(dump_only=True)
+    state = fields.String(dump_only=True, metadata={"enum": ["closed", "open", "half_open"]})
+    consecutive_failures = fields.Integer(dump_only=True)
+    opened_at = fields.DateTime(dump_only=True, allow_none=True)
+    next_probe_at = fields.DateTime(dump_only=True, allow_none=True)
+
+
+class GatewayStatusSchema(Schema):
+    """The gateway on one page (`jembatan status --json` has the same shape); `healthy` is
+    false when `attention` names something a person must look at."""
+
+    checked_at = fields.DateTime(dump_only=True)
+    healthy = fields.Boolean(dump_only=True)
+    attention = fields.List(fields.String(), dump_only=True)
+    migrations = fields.Nested(MigrationStateSchema, dump_only=True)
+    factions = fields.List(fields.Nested(FactionHealthSchema), dump_only=True)
+    complaints = fields.Nested(ComplaintCountsSchema, dump_only=True)
+    outbox = fields.List(fields.Nested(OutboxTopicHealthSchema), dump_only=True)
+    dead_letters = fields.Integer(dump_only=True)
+    breakers = fields.List(fields.Nested(BreakerStateSchema), dump_only=True)
+    updates_mode = fields.String(dump_only=True)
+    last_poll_at = fields.DateTime(dump_only=True, allow_none=True)
+    last_poll_age_seconds = fields.Float(dump_only=True, allow_none=True)
+    last_forward_at = fields.DateTime(dump_only=True, allow_none=True)

@@ -247,7 +247,7 @@ class FeedUpdateHandler:
 
 
 def register(context: WorkerContext) -> None:
-    """Register the feed.update topic on the context's feed client (app.open311.feeds'
+    """Register the feed.update topic on the context's feed client (app.feeds'
     FeedWriteBack listener queues it)."""
     context.outbox.register(FEED_UPDATE_POLICY, FeedUpdateHandler(context.feeds))
 

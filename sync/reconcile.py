@@ -21,7 +21,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 
 from app.clock import isoformat, utcnow
 from app.config import Settings
@@ -32,6 +32,7 @@ from app.lifecycle import TERMINAL, map_crm_status
 from app.models import Complaint
 from app.models.coordination import write_cursor
 from app.models.outbox import OutboxMessage, enqueue
+from app.progress import NO_PROGRESS, Progress
 from app.reconciliation import REPORT_CURSOR, last_report, requested_at
 from app.status_updates import apply_crm_update
 from sync.context import WorkerContext
@@ -74,20 +75,26 @@ def reconcile(
     *,
     everything: bool = False,
     now: datetime | None = None,
+    progress: Progress = NO_PROGRESS,
 ) -> ReconcileReport:
     """Compare forwarded complaints with the CRM in batches and repair what differs."""
     now = now or utcnow()
     report = ReconcileReport(started_at=isoformat(now) or "",
                              scope="all" if everything else "open")
+    scope = [Complaint.crm_ticket_id.is_not(None)]
+    if not everything:
+        scope.append(or_(Complaint.status.not_in(TERMINAL),
+                         Complaint.crm_updated_at >= now - RECENT))
+    if progress is not NO_PROGRESS:
+        with db.session() as session:
+            progress.reset(total=session.scalar(
+                select(func.count()).select_from(Complaint).where(*scope)))
     position = ""
     while True:
         with db.session() as session:
             query = select(Complaint.id, Complaint.crm_ticket_id).where(
-                Complaint.crm_ticket_id.is_not(None), Complaint.crm_ticket_id > position
+                *scope, Complaint.crm_ticket_id > position
             )
-            if not everything:
-                query = query.where(or_(Complaint.status.not_in(TERMINAL),
-                                        Complaint.crm_updated_at >= now - RECENT))
             batch = session.execute(query.order_by(Complaint.crm_ticket_id).limit(BATCH)).all()
         if not batch:
             break
@@ -97,6 +104,7 @@ def reconcile(
                 [row.crm_ticket_id for row in batch])}
         except (RetriableError, FatalError) as exc:
             report.errors.append(f"CRM lookup failed for {len(batch)} tickets: {exc}")
+            progress.update(len(batch))
             continue
         for row in batch:
             report.checked += 1
@@ -106,6 +114,7 @@ def reconcile(
                     _reforward(session, row.id, row.crm_ticket_id, report)
                 else:
                     _compare(session, settings, row.id, ticket, report)
+        progress.update(len(batch))
     report.finished_at = isoformat(utcnow())
     with db.transaction() as session:
         write_cursor(session, REPORT_CURSOR, json.dumps(report.as_dict()))

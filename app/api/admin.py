@@ -265,3 +265,24 @@ class Reconcile(MethodView):
         record(session, g.actor, "reconcile.request", "crm", None, {"requested_at": when})
         session.commit()
         return {"last_report": last_report(session), "requested_at": when}
+
+
+# --- status ----------------------------------------------------------------------------
+# (imported here, with the section, so the endpoint stays one block at the end of the file)
+
+from app.health import Limits, gather_status  # noqa: E402
+from schemas.admin import GatewayStatusSchema, StatusQueryArgsSchema  # noqa: E402
+
+
+@blp.route("/status")
+class Status(MethodView):
+    @blp.arguments(StatusQueryArgsSchema, location="query", unknown=RAISE)
+    @blp.response(200, GatewayStatusSchema)
+    def get(self, args: dict[str, Any]) -> Any:
+        """The gateway on one page, as `jembatan status --json`: factions, complaints,
+        outbox, dead letters, breakers, last poll and forward, schema, and what needs
+        attention (`healthy` false). Always 200: the body says whether it is healthy."""
+        from flask import current_app
+
+        return gather_status(request_session(), current_app.extensions["settings"],
+                             Limits(args["max_poll_age_s"], args["max_outbox_age_s"]))

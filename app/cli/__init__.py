@@ -21,6 +21,7 @@ from app.cli import (
     reconcile,
     reporter,
     retention,
+    status,
 )
 from app.config import ConfigError
 
@@ -54,3 +55,4 @@ main.add_command(dlq.dlq)                    # dlq list|replay
 main.add_command(outbox.outbox)              # outbox stats
 main.add_command(audit.audit_group)          # audit list
 main.add_command(demo.demo)                  # demo
+main.add_command(status.status)              # status

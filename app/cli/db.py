@@ -7,6 +7,7 @@ from typing import Any
 import click
 
 from app.cli.common import load_settings, with_db
+from app.cli.progress import progress_bar
 from app.config import Settings
 
 
@@ -33,6 +34,6 @@ def db_fill_projection(db: Any, settings: Settings, batch_size: int) -> None:
     """Store the public text of rows an older release wrote during a rolling upgrade."""
     from app.projection import fill_missing
 
-    with db.session() as session:
-        complaints, events = fill_missing(session, batch_size)
+    with db.session() as session, progress_bar("projecting") as progress:
+        complaints, events = fill_missing(session, batch_size, progress=progress)
     click.echo(f"stored the public projection of {complaints} complaints and {events} events")

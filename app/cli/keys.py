@@ -8,6 +8,7 @@ from typing import Any
 import click
 
 from app.cli.common import admin_transaction, echo_json, with_db
+from app.cli.progress import progress_bar
 from app.config import Settings
 
 
@@ -108,8 +109,8 @@ def keys_rotate_data(db: Any, settings: Settings, batch_size: int) -> None:
     from app.audit import cli_actor, record
     from app.rotation import reencrypt_all
 
-    with db.session() as session:
-        counts = reencrypt_all(session, batch_size=batch_size)
+    with db.session() as session, progress_bar("re-encrypting") as progress:
+        counts = reencrypt_all(session, batch_size=batch_size, progress=progress)
     with db.transaction() as session:
         record(session, cli_actor(), "data_keys.rotate", "complaint", None, counts)
     click.echo(f"re-encrypted {counts['rows']} rows ({counts['values']} values); "

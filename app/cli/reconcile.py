@@ -7,6 +7,7 @@ from typing import Any
 import click
 
 from app.cli.common import echo_json, with_db
+from app.cli.progress import progress_bar
 from app.config import Settings
 
 
@@ -23,7 +24,8 @@ def reconcile(db: Any, settings: Settings, everything: bool, as_json: bool) -> N
 
     client = CrmClient.from_settings(settings)
     try:
-        report = run(db, settings, client, everything=everything)
+        with progress_bar("reconciling", unit="complaint") as progress:
+            report = run(db, settings, client, everything=everything, progress=progress)
     finally:
         client.close()
     with db.transaction() as session:

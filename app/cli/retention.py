@@ -7,6 +7,7 @@ from typing import Any
 import click
 
 from app.cli.common import with_db
+from app.cli.progress import progress_bar
 from app.config import Settings
 
 
@@ -26,6 +27,6 @@ def retention_run(db: Any, settings: Settings, days: int | None) -> None:
     days = settings.RETENTION_DAYS if days is None else days
     if days < 0:
         raise click.BadParameter("must be 0 or more", param_hint="--days")
-    with db.session() as session:
-        erased = run_retention(session, days=days, actor=cli_actor())
+    with db.session() as session, progress_bar("erasing", unit="complaint") as progress:
+        erased = run_retention(session, days=days, actor=cli_actor(), progress=progress)
     click.echo(f"erased reporter data of {erased} complaints (terminal for > {days} days)")
