@@ -530,3 +530,21 @@ def test_checker_allows_what_the_rules_allow(tmp_path: Path) -> None:
     assert sync_imports_surfaces(tree) == []
     assert registration_violations(tree) == []
     assert find_cycles(tree) == []
+
+
+# Test folders that are about the whole system rather than one part of the tree.
+CROSS_CUTTING = {"support", "data", "fuzz", "system", "artifacts", "templates"}
+
+
+def test_the_tests_tree_mirrors_the_source() -> None:
+    """tests/X/Y/ holds the tests of X/Y/: a test folder without its source is misplaced."""
+    tests = ROOT / "tests"
+    misplaced = [
+        str(folder.relative_to(tests))
+        for folder in sorted(tests.rglob("*"))
+        if folder.is_dir() and folder.name != "__pycache__"
+        and not CROSS_CUTTING & set(folder.relative_to(tests).parts)
+        and any(folder.glob("test_*.py"))
+        and not (ROOT / folder.relative_to(tests)).is_dir()
+    ]
+    assert misplaced == [], "test folders without a source folder of the same path"

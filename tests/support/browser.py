@@ -109,7 +109,7 @@ def axe_context(browser: Any, **options: Any) -> Any:
 
     `bypass_csp=True` lets the injected axe script run despite `script-src 'self'`; it is used
     only here, for that test script, and the tests that watch for CSP violations
-    (tests/public/test_browser.py) keep the policy enforced.
+    (tests/app/public/test_browser.py) keep the policy enforced.
     """
     return browser.new_context(bypass_csp=True, **options)
 

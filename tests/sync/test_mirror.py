@@ -224,7 +224,7 @@ def test_unreachable_feed_keeps_its_cursor(
 
 
 def test_complaints_not_from_a_feed_queue_nothing(client: Any, db: Database, keys: Any) -> None:
-    from tests.open311.conftest import request_form
+    from tests.app.open311.conftest import request_form
 
     with db.transaction() as session:
         faction = session.scalars(select(Faction).where(Faction.code == "PSI")).one()

@@ -12,8 +12,8 @@ from werkzeug.datastructures import MultiDict
 
 from app.database import Database
 from app.models import Faction
-from tests.open311 import spec
-from tests.open311.conftest import BASE, error_of, request_form
+from tests.app.open311 import spec
+from tests.app.open311.conftest import BASE, error_of, request_form
 
 CASES = [
     ({"api_key": None}, 403, "api_key"),

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from app.database import Database
 from app.events import append_event
 from app.models import Complaint
-from tests.open311.spec import FixMyStreetClient, w3c
+from tests.app.open311.spec import FixMyStreetClient, w3c
 from tests.support.processes import live_server
 
 

@@ -313,7 +313,7 @@ def test_indonesian_catalogue_is_complete_and_compiled() -> None:
     from babel.messages.mofile import read_mo
     from babel.messages.pofile import read_po
 
-    root = Path(__file__).resolve().parents[2]
+    root = Path(__file__).resolve().parents[3]
     directory = root / "app" / "translations" / "id" / "LC_MESSAGES"
     with open(directory / "messages.po", "rb") as fh:
         po = read_po(fh)

@@ -9,7 +9,7 @@ import jsonschema
 import pytest
 from werkzeug.test import TestResponse
 
-from tests.open311 import spec
+from tests.app.open311 import spec
 
 BASE = "/open311/v2"
 CONTENT_TYPES = {"xml": "text/xml; charset=utf-8", "json": "application/json; charset=utf-8"}

@@ -11,8 +11,8 @@ from sqlalchemy import select
 from app.database import Database
 from app.events import append_event
 from app.models import Complaint, StatusEvent
-from tests.open311 import spec
-from tests.open311.conftest import BASE, error_of, read
+from tests.app.open311 import spec
+from tests.app.open311.conftest import BASE, error_of, read
 
 # The canonical → mySociety table, restated from the assignment (not imported from the code).
 EXPECTED_STATUS = {

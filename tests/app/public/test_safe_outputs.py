@@ -23,8 +23,8 @@ from sqlalchemy import text
 
 from app.database import Database
 from app.public.opendata import FORMULA_START, PLAIN_NUMBER, neutralise
+from tests.app.open311.conftest import request_form
 from tests.conftest import Keys, complaint_payload
-from tests.open311.conftest import request_form
 
 API = "/api/v1/complaints"
 ATOM = "{http://www.w3.org/2005/Atom}"

@@ -12,8 +12,8 @@ from werkzeug.datastructures import MultiDict
 from app.database import Database
 from app.events import append_event
 from app.models import Complaint, OutboxMessage
-from tests.open311 import spec
-from tests.open311.conftest import BASE, error_of, read, request_form
+from tests.app.open311 import spec
+from tests.app.open311.conftest import BASE, error_of, read, request_form
 
 
 def _stored(db: Database, tracking_code: str) -> Complaint:

@@ -9,7 +9,7 @@ from flask import Flask
 
 from tests.support.processes import live_server
 
-ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
+ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
 
 
 def test_dashboard_language_and_tracking_code_search(app: Flask, seed, browser: Any) -> None:

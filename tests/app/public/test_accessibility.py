@@ -27,7 +27,7 @@ from tests.support.browser import (
 )
 from tests.support.processes import live_server
 
-ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
+ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
 LANGUAGES = ("id", "en")
 PLANTED = Path(__file__).parent / "templates"
 

@@ -19,8 +19,8 @@ from sqlalchemy import func, select
 from app import create_app
 from app.config import Settings
 from app.models import StatusEvent, WebhookSubscription
+from tests.app.open311.conftest import BASE, error_of, request_form
 from tests.conftest import Keys, complaint_payload
-from tests.open311.conftest import BASE, error_of, request_form
 
 
 @pytest.fixture

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.open311 import spec
-from tests.open311.conftest import BASE, error_of, read
+from tests.app.open311 import spec
+from tests.app.open311.conftest import BASE, error_of, read
 
 GOLDEN_SAMPAH = {
     "service_code": "sampah",

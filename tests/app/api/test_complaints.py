@@ -391,7 +391,7 @@ def test_read_one_and_its_events(client, keys) -> None:
     created = post(client, keys, complaint_payload()).json
     one = client.get(f"{URL}/{created['id']}", headers=keys.headers("PSI"))
     assert one.status_code == 200 and one.json == created
-    # An admin reads operations, not identities (tests/api/test_least_privilege.py).
+    # An admin reads operations, not identities (tests/app/api/test_least_privilege.py).
     expected = {k: v for k, v in created.items() if k not in ("reporter", "status_link")}
     expected["location"] = {"kelurahan_code": "31.71.01.1001", "lat": -6.175, "lon": 106.827}
     assert client.get(f"{URL}/{created['id']}", headers=keys.headers("admin")).json == expected
