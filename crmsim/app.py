@@ -164,7 +164,7 @@ def services(fmt: str) -> Response:
     return open311_response(render_services(listed, fmt), fmt)
 
 
-# The attributes the gateway sends (CONTRACT.md, CRM connector); none is required, so a
+# The attributes the gateway sends (docs/API.md#crm); none is required, so a
 # plain Open311 client can still post.
 _ATTRIBUTES = (
     ("gateway_ref", "Kode pelacakan dari gateway (idempotensi)"),
@@ -196,7 +196,7 @@ def service_definition(service_code: str, fmt: str) -> Response:
 
 
 def _param(name: str) -> str | None:
-    # api_key and the rest may come in the body or the query string (CONTRACT.md).
+    # api_key and the rest may come in the body or the query string (docs/API.md#crm).
     value = request.values.get(name)
     return value if value not in (None, "") else None
 

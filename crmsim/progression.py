@@ -13,7 +13,7 @@ from dataclasses import dataclass
 HOUR = 3600.0
 DAY = 24 * HOUR
 
-# JSC's own code → the mySociety status sent alongside it (DESIGN.md's lifecycle table).
+# JSC's own code → the mySociety status sent alongside it (docs/API.md#lifecycle).
 MYSOCIETY_STATUS = {
     "MENUNGGU": "OPEN",
     "KOORDINASI": "INVESTIGATING",

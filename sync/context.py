@@ -57,11 +57,16 @@ def build_context(
     settings: Settings,
     topics: Iterable[TopicRegistration] = (),
     worker_id: str | None = None,
+    *,
+    db: Database | None = None,
 ) -> WorkerContext:
     """The data keyring, a database with the core listeners (the same as the web's, from
-    app.wiring), the outbox, the CRM and feed clients, then each given topic's handler."""
+    app.wiring), the outbox, the CRM and feed clients, then each given topic's handler.
+
+    `db`: an engine built elsewhere with the same listeners (a test's, or a bench's).
+    """
     crypto.configure(settings)
-    db = Database(settings.DATABASE_URL, listeners=core_listeners(settings))
+    db = db or Database(settings.DATABASE_URL, listeners=core_listeners(settings))
     worker_id = worker_id or new_worker_id()
     context = WorkerContext(
         settings=settings,

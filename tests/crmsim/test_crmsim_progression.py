@@ -8,7 +8,7 @@ import requests
 from schemas.open311 import format_datetime, parse_request_created, parse_requests, parse_updates
 from tests.support.crmsim import FAST_SPEED, open311_url, running_crm_sim
 
-# Which JSC code may follow which (DESIGN.md lifecycle; SELESAI → PROSES is a reopening).
+# Which JSC code may follow which (docs/API.md#lifecycle; SELESAI → PROSES is a reopening).
 ALLOWED_NEXT = {
     "MENUNGGU": {"KOORDINASI", "DISPOSISI", "DITOLAK"},
     "KOORDINASI": {"DISPOSISI", "DITOLAK"},

@@ -19,12 +19,8 @@ from app.database import Database
 from app.factions import find_faction, seed_factions
 from app.intake import submit_complaint
 from app.models import Complaint, OutboxMessage
-from app.outbound import allow_private
 from app.wiring import categories_of
-from sync.context import TopicRegistration, WorkerContext
-from sync.crm import CrmClient
-from sync.feed import FeedClient
-from sync.outbox import Outbox
+from sync.context import TopicRegistration, WorkerContext, build_context
 from tests.conftest import complaint_payload
 from tests.support.crmsim import open311_url, running_crm_sim
 
@@ -89,17 +85,9 @@ def worker_context(
     worker_id: str = "test-worker", lease_s: float | None = None,
 ) -> WorkerContext:
     """A worker's context on the test's own engine, with only the given topics registered."""
-    context = WorkerContext(
-        settings=settings,
-        db=db,
-        outbox=Outbox(db, worker_id, lease_s=settings.LEASE_S if lease_s is None else lease_s),
-        worker_id=worker_id,
-        crm=CrmClient.from_settings(settings),
-        feeds=FeedClient(allow_private(settings)),
-    )
-    for register in topics:
-        register(context)
-    return context
+    if lease_s is not None:
+        settings = dataclasses.replace(settings, LEASE_S=lease_s)
+    return build_context(settings, topics, worker_id, db=db)
 
 
 def outbox_counts(db: Database) -> dict[str, int]:

@@ -14,7 +14,7 @@ from app.models import Complaint, StatusEvent
 from tests.app.open311 import spec
 from tests.app.open311.conftest import BASE, error_of, read
 
-# The canonical → mySociety table, restated from the assignment (not imported from the code).
+# The canonical → mySociety table, restated from docs/API.md#lifecycle (not imported from the code).
 EXPECTED_STATUS = {
     "received": "OPEN",
     "forwarded": "OPEN",

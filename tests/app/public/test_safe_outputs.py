@@ -161,12 +161,13 @@ def test_a_row_stored_before_the_rule_gives_well_formed_xml(
     hostile = "Judul \uffff\ufffe\x01\x08\x0b\x1f rusak"
     with db.transaction() as session:
         session.execute(
-            text("UPDATE complaints SET title = :t, description = :d, public_title = :t,"
-                 " public_description = :d"),
-            {"t": hostile, "d": hostile + "\nbaris dua"},
+            text("UPDATE complaints SET title = :t, description = :d, public_title = :pt,"
+                 " public_description = :pd"),
+            {"t": hostile, "d": hostile + "\nbaris dua", "pt": hostile,
+             "pd": hostile + "\nbaris dua"},
         )
-        session.execute(text("UPDATE status_events SET note = :n, public_note = :n"),
-                        {"n": hostile})
+        session.execute(text("UPDATE status_events SET note = :n, public_note = :pn"),
+                        {"n": hostile, "pn": hostile})
 
     feed = fromstring(client.get("/feed.atom").data)
     summaries = [e.findtext(f"{ATOM}summary") for e in feed.iter(f"{ATOM}entry")]
