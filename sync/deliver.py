@@ -18,6 +18,7 @@ second resolution); no redirect is followed and no proxy from the environment is
 from __future__ import annotations
 
 import base64
+import dataclasses
 import hashlib
 import hmac
 import json
@@ -61,9 +62,14 @@ def policy(settings: Settings) -> TopicPolicy:
         max_delay_s=cap,
         max_attempts=100_000,  # age, not a count, ends the retries
         max_age_s=3 * 24 * 3600,
-        breaker=breaker.BreakerPolicy(
-            threshold=5, cooldown_s=min(15.0, cap), max_cooldown_s=min(300.0, cap)
+        # A breaker never waits longer than a retry would.
+        breaker=dataclasses.replace(
+            breaker.policy_from_settings(settings, "WEBHOOK"),
+            cooldown_s=min(settings.WEBHOOK_BREAKER_COOLDOWN_S, cap),
+            max_cooldown_s=min(max(settings.WEBHOOK_BREAKER_MAX_COOLDOWN_S,
+                                   settings.WEBHOOK_BREAKER_COOLDOWN_S), cap),
         ),
+        destination_prefix="webhook:",
     )
 
 

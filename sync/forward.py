@@ -19,10 +19,11 @@ from sqlalchemy.orm import Session, defer, joinedload
 from app.clock import utcnow
 from app.config import Settings
 from app.events import next_event, store_events
+from app.intake import CRM_DESTINATION
 from app.intake import CRM_SUBMIT as CRM_SUBMIT_TOPIC
 from app.models import Complaint, Faction, OutboxMessage
 from app.reference import areas, load_categories
-from sync.breaker import BreakerPolicy
+from sync.breaker import policy_from_settings
 from sync.context import WorkerContext
 from sync.crm import CrmClient, CrmSubmission
 from sync.errors import DeliveryError, FatalError
@@ -30,7 +31,8 @@ from sync.outbox import TopicPolicy
 
 log = logging.getLogger(__name__)
 
-CRM_SUBMIT = TopicPolicy(CRM_SUBMIT_TOPIC, base_delay_s=2.0, max_delay_s=600.0, max_attempts=50)
+CRM_SUBMIT = TopicPolicy(CRM_SUBMIT_TOPIC, base_delay_s=2.0, max_delay_s=600.0, max_attempts=50,
+                         destination_prefix=CRM_DESTINATION)
 
 
 def crm_submit_policy(settings: Settings) -> TopicPolicy:
@@ -41,10 +43,8 @@ def crm_submit_policy(settings: Settings) -> TopicPolicy:
         max_delay_s=CRM_SUBMIT.max_delay_s,
         max_attempts=CRM_SUBMIT.max_attempts,
         max_age_s=CRM_SUBMIT.max_age_s,
-        breaker=BreakerPolicy(
-            threshold=settings.CRM_BREAKER_THRESHOLD,
-            cooldown_s=settings.CRM_BREAKER_COOLDOWN_S,
-        ),
+        breaker=policy_from_settings(settings, "CRM"),
+        destination_prefix=CRM_DESTINATION,
     )
 
 
