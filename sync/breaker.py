@@ -79,6 +79,16 @@ def policy_from_settings(settings: Any, prefix: str) -> BreakerPolicy:
     )
 
 
+def policy_for_destination(settings: Any, destination: str) -> BreakerPolicy:
+    """The policy a destination's breaker follows: the CRM's, a webhook subscriber's, or the
+    defaults (posko feeds)."""
+    if destination == "crm":
+        return policy_from_settings(settings, "CRM")
+    if destination.startswith("webhook:"):
+        return policy_from_settings(settings, "WEBHOOK")
+    return BreakerPolicy()
+
+
 def _bucket(now: datetime, policy: BreakerPolicy) -> int:
     return math.floor(as_utc(now).timestamp() / policy.bucket_s)
 
@@ -87,6 +97,20 @@ def _live(window: Any, now: datetime, policy: BreakerPolicy) -> list[list[int]]:
     """The window's buckets still inside it (the ring without what slid out)."""
     oldest = _bucket(now, policy) - policy.buckets + 1
     return [list(entry) for entry in (window or []) if entry[0] >= oldest]
+
+
+def add_to_window(window: Any, now: datetime, policy: BreakerPolicy, ok: int,
+                  failed: int) -> list[list[int]]:
+    """The ring after adding calls at `now`: buckets that slid out dropped, the current one
+    added to (or started)."""
+    live = _live(window, now, policy)
+    current = _bucket(now, policy)
+    if live and live[-1][0] == current:
+        live[-1][1] += ok
+        live[-1][2] += failed
+    else:
+        live.append([current, ok, failed])
+    return live
 
 
 def window_figures(breaker: CircuitBreaker, now: datetime,
@@ -231,15 +255,8 @@ def record(session: Session, destination: str, tally: Tally, now: datetime,
                        "paused_until": _iso(until)},
             )
     if tally.ok or tally.failed:
-        live = _live(breaker.window, now, policy)
-        current = _bucket(now, policy)
-        if live and live[-1][0] == current:
-            live[-1][1] += tally.ok
-            live[-1][2] += tally.failed
-        else:
-            live.append([current, tally.ok, tally.failed])
-        breaker.window = live
-        breaker.consecutive_failures = sum(failed for _, _, failed in live)
+        breaker.window = add_to_window(breaker.window, now, policy, tally.ok, tally.failed)
+        breaker.consecutive_failures = sum(failed for _, _, failed in breaker.window)
         if breaker.state == "closed":
             figures = window_figures(breaker, now, policy)
             if (figures["calls"] >= policy.min_calls
@@ -341,25 +358,30 @@ def give_back(session: Session, unused: dict[str, int]) -> None:
             )
 
 
-def reset(session: Session, destination: str, now: datetime) -> dict[str, Any] | None:
-    """Close a breaker by hand (caller's transaction, which also audits it); what it was."""
-    breaker = session.get(CircuitBreaker, destination)
-    if breaker is None:
+def reset(session: Session, destination: str, now: datetime,
+          policy: BreakerPolicy | None = None) -> dict[str, Any] | None:
+    """Close a breaker by hand, window emptied and pause lifted (caller's transaction, which
+    also audits it); what it was before, or None if the destination has no breaker."""
+    policy = policy or BreakerPolicy()
+    if session.get(CircuitBreaker, destination) is None:
         return None
-    before = describe(breaker, now)
+    breaker = _locked(session, destination)
+    before = describe(breaker, now, policy)
     breaker.paused_until = None
     if breaker.state != "closed":
-        _close(breaker, now, BreakerPolicy(), "reset by hand")
+        _close(breaker, now, policy, "reset by hand")
     else:
         breaker.window = []
         breaker.consecutive_failures = 0
+        breaker.trips = 0
     return before
 
 
-def all_breakers(session: Session, now: datetime) -> list[dict[str, Any]]:
-    """Every breaker, described (for stats and the admin API)."""
+def all_breakers(session: Session, now: datetime, settings: Any) -> list[dict[str, Any]]:
+    """Every breaker, described with its own policy's window (stats, admin API, metrics)."""
     rows = session.scalars(select(CircuitBreaker).order_by(CircuitBreaker.destination)).all()
-    return [describe(row, now) for row in rows]
+    return [describe(row, now, policy_for_destination(settings, row.destination))
+            for row in rows]
 
 
 class Tallies:
