@@ -56,8 +56,8 @@ class Settings:
     CRM_TIMEOUT_READ_S: float = 10.0
     # crm.submit retries: backoff base (full jitter, doubling), and the CRM's circuit breaker.
     CRM_RETRY_BASE_S: float = 2.0
-    # The CRM's failure-rate breaker (docs/OPERATIONS.md#breaker): it opens when at least
-    # MIN_CALLS calls in the last WINDOW_S seconds failed at FAILURE_RATE or more; stays open
+    # The CRM's failure-rate breaker (docs/OPERATIONS.md#circuit-breakers): it opens when at
+    # least MIN_CALLS calls in the last WINDOW_S seconds failed at FAILURE_RATE or more; stays open
     # COOLDOWN_S (doubling per reopening, capped at MAX_COOLDOWN_S); then TRIAL_CALLS trial
     # calls decide; trials not reported within PROBE_TIMEOUT_S are offered again.
     CRM_BREAKER_FAILURE_RATE: float = 0.5

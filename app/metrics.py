@@ -125,7 +125,7 @@ class DatabaseCollector(Collector):
         )
         window_calls = GaugeMetricFamily(
             "jembatan_circuit_breaker_window_calls",
-            "Calls in each destination's breaker window (docs/OPERATIONS.md#breaker).",
+            "Calls in each destination's breaker window.",
             labels=["destination"],
         )
         window_failures = GaugeMetricFamily(

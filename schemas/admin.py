@@ -159,7 +159,7 @@ class BreakerTrialsSchema(Schema):
 
 
 class BreakerSchema(Schema):
-    """A destination's circuit breaker (docs/OPERATIONS.md#breaker)."""
+    """A destination's circuit breaker (docs/OPERATIONS.md#circuit-breakers)."""
 
     destination = fields.String(dump_only=True)
     state = fields.String(dump_only=True)

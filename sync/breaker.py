@@ -1,6 +1,7 @@
 """A failure-rate circuit breaker per destination, kept in the database so every worker shares it.
 
-It reacts to a destination that is down, not to one that is degraded (docs/OPERATIONS.md#breaker):
+It reacts to a destination that is down, not to one that is degraded
+(docs/OPERATIONS.md#circuit-breakers):
 
 closed: calls flow. Each worker tallies its outcomes per destination and adds them to the
 breaker row's sliding window — a ring of per-bucket counts (`window`: [bucket, ok, failed]
@@ -45,7 +46,8 @@ STATES = ("closed", "open", "half_open")
 
 @dataclass(frozen=True)
 class BreakerPolicy:
-    """A destination's thresholds; the defaults are the CRM's (see docs/OPERATIONS.md#breaker)."""
+    """A destination's thresholds; the defaults are the CRM's
+    (docs/OPERATIONS.md#circuit-breakers)."""
 
     failure_rate: float = 0.5
     window_s: float = 30.0

@@ -562,13 +562,12 @@ class Outbox:
         if self.db.dialect == "postgresql":
             owned_query = owned_query.with_for_update()
         owned = {m.id: m for m in session.scalars(owned_query)}
-        answered: set[str] = set()
         completed: dict[Handler, list[tuple[OutboxMessage, Any]]] = {}
         done: list[int] = []
         # The group's writes are flushed together at commit (batched INSERTs and UPDATEs),
         # not one message at a time before each handler's next read.
         with session.no_autoflush:
-            self._apply_each(session, outcomes, owned, answered, completed, done, stats)
+            self._apply_each(session, outcomes, owned, completed, done, stats)
             for handler, pairs in completed.items():
                 complete_many = getattr(handler, "complete_many", None)
                 if complete_many is not None:
@@ -590,7 +589,7 @@ class Outbox:
 
     def _apply_each(
         self, session: Session, outcomes: list[_Outcome], owned: dict[int, OutboxMessage],
-        answered: set[str], completed: dict[Handler, list[tuple[OutboxMessage, Any]]],
+        completed: dict[Handler, list[tuple[OutboxMessage, Any]]],
         done: list[int], stats: RunStats,
     ) -> None:
         for outcome in outcomes:
@@ -602,7 +601,6 @@ class Outbox:
             if outcome.error is None:
                 if outcome.handler is not None:
                     completed.setdefault(outcome.handler, []).append((message, outcome.result))
-                    answered.add(message.destination)
                 done.append(message.id)
                 stats.done += 1
                 continue

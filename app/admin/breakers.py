@@ -1,7 +1,7 @@
 """The circuit breakers as an integrator sees and operates them: list, and reset by hand.
 
-The breaker itself is sync/breaker.py (docs/OPERATIONS.md#breaker); resetting one is an admin
-action like any other, audited in the same transaction.
+The breaker itself is sync/breaker.py (docs/OPERATIONS.md#circuit-breakers); resetting one
+is an admin action like any other, audited in the same transaction.
 """
 
 from __future__ import annotations

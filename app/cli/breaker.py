@@ -1,6 +1,7 @@
 """`jembatan breaker`: the circuit breakers of the CRM and the webhook subscribers.
 
-See docs/OPERATIONS.md#breaker for what the figures mean and when to reset one by hand.
+See docs/OPERATIONS.md#circuit-breakers for what the figures mean and when to reset one by
+hand.
 """
 
 from __future__ import annotations

@@ -2,7 +2,8 @@
 
 `circuit_breakers` gains the sliding window (JSON ring of per-bucket counts), the count of
 openings in a row, the half-open round's trial counters and `paused_until` (sync/breaker.py,
-docs/OPERATIONS.md#breaker). Existing rows start closed-equivalent: an empty window, no trials.
+docs/OPERATIONS.md#circuit-breakers). Existing rows keep their state, with an empty window and
+no trials.
 
 Revision ID: 0005
 Revises: 0004
