@@ -34,7 +34,7 @@ from app.clock import utcnow
 from app.config import Settings
 from app.metrics import CRM_UPDATE_TO_WEBHOOK_SECONDS
 from app.models import OutboxMessage, WebhookSubscription
-from app.outbound import UnsafeAddress, allow_private, http_session
+from app.outbound import UnsafeAddress, allow_private, http_session, parse_retry_after
 from app.webhooks import (
     WEBHOOK_DELIVER,
     configure,
@@ -172,7 +172,12 @@ class WebhookDelivery:
             return Delivered(status)
         if status == 410:
             raise FatalError("the receiver answered 410 Gone", status=410)
-        raise RetriableError(f"the receiver answered {status}", status=status)
+        # A 429 or 503 with Retry-After pauses this subscriber's deliveries that long
+        # (sync/breaker.py), without counting as the receiver being down.
+        retry_after = (parse_retry_after(response.headers.get("Retry-After"))
+                       if status in (429, 503) else None)
+        raise RetriableError(f"the receiver answered {status}", status=status,
+                             retry_after=retry_after)
 
     def complete(self, session: Session, message: OutboxMessage, result: Delivered) -> None:
         subscription = session.get(WebhookSubscription, message.payload["subscription_id"])

@@ -202,6 +202,7 @@ class Outbox:
         self.concurrency = concurrency
         # Outcomes not yet added to the breakers' windows (written by the finaliser thread).
         self.tallies = breaker.Tallies()
+        self._tallies_lock = threading.Lock()
         # Claimed messages that are a half-open breaker's trial calls.
         self.trials: set[int] = set()
         self._trials_lock = threading.Lock()
@@ -494,47 +495,52 @@ class Outbox:
         Retry-After (the destination is up but asks for a pause: it gets one), an error that
         does not count against it, a bug of ours. Everything else the destination answered.
         """
-        for outcome in outcomes:
-            if outcome.destination is None:
-                continue  # no call was made (prepare refused it, lease lost)
-            self._forget_trials([outcome.claim.id])
-            tally = self.tallies.add(outcome.destination)
-            error = outcome.error
-            status = getattr(error, "status", None)
-            retry_after = getattr(error, "retry_after", None)
-            if isinstance(error, _UnexpectedError):
-                continue
-            if isinstance(error, RetriableError) and status in (429, 503) and (
-                    retry_after is not None):
-                tally.pause_s = max(tally.pause_s or 0.0, retry_after)
-                failed = False
-            elif isinstance(error, RetriableError) and error.counts_against_destination:
-                failed = True
-                tally.last_error = str(error)
-            elif error is not None and status is None:
-                continue  # not the destination's doing, and it did not answer
+        with self._tallies_lock:  # two topics' runs may finalise at once
+            for outcome in outcomes:
+                self._tally_one(outcome)
+
+    def _tally_one(self, outcome: _Outcome) -> None:
+        if outcome.destination is None:
+            return  # no call was made (prepare refused it, lease lost)
+        self._forget_trials([outcome.claim.id])
+        error = outcome.error
+        if isinstance(error, _UnexpectedError):
+            return  # our bug, not the destination's doing
+        status = getattr(error, "status", None)
+        retry_after = getattr(error, "retry_after", None)
+        tally = self.tallies.add(outcome.destination)
+        failed = False
+        if isinstance(error, RetriableError) and status in (429, 503) and (
+                retry_after is not None):
+            tally.pause_s = max(tally.pause_s or 0.0, retry_after)
+        elif isinstance(error, RetriableError) and error.counts_against_destination:
+            failed = True
+            tally.last_error = str(error)
+        elif error is not None and status is None:
+            return  # not the destination's doing, and it did not answer
+        if outcome.trial:
+            if failed:
+                tally.trial_failed += 1
             else:
-                failed = False
-            if outcome.trial:
-                if failed:
-                    tally.trial_failed += 1
-                else:
-                    tally.trial_ok += 1
-            elif failed:
-                tally.failed += 1
-            else:
-                tally.ok += 1
+                tally.trial_ok += 1
+        elif failed:
+            tally.failed += 1
+        else:
+            tally.ok += 1
 
     def _write_tallies(self, force: bool = False) -> None:
         """Add due tallies to the breaker rows: one short transaction per destination."""
-        for destination, tally in list(self.tallies.due(force)):
+        with self._tallies_lock:
+            due = list(self.tallies.due(force))
+        for destination, tally in due:
             try:
                 with self.db.transaction() as session:
                     breaker.record(session, destination, tally, utcnow(),
                                    self.breaker_policy(destination))
             except Exception:
                 log.exception("outbox: could not update the breaker of %s", destination)
-                self.tallies.put_back(destination, tally)
+                with self._tallies_lock:
+                    self.tallies.put_back(destination, tally)
 
     # --- finalising -----------------------------------------------------------------
 
