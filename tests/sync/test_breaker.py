@@ -452,3 +452,40 @@ def test_a_hung_receiver_does_not_delay_another_factions_webhooks(
     # The hung receiver's first delivery timed out and waits its retry; nothing was lost.
     assert pending and all(m.destination.startswith("webhook:") for m in pending)
     assert deliver.WEBHOOK_DELIVER == WEBHOOK_DELIVER
+
+
+def test_a_receiver_that_is_down_backs_off_without_flooding_the_logs(
+    app: Flask, db: Database, settings: Settings, keys: Keys,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    config = dataclasses.replace(
+        settings, WEBHOOK_ALLOW_PRIVATE=True, WEBHOOK_RETRY_BASE_S=0.01,
+        WEBHOOK_RETRY_MAX_S=5, WEBHOOK_TIMEOUT_S=1.0, WEBHOOK_BREAKER_MIN_CALLS=3,
+        WEBHOOK_BREAKER_COOLDOWN_S=1.0, WEBHOOK_BREAKER_MAX_COOLDOWN_S=2.0,
+        PUBLIC_URL="https://jembatan.example.id",
+    )
+    application = create_app(config)
+    try:
+        with RecordingReceiver() as receiver:
+            subscribe(application.test_client(), keys, receiver.url, faction="PSI")
+            receiver.set_mode("down")  # connections refused
+            forwarded_complaint(app, faction_code="PSI", ticket="3100401")
+            crm_updates(db, config, "3100401", "MENUNGGU", "PROSES", "SELESAI")
+            outbox = webhook_outbox(db, config)
+            caplog.set_level("WARNING")
+            deadline = time.monotonic() + 5
+            while time.monotonic() < deadline:  # a worker ticking every 20 ms for 5 s
+                outbox.run([WEBHOOK_DELIVER])
+                time.sleep(0.02)
+    finally:
+        application.extensions["db"].dispose()
+    with db.session() as session:
+        tried = session.scalar(select(func.sum(OutboxMessage.attempts)).where(
+            OutboxMessage.topic == WEBHOOK_DELIVER)) or 0
+        state = session.scalar(select(CircuitBreaker.state).where(
+            CircuitBreaker.destination.like("webhook:%")))
+    # Three refused calls open it; then one trial after 1 s, 2 s, 2 s (the cap): about six
+    # calls in five seconds instead of one every tick (250), and as few log lines.
+    assert state in {"open", "half_open"}
+    assert 3 <= tried <= 8
+    assert len(caplog.records) <= 3 * tried
