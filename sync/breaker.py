@@ -164,6 +164,7 @@ def _transition(breaker: CircuitBreaker, to: str, now: datetime, policy: Breaker
             "from_state": before, "to_state": to, "reason": reason,
             "window_calls": figures["calls"], "window_failures": figures["failures"],
             "window_failure_rate": figures["failure_rate"],
+            "trials_ok": breaker.trials_ok or 0, "trials_failed": breaker.trials_failed or 0,
             "next_probe_at": _iso(breaker.next_probe_at), **more,
         },
     )
