@@ -36,11 +36,18 @@ CRM_SUBMIT = TopicPolicy(CRM_SUBMIT_TOPIC, base_delay_s=2.0, max_delay_s=600.0, 
 
 
 def crm_submit_policy(settings: Settings) -> TopicPolicy:
-    """The crm.submit retry policy, with the breaker timings the settings give."""
+    """The crm.submit retry policy, with the breaker timings the settings give.
+
+    A message waits at most the breaker's longest cool-down between attempts: a CRM that is
+    down is the breaker's to wait out (an open breaker spends no attempts), so a longer
+    backoff would only keep a message waiting after the CRM is back (docs/OPERATIONS.md#
+    circuit-breakers).
+    """
     return TopicPolicy(
         CRM_SUBMIT.name,
         base_delay_s=settings.CRM_RETRY_BASE_S,
-        max_delay_s=CRM_SUBMIT.max_delay_s,
+        max_delay_s=min(CRM_SUBMIT.max_delay_s,
+                        max(settings.CRM_BREAKER_MAX_COOLDOWN_S, settings.CRM_RETRY_BASE_S)),
         max_attempts=CRM_SUBMIT.max_attempts,
         max_age_s=CRM_SUBMIT.max_age_s,
         breaker=policy_from_settings(settings, "CRM"),
