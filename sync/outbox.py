@@ -49,7 +49,8 @@ log = logging.getLogger(__name__)
 # after a failure of its own, sooner (once it is recorded).
 BREAKER_CHECK_S = 1.0
 FAILURE_RECHECK_S = 0.1
-# A worker with calls still out and nothing to claim looks for new work this often.
+# A worker with calls still out and nothing to claim waits for them while they keep ending;
+# once none has ended for this long (one may be hung), it looks for new work.
 IDLE_RECHECK_S = 0.25
 
 
@@ -337,7 +338,7 @@ class Outbox:
                     # Outcomes not yet recorded may unblock successors of the same ordering
                     # key: claim (again) once they are. A call still out (one may hang until
                     # its read timeout) is waited for only briefly.
-                    calls.wait_one(IDLE_RECHECK_S)
+                    calls.wait_quiet(IDLE_RECHECK_S)
                     finaliser.flush()
                     current = self._fetch(topics, batch, finaliser)
                 if not current.claims:
@@ -734,10 +735,14 @@ class _Calls:
         while self.running() and len(self.futures) >= self.limit:
             wait(self.futures, return_when=FIRST_COMPLETED)
 
-    def wait_one(self, timeout: float) -> None:
-        """Wait for the calls out, but no longer than `timeout` (one may be hung)."""
-        if self.running():
-            wait(self.futures, timeout=timeout)
+    def wait_quiet(self, quiet_s: float) -> None:
+        """Wait for the calls out while they keep ending; return once none has ended for
+        `quiet_s` (one may be hung until its read timeout) or none is left."""
+        while self.running():
+            done, _ = wait(self.futures, timeout=quiet_s, return_when=FIRST_COMPLETED)
+            if not done:
+                return
+            self.futures -= done
 
     def close(self) -> None:
         """Wait for the calls out (each ends by its own timeout) and stop the threads."""
