@@ -56,8 +56,17 @@ class Settings:
     CRM_TIMEOUT_READ_S: float = 10.0
     # crm.submit retries: backoff base (full jitter, doubling), and the CRM's circuit breaker.
     CRM_RETRY_BASE_S: float = 2.0
-    CRM_BREAKER_THRESHOLD: int = 5
-    CRM_BREAKER_COOLDOWN_S: float = 15.0
+    # The CRM's failure-rate breaker (docs/OPERATIONS.md#circuit-breakers): it opens when at
+    # least MIN_CALLS calls in the last WINDOW_S seconds failed at FAILURE_RATE or more; stays open
+    # COOLDOWN_S (doubling per reopening, capped at MAX_COOLDOWN_S); then TRIAL_CALLS trial
+    # calls decide; trials not reported within PROBE_TIMEOUT_S are offered again.
+    CRM_BREAKER_FAILURE_RATE: float = 0.5
+    CRM_BREAKER_WINDOW_S: float = 30.0
+    CRM_BREAKER_MIN_CALLS: int = 20
+    CRM_BREAKER_COOLDOWN_S: float = 10.0
+    CRM_BREAKER_MAX_COOLDOWN_S: float = 60.0
+    CRM_BREAKER_TRIAL_CALLS: int = 5
+    CRM_BREAKER_PROBE_TIMEOUT_S: float = 30.0
     # Let outbound calls (webhooks, posko feeds) reach private and loopback addresses: tests
     # and closed networks only. WEBHOOK_ALLOW_PRIVATE is its older name and still works.
     OUTBOUND_ALLOW_PRIVATE: bool = False
@@ -66,6 +75,16 @@ class Settings:
     # Webhook retries back off from BASE up to MAX seconds between attempts (for ~3 days).
     WEBHOOK_RETRY_BASE_S: float = 5.0
     WEBHOOK_RETRY_MAX_S: float = 3600.0
+    # Each subscriber's own breaker, the same policy as the CRM's with a receiver's volume:
+    # fewer calls decide, one trial call, a longer cap (a receiver down for days is probed
+    # every few minutes, not flooded, and its log lines stay few).
+    WEBHOOK_BREAKER_FAILURE_RATE: float = 0.5
+    WEBHOOK_BREAKER_WINDOW_S: float = 60.0
+    WEBHOOK_BREAKER_MIN_CALLS: int = 5
+    WEBHOOK_BREAKER_COOLDOWN_S: float = 30.0
+    WEBHOOK_BREAKER_MAX_COOLDOWN_S: float = 300.0
+    WEBHOOK_BREAKER_TRIAL_CALLS: int = 1
+    WEBHOOK_BREAKER_PROBE_TIMEOUT_S: float = 30.0
     FORWARD_INTERVAL_S: float = 2.0
     POLL_INTERVAL_S: float = 5.0
     DELIVER_INTERVAL_S: float = 2.0
@@ -76,6 +95,9 @@ class Settings:
     LEASE_S: float = 60.0
     # Messages a worker claims at once.
     BATCH_SIZE: int = 20
+    # Calls a worker has in flight at once (threads): a call hung until its read timeout
+    # holds up one of them, not the batch behind it.
+    OUTBOX_CONCURRENCY: int = 8
     RETENTION_DAYS: int = 365
     RETENTION_INTERVAL_S: float = 3600.0
     # Delivered outbox messages are deleted this long after they were done.
@@ -157,6 +179,18 @@ class Settings:
         if contact and not (contact.startswith("https://")
                             or re.fullmatch(r"[^@\s/:]+@[^@\s/:]+", contact)):
             raise ConfigError("JEMBATAN_PUBLIC_CONTACT must be an e-mail address or an https URL")
+        for prefix in ("CRM", "WEBHOOK"):
+            rate = getattr(self, f"{prefix}_BREAKER_FAILURE_RATE")
+            if not 0 < rate <= 1:
+                raise ConfigError(f"JEMBATAN_{prefix}_BREAKER_FAILURE_RATE must be in (0, 1]")
+            for name in ("MIN_CALLS", "TRIAL_CALLS"):
+                if getattr(self, f"{prefix}_BREAKER_{name}") < 1:
+                    raise ConfigError(f"JEMBATAN_{prefix}_BREAKER_{name} must be 1 or more")
+            for name in ("WINDOW_S", "COOLDOWN_S", "MAX_COOLDOWN_S", "PROBE_TIMEOUT_S"):
+                if getattr(self, f"{prefix}_BREAKER_{name}") <= 0:
+                    raise ConfigError(f"JEMBATAN_{prefix}_BREAKER_{name} must be above 0")
+        if self.OUTBOX_CONCURRENCY < 1:
+            raise ConfigError("JEMBATAN_OUTBOX_CONCURRENCY must be 1 or more")
         if not self.CRM_URL.endswith("/"):
             self.CRM_URL += "/"
 

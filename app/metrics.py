@@ -93,14 +93,18 @@ REPORTED_STATES = ("pending", "dead")
 class DatabaseCollector(Collector):
     """Outbox depth and oldest age per topic and state, and every breaker's state."""
 
-    def __init__(self, database: Any) -> None:
+    def __init__(self, database: Any, settings: Any | None = None) -> None:
         self.database = database
+        # The breaker windows' lengths come from the settings (the defaults if none given).
+        self.settings = settings
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
+        from datetime import datetime
+
         from sqlalchemy import func, select
 
         from app.clock import as_utc, utcnow
-        from app.models import CircuitBreaker, OutboxMessage
+        from app.models import OutboxMessage
 
         up = GaugeMetricFamily(
             "jembatan_database_up", "1 when the scrape could read the database."
@@ -119,6 +123,21 @@ class DatabaseCollector(Collector):
             "1 for each destination's current breaker state (closed, half_open, open).",
             labels=["destination", "state"],
         )
+        window_calls = GaugeMetricFamily(
+            "jembatan_circuit_breaker_window_calls",
+            "Calls in each destination's breaker window.",
+            labels=["destination"],
+        )
+        window_failures = GaugeMetricFamily(
+            "jembatan_circuit_breaker_window_failures",
+            "Failed calls in each destination's breaker window.",
+            labels=["destination"],
+        )
+        paused = GaugeMetricFamily(
+            "jembatan_circuit_breaker_paused_seconds",
+            "Seconds left of a destination's Retry-After pause (0: not paused).",
+            labels=["destination"],
+        )
         now = utcnow()
         try:
             with self.database.session() as session:
@@ -132,9 +151,10 @@ class DatabaseCollector(Collector):
                     .where(OutboxMessage.status.in_(REPORTED_STATES))
                     .group_by(OutboxMessage.topic, OutboxMessage.status)
                 ).all()
-                breakers = session.execute(
-                    select(CircuitBreaker.destination, CircuitBreaker.state)
-                ).all()
+                from app.breaker import all_breakers
+                from app.config import Settings
+
+                breakers = all_breakers(session, now, self.settings or Settings())
         except Exception:  # noqa: BLE001 - a scrape must not fail because the database did
             up.add_metric([], 0)
             yield up
@@ -144,13 +164,24 @@ class DatabaseCollector(Collector):
             depth.add_metric([topic, state], count)
             age = (now - as_utc(first)).total_seconds() if first is not None else 0.0
             oldest.add_metric([topic, state], max(age, 0.0))
-        for destination, state in breakers:
+        for entry in breakers:
+            destination, state = entry["destination"], entry["state"]
             for candidate in BREAKER_STATES:
                 breaker.add_metric([destination, candidate], 1 if state == candidate else 0)
+            window_calls.add_metric([destination], entry["window"]["calls"])
+            window_failures.add_metric([destination], entry["window"]["failures"])
+            left = 0.0
+            if entry["paused_until"]:
+                left = max(0.0, (datetime.fromisoformat(entry["paused_until"]) - now)
+                           .total_seconds())
+            paused.add_metric([destination], left)
         yield up
         yield depth
         yield oldest
         yield breaker
+        yield window_calls
+        yield window_failures
+        yield paused
 
 
 class _DefaultRegistry(Collector):
@@ -167,7 +198,8 @@ def multiprocess_dir() -> str | None:
     )
 
 
-def scrape_registry(database: Any | None = None) -> CollectorRegistry:
+def scrape_registry(database: Any | None = None,
+                    settings: Any | None = None) -> CollectorRegistry:
     """A registry for one scrape: every process's metrics plus the database's gauges."""
     registry = CollectorRegistry(auto_describe=False)
     if multiprocess_dir():
@@ -177,13 +209,13 @@ def scrape_registry(database: Any | None = None) -> CollectorRegistry:
     else:
         registry.register(_DefaultRegistry())
     if database is not None:
-        registry.register(DatabaseCollector(database))
+        registry.register(DatabaseCollector(database, settings))
     return registry
 
 
-def render(database: Any | None = None) -> tuple[bytes, str]:
+def render(database: Any | None = None, settings: Any | None = None) -> tuple[bytes, str]:
     """The Prometheus text exposition and its content type."""
-    return generate_latest(scrape_registry(database)), CONTENT_TYPE_LATEST
+    return generate_latest(scrape_registry(database, settings)), CONTENT_TYPE_LATEST
 
 
 def serve_metrics(port: int, database: Any | None = None, addr: str = "127.0.0.1") -> Any:

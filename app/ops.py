@@ -91,5 +91,5 @@ def metrics() -> Any:
     """Prometheus text format: this process's (or every process's) metrics and queue gauges."""
     from app.metrics import render
 
-    body, content_type = render(current_app.extensions["db"])
+    body, content_type = render(current_app.extensions["db"], current_app.extensions["settings"])
     return current_app.response_class(body, mimetype=None, content_type=content_type)

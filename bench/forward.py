@@ -13,6 +13,18 @@ requests.Session each), with no database at all. The ratio engine / bare loop sa
 outbox costs (target ≥ 0.8). Beside each ratio: the CPU each side's processes used per complaint
 (read from /proc), which says whether a setting was bound by the machine's cores or by waiting.
 
+Degraded (--degraded): the CRM as on a bad day (issue 18) — a fifth of POSTs answered 5xx,
+one in twenty hung past the read timeout, one in ten answers lost after the ticket was made.
+For each worker count, in the same run and each on a fresh simulator: the engine's throughput
+with no faults, then under the mix (both from the moment the outbox is filled to the last
+ticket), and their ratio (target ≥ 0.5). Then the drain: the mix is on while the outbox is
+filled again; once half is forwarded the faults stop, and the time from then to the last
+ticket is printed beside what the remaining backlog needs at the clean rate plus one cool-down
+(the target). The workers run with the production breaker defaults; the read timeout is
+--read-timeout (the hung calls hold for one second more).
+
+    python bench/forward.py --degraded --workers 2 --complaints 400 --rounds 1
+
 Latency: complaints arrive one by one at a steady rate while one worker runs at the default
 tick (JEMBATAN_FORWARD_INTERVAL_S unset); intake-to-ticket is forwarded_at − created_at.
 PostgreSQL is started here (as a non-root user) unless --database-url is given.
@@ -164,6 +176,61 @@ def engine_run(app: Flask, db: Database, tmp: Path, database_url: str, crm_url: 
     return count / (last - filled).total_seconds()
 
 
+DEGRADED = {"error_rate": 0.2, "timeout_rate": 0.05, "lost_response_rate": 0.1}
+
+
+def set_faults(crm_url: str, **faults: Any) -> dict[str, Any]:
+    """Switch the simulator's faults on (or, with none given, off); its counters."""
+    answer = requests.post(f"{crm_url}/_sim/faults", json=faults, timeout=5)
+    answer.raise_for_status()
+    return answer.json()
+
+
+def degraded_run(app: Flask, db: Database, tmp: Path, database_url: str, crm_url: str,
+                 count: int, concurrency: int, read_timeout: float,
+                 faults: dict[str, Any] | None, **settings: Any) -> tuple[float, float]:
+    """Complaints per second forwarded by `concurrency` workers, under `faults` (or none):
+    (the steady rate, from the 10th to the 90th percentile ticket; the rate to the last)."""
+    empty(db)
+    with workers(tmp, database_url, crm_url, concurrency, FORWARD_INTERVAL_S=0.25,
+                 POLL_INTERVAL_S=3600, MIRROR_INTERVAL_S=3600, SWEEP_INTERVAL_S=3600,
+                 CRM_TIMEOUT_READ_S=read_timeout, **settings):
+        fill(app, db, 10 * concurrency, f"dwarm{concurrency}")
+        wait_forwarded(db, 10 * concurrency, timeout=60)
+        if faults:
+            set_faults(crm_url, **faults, timeout_s=read_timeout + 1)
+        mark = utcnow()
+        fill(app, db, count, f"degraded{concurrency}-{bool(faults)}")
+        wait_forwarded(db, 10 * concurrency + count, timeout=600)
+    with db.session() as session:
+        measured = Complaint.created_at > mark
+        times = sorted(session.scalars(select(Complaint.forwarded_at).where(measured)))
+        filled = session.scalar(select(func.max(Complaint.created_at)).where(measured))
+    # The steady rate leaves out the start and the tail: the last few tickets are those
+    # whose calls failed several times, each retry waiting its (jittered, doubling) backoff.
+    low, high = times[len(times) // 10], times[(9 * len(times)) // 10]
+    steady = (0.8 * len(times)) / max((high - low).total_seconds(), 1e-3)
+    return steady, count / (times[-1] - filled).total_seconds()
+
+
+def drain_run(app: Flask, db: Database, tmp: Path, database_url: str, crm_url: str,
+              count: int, concurrency: int, read_timeout: float,
+              **settings: Any) -> tuple[float, int]:
+    """(seconds from the faults stopping to the last ticket, complaints left at that moment)."""
+    empty(db)
+    with workers(tmp, database_url, crm_url, concurrency, FORWARD_INTERVAL_S=0.25,
+                 POLL_INTERVAL_S=3600, MIRROR_INTERVAL_S=3600, SWEEP_INTERVAL_S=3600,
+                 CRM_TIMEOUT_READ_S=read_timeout, **settings):
+        set_faults(crm_url, **DEGRADED, timeout_s=read_timeout + 1)
+        fill(app, db, count, f"drain{concurrency}")
+        wait_forwarded(db, count // 2, timeout=600)
+        set_faults(crm_url)
+        stopped = time.monotonic()
+        left = count - forwarded_count(db)
+        wait_forwarded(db, count, timeout=600)
+        return time.monotonic() - stopped, left
+
+
 def bare_run(settings: Settings, crm_url: str, count: int, concurrency: int,
              run: str, cpu: CpuSplit) -> float:
     """Complaints per second POSTed straight to the simulator, same payloads, no database."""
@@ -271,6 +338,12 @@ def main() -> int:
     parser.add_argument("--latency-complaints", type=int, default=60)
     parser.add_argument("--latency-rate", type=float, default=4.0, help="complaints per second")
     parser.add_argument("--database-url", default=None, help="default: a throwaway PostgreSQL")
+    parser.add_argument("--degraded", action="store_true",
+                        help="clean against degraded CRM throughput, and the drain after")
+    parser.add_argument("--read-timeout", type=float, default=2.0,
+                        help="the workers' CRM read timeout in --degraded (seconds)")
+    parser.add_argument("--calls-in-flight", type=int, default=Settings.OUTBOX_CONCURRENCY,
+                        help="JEMBATAN_OUTBOX_CONCURRENCY of the workers in --degraded")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="jembatan-bench-forward-") as tmp_name:
@@ -288,6 +361,10 @@ def main() -> int:
             print(f"{'workers':>7} {'bare loop/s':>12} {'engine/s':>10} {'ratio':>7}"
                   f"   (medians of {args.rounds} alternating rounds)")
             runs = itertools.count()
+            if args.degraded:
+                degraded(args, app, db, tmp, database_url, runs)
+                db.dispose()
+                return 0
             for concurrency in args.workers:
                 bare_rates: list[float] = []
                 engine_rates: list[float] = []
@@ -328,6 +405,47 @@ def main() -> int:
                   f"p50 {p50:.2f} s, p95 {p95:.2f} s")
             db.dispose()
     return 0
+
+
+def degraded(args: argparse.Namespace, app: Flask, db: Database, tmp: Path,
+             database_url: str, runs: Iterator[int]) -> None:
+    """The --degraded table: clean and degraded throughput side by side, then the drain."""
+    defaults = Settings()
+    in_flight = {"OUTBOX_CONCURRENCY": args.calls_in_flight}
+    print(f"degraded mix {DEGRADED}, hangs {args.read_timeout + 1:g} s against a read timeout "
+          f"of {args.read_timeout:g} s; breaker defaults (window "
+          f"{defaults.CRM_BREAKER_WINDOW_S:g} s, rate {defaults.CRM_BREAKER_FAILURE_RATE:g}, "
+          f"min calls {defaults.CRM_BREAKER_MIN_CALLS}, cool-down "
+          f"{defaults.CRM_BREAKER_COOLDOWN_S:g}–{defaults.CRM_BREAKER_MAX_COOLDOWN_S:g} s), "
+          f"{args.calls_in_flight} calls in flight per worker", flush=True)
+    print(f"{'workers':>7} {'clean/s':>9} {'degraded/s':>11} {'ratio':>7}   steady rate, "
+          f"10th to 90th percentile ticket (target ≥ 0.5); medians of {args.rounds} "
+          f"alternating rounds")
+    for concurrency in args.workers:
+        rates: dict[str, list[tuple[float, float]]] = {"clean": [], "degraded": []}
+        for round_number in range(args.rounds):
+            order = ("clean", "degraded") if round_number % 2 == 0 else ("degraded", "clean")
+            for step in order:
+                with running_crm_sim(tmp / f"crm-{next(runs)}", speed=1.0) as crm_url:
+                    rates[step].append(degraded_run(
+                        app, db, tmp, database_url, crm_url, args.complaints, concurrency,
+                        args.read_timeout, DEGRADED if step == "degraded" else None,
+                        **in_flight))
+        clean = statistics.median(r[0] for r in rates["clean"])
+        bad = statistics.median(r[0] for r in rates["degraded"])
+        clean_all = statistics.median(r[1] for r in rates["clean"])
+        bad_all = statistics.median(r[1] for r in rates["degraded"])
+        print(f"{concurrency:>7} {clean:>9.0f} {bad:>11.0f} {bad / clean:>7.2f}   to the last "
+              f"ticket: clean {clean_all:.0f}/s, degraded {bad_all:.0f}/s "
+              f"({bad_all / clean_all:.2f}; the tail is the retries' backoff)", flush=True)
+        with running_crm_sim(tmp / f"crm-{next(runs)}", speed=1.0) as crm_url:
+            drained, left = drain_run(app, db, tmp, database_url, crm_url, args.complaints,
+                                      concurrency, args.read_timeout, **in_flight)
+        cooldown = defaults.CRM_BREAKER_MAX_COOLDOWN_S
+        target = cooldown + left / clean
+        print(f"{'':>7} drain: faults stopped with {left} complaints left; the last ticket "
+              f"{drained:.1f} s later (target < one cool-down {cooldown:g} s + "
+              f"{left / clean:.1f} s at the clean rate = {target:.1f} s)", flush=True)
 
 
 def _crm_settings(crm_url: str) -> Settings:

@@ -149,6 +149,35 @@ class OutboxStatsSchema(Schema):
     items = fields.List(fields.Nested(OutboxStatsEntrySchema))
 
 
+class BreakerWindowSchema(Schema):
+    calls = fields.Integer(dump_only=True)
+    failures = fields.Integer(dump_only=True)
+    failure_rate = fields.Float(dump_only=True)
+
+
+class BreakerTrialsSchema(Schema):
+    taken = fields.Integer(dump_only=True)
+    ok = fields.Integer(dump_only=True)
+    failed = fields.Integer(dump_only=True)
+
+
+class BreakerSchema(Schema):
+    """A destination's circuit breaker (docs/OPERATIONS.md#circuit-breakers)."""
+
+    destination = fields.String(dump_only=True)
+    state = fields.String(dump_only=True)
+    window = fields.Nested(BreakerWindowSchema, dump_only=True)
+    opened_at = fields.String(allow_none=True, dump_only=True)
+    next_probe_at = fields.String(allow_none=True, dump_only=True)
+    trials = fields.Nested(BreakerTrialsSchema, dump_only=True)
+    paused_until = fields.String(allow_none=True, dump_only=True)
+    last_error = fields.String(allow_none=True, dump_only=True)
+
+
+class BreakerListSchema(Schema):
+    items = fields.List(fields.Nested(BreakerSchema))
+
+
 class OutboxMessageQueryArgsSchema(PageArgsSchema):
     state = Text(load_default=None, validate=validate.OneOf(["pending", "done", "dead"]))
     topic = Text(load_default=None, validate=validate.Length(max=64))

@@ -71,7 +71,8 @@ def build_context(
     context = WorkerContext(
         settings=settings,
         db=db,
-        outbox=Outbox(db, worker_id, lease_s=settings.LEASE_S),
+        outbox=Outbox(db, worker_id, lease_s=settings.LEASE_S,
+                      concurrency=settings.OUTBOX_CONCURRENCY),
         worker_id=worker_id,
         crm=CrmClient.from_settings(settings),
         feeds=FeedClient(allow_private(settings)),

@@ -18,6 +18,7 @@ second resolution); no redirect is followed and no proxy from the environment is
 from __future__ import annotations
 
 import base64
+import dataclasses
 import hashlib
 import hmac
 import json
@@ -29,17 +30,17 @@ from datetime import timedelta
 import requests
 from sqlalchemy.orm import Session
 
+from app import breaker
 from app.clock import utcnow
 from app.config import Settings
 from app.metrics import CRM_UPDATE_TO_WEBHOOK_SECONDS
 from app.models import OutboxMessage, WebhookSubscription
-from app.outbound import UnsafeAddress, allow_private, http_session
+from app.outbound import UnsafeAddress, allow_private, http_session, parse_retry_after
 from app.webhooks import (
     WEBHOOK_DELIVER,
     disable_subscription,
     live_secrets,
 )
-from sync import breaker
 from sync.context import WorkerContext
 from sync.errors import DeliveryError, FatalError, RetriableError
 from sync.outbox import TopicPolicy
@@ -60,9 +61,14 @@ def policy(settings: Settings) -> TopicPolicy:
         max_delay_s=cap,
         max_attempts=100_000,  # age, not a count, ends the retries
         max_age_s=3 * 24 * 3600,
-        breaker=breaker.BreakerPolicy(
-            threshold=5, cooldown_s=min(15.0, cap), max_cooldown_s=min(300.0, cap)
+        # A breaker never waits longer than a retry would.
+        breaker=dataclasses.replace(
+            breaker.policy_from_settings(settings, "WEBHOOK"),
+            cooldown_s=min(settings.WEBHOOK_BREAKER_COOLDOWN_S, cap),
+            max_cooldown_s=min(max(settings.WEBHOOK_BREAKER_MAX_COOLDOWN_S,
+                                   settings.WEBHOOK_BREAKER_COOLDOWN_S), cap),
         ),
+        destination_prefix="webhook:",
     )
 
 
@@ -165,7 +171,12 @@ class WebhookDelivery:
             return Delivered(status)
         if status == 410:
             raise FatalError("the receiver answered 410 Gone", status=410)
-        raise RetriableError(f"the receiver answered {status}", status=status)
+        # A 429 or 503 with Retry-After pauses this subscriber's deliveries that long
+        # (app/breaker.py), without counting as the receiver being down.
+        retry_after = (parse_retry_after(response.headers.get("Retry-After"))
+                       if status in (429, 503) else None)
+        raise RetriableError(f"the receiver answered {status}", status=status,
+                             retry_after=retry_after)
 
     def complete(self, session: Session, message: OutboxMessage, result: Delivered) -> None:
         subscription = session.get(WebhookSubscription, message.payload["subscription_id"])

@@ -16,13 +16,14 @@ from typing import Any
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, defer, joinedload
 
+from app.breaker import policy_from_settings
 from app.clock import utcnow
 from app.config import Settings
 from app.events import next_event, store_events
+from app.intake import CRM_DESTINATION
 from app.intake import CRM_SUBMIT as CRM_SUBMIT_TOPIC
 from app.models import Complaint, Faction, OutboxMessage
 from app.reference import areas, load_categories
-from sync.breaker import BreakerPolicy
 from sync.context import WorkerContext
 from sync.crm import CrmClient, CrmSubmission
 from sync.errors import DeliveryError, FatalError
@@ -30,21 +31,27 @@ from sync.outbox import TopicPolicy
 
 log = logging.getLogger(__name__)
 
-CRM_SUBMIT = TopicPolicy(CRM_SUBMIT_TOPIC, base_delay_s=2.0, max_delay_s=600.0, max_attempts=50)
+CRM_SUBMIT = TopicPolicy(CRM_SUBMIT_TOPIC, base_delay_s=2.0, max_delay_s=600.0, max_attempts=50,
+                         destination_prefix=CRM_DESTINATION)
 
 
 def crm_submit_policy(settings: Settings) -> TopicPolicy:
-    """The crm.submit retry policy, with the breaker timings the settings give."""
+    """The crm.submit retry policy, with the breaker timings the settings give.
+
+    A message waits at most the breaker's longest cool-down between attempts: a CRM that is
+    down is the breaker's to wait out (an open breaker spends no attempts), so a longer
+    backoff would only keep a message waiting after the CRM is back (docs/OPERATIONS.md#
+    circuit-breakers).
+    """
     return TopicPolicy(
         CRM_SUBMIT.name,
         base_delay_s=settings.CRM_RETRY_BASE_S,
-        max_delay_s=CRM_SUBMIT.max_delay_s,
+        max_delay_s=min(CRM_SUBMIT.max_delay_s,
+                        max(settings.CRM_BREAKER_MAX_COOLDOWN_S, settings.CRM_RETRY_BASE_S)),
         max_attempts=CRM_SUBMIT.max_attempts,
         max_age_s=CRM_SUBMIT.max_age_s,
-        breaker=BreakerPolicy(
-            threshold=settings.CRM_BREAKER_THRESHOLD,
-            cooldown_s=settings.CRM_BREAKER_COOLDOWN_S,
-        ),
+        breaker=policy_from_settings(settings, "CRM"),
+        destination_prefix=CRM_DESTINATION,
     )
 
 

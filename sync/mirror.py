@@ -45,7 +45,8 @@ from sync.outbox import RunStats, TopicPolicy
 log = logging.getLogger("jembatan.mirror")
 
 FEED_UPDATE_POLICY = TopicPolicy(
-    FEED_UPDATE, base_delay_s=5.0, max_delay_s=1800.0, max_attempts=40, max_age_s=3 * 24 * 3600
+    FEED_UPDATE, base_delay_s=5.0, max_delay_s=1800.0, max_attempts=40, max_age_s=3 * 24 * 3600,
+    destination_prefix="feed:",
 )
 # Re-read this much before the cursor: a posko may publish a report a little late.
 OVERLAP = timedelta(minutes=10)

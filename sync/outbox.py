@@ -27,7 +27,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import cache
@@ -36,17 +36,22 @@ from typing import Any, Protocol
 from sqlalchemy import Select, bindparam, exists, not_, or_, select, update
 from sqlalchemy.orm import Session
 
+from app import breaker
 from app.clock import utcnow
 from app.database import Database
 from app.models import CircuitBreaker, OutboxMessage
 from app.models.outbox import replay  # noqa: F401 - the one replay, re-exported
-from sync import breaker
 from sync.errors import FatalError, RetriableError
 
 log = logging.getLogger(__name__)
 
-# How often a worker busy with a batch looks at the breakers again (others' failures count).
+# How often a worker busy with a batch looks at the breakers again (others' failures count);
+# after a failure of its own, sooner (once it is recorded).
 BREAKER_CHECK_S = 1.0
+FAILURE_RECHECK_S = 0.1
+# A worker with calls still out and nothing to claim waits for them while they keep ending;
+# once none has ended for this long (one may be hung), it looks for new work.
+IDLE_RECHECK_S = 0.25
 
 
 class Handler(Protocol):
@@ -94,6 +99,12 @@ class TopicPolicy:
     max_attempts: int = 50
     max_age_s: float = 7 * 24 * 3600
     breaker: breaker.BreakerPolicy = field(default_factory=breaker.BreakerPolicy)
+    # The destinations this topic calls start so ("crm", "webhook:"): its breaker policy
+    # serves them, and a claim of this topic takes trial calls only for them. None: any.
+    destination_prefix: str | None = None
+
+    def serves(self, destination: str) -> bool:
+        return self.destination_prefix is None or destination.startswith(self.destination_prefix)
 
 
 @dataclass
@@ -183,10 +194,19 @@ def _lease() -> Any:
 class Outbox:
     """Claims and processes outbox messages for registered topics."""
 
-    def __init__(self, db: Database, worker_id: str, lease_s: float = 60.0) -> None:
+    def __init__(self, db: Database, worker_id: str, lease_s: float = 60.0,
+                 concurrency: int = 8) -> None:
         self.db = db
         self.worker_id = worker_id
         self.lease_s = lease_s
+        # Calls in flight at once: a hung call holds up one thread, not the batch.
+        self.concurrency = concurrency
+        # Outcomes not yet added to the breakers' windows (written by the finaliser thread).
+        self.tallies = breaker.Tallies()
+        self._tallies_lock = threading.Lock()
+        # Claimed messages that are a half-open breaker's trial calls.
+        self.trials: set[int] = set()
+        self._trials_lock = threading.Lock()
         # How long the finaliser gathers outcomes into one transaction (see _Finaliser).
         self.linger_s = 0.2
         self.handlers: dict[str, Handler] = {}
@@ -199,33 +219,51 @@ class Outbox:
 
     # --- claiming -------------------------------------------------------------------
 
+    def breaker_policy(self, destination: str) -> breaker.BreakerPolicy:
+        """The breaker policy of the topic that calls `destination`."""
+        for policy in self.policies.values():
+            if policy.destination_prefix is not None and policy.serves(destination):
+                return policy.breaker
+        for policy in self.policies.values():
+            if policy.serves(destination):
+                return policy.breaker
+        return breaker.BreakerPolicy()
+
     def claim(self, topics: Sequence[str], limit: int) -> list[Claim]:
         """Lease up to `limit` due messages of `topics` to this worker (commits)."""
         now = utcnow()
         token = uuid.uuid4().hex
+        policies = [self.policies[t] for t in topics if t in self.policies]
         with self.db.transaction() as session:
-            # A probe taken by a worker that then died is offered again after one lease.
-            blocked, probes = breaker.blocked_destinations(
-                session, now, self.worker_id, probe_timeout_s=self.lease_s
+            # Trials taken by a worker that then died are offered again after the probe
+            # timeout (app/breaker.py).
+            blocked, permits = breaker.take_trials(
+                session, now, self.worker_id, self.breaker_policy,
+                lambda destination: any(p.serves(destination) for p in policies)
+                or not policies,
             )
             query = _claimable(self.db.dialect == "postgresql", bool(blocked))
             params: dict[str, Any] = {
-                "now": now, "topics": list(topics), "limit": limit + 16 * len(probes),
+                "now": now, "topics": list(topics),
+                "limit": limit + 16 * sum(permits.values()),
             }
             if blocked:
                 params["blocked"] = sorted(blocked)
             rows = session.execute(query, params).all()
             chosen: list[int] = []
-            probe_taken: set[str] = set()
+            trials: list[int] = []
+            unused = dict(permits)
             for message_id, destination in rows:
-                if destination in probes:
-                    # A half-open destination gets exactly one message: the probe.
-                    if destination in probe_taken:
+                if destination in permits:
+                    # A half-open destination gets as many messages as trial permits taken.
+                    if unused[destination] <= 0:
                         continue
-                    probe_taken.add(destination)
+                    unused[destination] -= 1
+                    trials.append(message_id)
                 chosen.append(message_id)
                 if len(chosen) >= limit:
                     break
+            breaker.give_back(session, unused)
             if not chosen:
                 return []
             # One conditional UPDATE for the whole batch: the rows are ours (locked on
@@ -234,6 +272,9 @@ class Outbox:
                 "ids": chosen, "now": now, "owner": self.worker_id, "token": token,
                 "until": now + timedelta(seconds=self.lease_s),
             }).all()
+        if trials:
+            with self._trials_lock:
+                self.trials.update(set(trials) & set(claimed))
         order = {message_id: index for index, message_id in enumerate(chosen)}
         return [Claim(message_id, token) for message_id in sorted(claimed, key=order.__getitem__)]
 
@@ -273,12 +314,12 @@ class Outbox:
 
     # --- processing -----------------------------------------------------------------
     #
-    # A worker's calls go out one at a time; everything the database must record about them
-    # is committed behind them, in groups, by a finaliser thread. So the next call does not
-    # wait for the last one's commit, and a group of outcomes costs one commit, not one each.
-    # Nothing is lost by the delay: a message is done only once its outcome is committed, and
-    # until then it stays leased to this worker (a worker killed here is taken over later,
-    # and the repeat carries the same stable reference).
+    # A worker's calls go out on up to `concurrency` threads, so a call hung until its read
+    # timeout holds up only itself: the others go on, and new batches are claimed while it
+    # waits. Everything the database must record about the calls is committed behind them,
+    # in groups, by a finaliser thread. Nothing is lost by the delay: a message is done only
+    # once its outcome is committed, and until then it stays leased to this worker (a worker
+    # killed here is taken over later, and the repeat carries the same stable reference).
 
     def run(self, topics: Sequence[str], batch: int = 20, max_batches: int = 50) -> RunStats:
         """Process due messages of `topics` until none is left (or stop is asked)."""
@@ -286,28 +327,34 @@ class Outbox:
         finaliser = _Finaliser(self)
         # The next batch is claimed and prepared while this one's calls go out.
         ahead = ThreadPoolExecutor(max_workers=1, thread_name_prefix="outbox-claim")
+        calls = _Calls(self, finaliser)
         upcoming: Future[_Batch] | None = None
+        batches = 0
         try:
-            for number in range(max_batches):
-                if self.stopping:
-                    break
+            while batches < max_batches and not self.stopping:
                 current = upcoming.result() if upcoming else None
                 upcoming = None
                 if current is None or not current.claims:
                     # Outcomes not yet recorded may unblock successors of the same ordering
-                    # key: claim (again) once they are.
+                    # key: claim (again) once they are. A call still out (one may hang until
+                    # its read timeout) is waited for only briefly.
+                    calls.wait_quiet(IDLE_RECHECK_S)
                     finaliser.flush()
                     current = self._fetch(topics, batch, finaliser)
                 if not current.claims:
-                    break
+                    if not calls.running():
+                        break
+                    continue
+                batches += 1
                 stats.claimed += len(current.claims)
-                if number + 1 < max_batches and len(current.claims) == batch:
+                if batches < max_batches and len(current.claims) == batch:
                     upcoming = ahead.submit(self._fetch, topics, batch, finaliser)
-                self._run_batch(current, finaliser, stats)
+                self._run_batch(current, finaliser, stats, calls)
         finally:
             if upcoming is not None:
                 self._give_back(upcoming)
             ahead.shutdown(wait=True)
+            calls.close()
             finaliser.close()
             stats.add(finaliser.stats)
         return stats
@@ -321,20 +368,34 @@ class Outbox:
     def _give_back(self, upcoming: Future[_Batch]) -> None:
         """Release a batch claimed ahead that will not be run now."""
         try:
-            self.release(job.claim for job in upcoming.result().work)
+            batch = upcoming.result()
+            self.release(job.claim for job in batch.work)
+            self._forget_trials(job.claim.id for job in batch.work)
         except Exception:  # its leases simply run out
             log.exception("outbox: could not release a batch claimed ahead")
 
-    def _run_batch(self, batch: _Batch, finaliser: _Finaliser, stats: RunStats) -> None:
+    def _is_trial(self, claim_id: int) -> bool:
+        with self._trials_lock:
+            return claim_id in self.trials
+
+    def _forget_trials(self, claim_ids: Iterable[int]) -> None:
+        with self._trials_lock:
+            self.trials.difference_update(claim_ids)
+
+    def _run_batch(self, batch: _Batch, finaliser: _Finaliser, stats: RunStats,
+                   calls: _Calls) -> None:
         work = batch.work
         renewed_at = batch.claimed_at
         blocked = self._blocked_now()
         checked_at = time.monotonic()
         lost: set[int] = set()
         for index, job in enumerate(work):
+            calls.wait_slot()
             if self.stopping:
                 # Finish nothing new; hand the rest back at once.
-                self.release(j.claim for j in work[index:] if j.claim.id not in lost)
+                rest = [j.claim for j in work[index:] if j.claim.id not in lost]
+                self.release(rest)
+                self._forget_trials(c.id for c in rest)
                 return
             if time.monotonic() - renewed_at > self.lease_s / 3:
                 # Each call starts with at least two thirds of a lease ahead of it.
@@ -343,19 +404,41 @@ class Outbox:
                 renewed_at = time.monotonic()
             if job.claim.id in lost:
                 stats.lost_lease += 1
+                self._forget_trials([job.claim.id])
                 continue
-            if time.monotonic() - checked_at > BREAKER_CHECK_S:
+            since = time.monotonic() - checked_at
+            if calls.alarm_at > checked_at or (
+                    calls.failed_at > checked_at and since > FAILURE_RECHECK_S) or (
+                    since > BREAKER_CHECK_S):
+                if calls.failed_at > checked_at or calls.alarm_at > checked_at:
+                    # Let the failures count first: the breaker may open now.
+                    finaliser.flush()
                 blocked, checked_at = self._blocked_now(), time.monotonic()
-            if job.destination in blocked:
+            trial = self._is_trial(job.claim.id)
+            if job.destination in blocked and not (trial and blocked[job.destination] == "trial"):
                 self.release([job.claim])
+                self._forget_trials([job.claim.id])
                 stats.deferred += 1
                 continue
-            outcome = self._perform(job)
-            finaliser.put(outcome)
-            if isinstance(outcome.error, RetriableError):
-                # Let this failure count before the next call: the breaker may open now.
-                finaliser.flush()
-                blocked, checked_at = self._blocked_now(), time.monotonic()
+            calls.submit(job, trial)
+
+    def _blocked_now(self) -> dict[str, str]:
+        """Destinations this worker may not call now: "paused", or "trial" (a half-open or
+        open breaker: only calls claimed as its trials go)."""
+        now = utcnow()
+        with self.db.session() as session:
+            rows = session.execute(
+                select(CircuitBreaker.destination, CircuitBreaker.state,
+                       CircuitBreaker.paused_until)
+                .where(or_(CircuitBreaker.state != "closed", CircuitBreaker.paused_until > now))
+            ).all()
+        blocked: dict[str, str] = {}
+        for destination, state, paused_until in rows:
+            if paused_until is not None and paused_until > now:
+                blocked[destination] = "paused"
+            elif state != "closed":
+                blocked[destination] = "trial"
+        return blocked
 
     def _prepare(self, claims: list[Claim], finished: Callable[[_Outcome], None]) -> list[_Job]:
         """Read what every call of the batch needs, in one short transaction."""
@@ -392,26 +475,73 @@ class Outbox:
             session.rollback()  # prepare only reads
         return work
 
-    def _perform(self, job: _Job) -> _Outcome:
+    def _perform(self, job: _Job, trial: bool = False) -> _Outcome:
+        called = {"destination": job.destination, "trial": trial}
         try:
-            return _Outcome(job.claim, job.handler, result=job.handler.perform(job.prepared))
+            result = job.handler.perform(job.prepared)
+            return _Outcome(job.claim, job.handler, result=result, **called)
         except (RetriableError, FatalError) as exc:
-            return _Outcome(job.claim, job.handler, error=exc)
+            return _Outcome(job.claim, job.handler, error=exc, **called)
         except Exception as exc:  # a bug in a handler must not lose the message
             log.exception("outbox %s: unexpected error in %s", job.claim.id, job.handler)
             error = _UnexpectedError(f"internal error: {type(exc).__name__}")
-            return _Outcome(job.claim, job.handler, error=error)
+            return _Outcome(job.claim, job.handler, error=error, **called)
 
-    def _blocked_now(self) -> set[str]:
-        """Destinations this worker may not call now (their breaker is open)."""
-        with self.db.session() as session:
-            rows = session.scalars(
-                select(CircuitBreaker).where(CircuitBreaker.state != "closed")
-            ).all()
-            return {
-                row.destination for row in rows
-                if not (row.state == "half_open" and row.probe_owner == self.worker_id)
-            }
+    # --- the breakers ---------------------------------------------------------------
+
+    def _tally(self, outcomes: Iterable[_Outcome]) -> None:
+        """Add calls' outcomes to this worker's unwritten breaker tallies (finaliser thread).
+
+        Failing: a RetriableError the destination is to blame for. Neither: a 429 or 503 with
+        Retry-After (the destination is up but asks for a pause: it gets one), an error that
+        does not count against it, a bug of ours. Everything else the destination answered.
+        """
+        with self._tallies_lock:  # two topics' runs may finalise at once
+            for outcome in outcomes:
+                self._tally_one(outcome)
+
+    def _tally_one(self, outcome: _Outcome) -> None:
+        if outcome.destination is None:
+            return  # no call was made (prepare refused it, lease lost)
+        self._forget_trials([outcome.claim.id])
+        error = outcome.error
+        if isinstance(error, _UnexpectedError):
+            return  # our bug, not the destination's doing
+        status = getattr(error, "status", None)
+        retry_after = getattr(error, "retry_after", None)
+        tally = self.tallies.add(outcome.destination)
+        failed = False
+        if isinstance(error, RetriableError) and status in (429, 503) and (
+                retry_after is not None):
+            tally.pause_s = max(tally.pause_s or 0.0, retry_after)
+        elif isinstance(error, RetriableError) and error.counts_against_destination:
+            failed = True
+            tally.last_error = str(error)
+        elif error is not None and status is None:
+            return  # not the destination's doing, and it did not answer
+        if outcome.trial:
+            if failed:
+                tally.trial_failed += 1
+            else:
+                tally.trial_ok += 1
+        elif failed:
+            tally.failed += 1
+        else:
+            tally.ok += 1
+
+    def _write_tallies(self, force: bool = False) -> None:
+        """Add due tallies to the breaker rows: one short transaction per destination."""
+        with self._tallies_lock:
+            due = list(self.tallies.due(force))
+        for destination, tally in due:
+            try:
+                with self.db.transaction() as session:
+                    breaker.record(session, destination, tally, utcnow(),
+                                   self.breaker_policy(destination))
+            except Exception:
+                log.exception("outbox: could not update the breaker of %s", destination)
+                with self._tallies_lock:
+                    self.tallies.put_back(destination, tally)
 
     # --- finalising -----------------------------------------------------------------
 
@@ -439,15 +569,12 @@ class Outbox:
         if self.db.dialect == "postgresql":
             owned_query = owned_query.with_for_update()
         owned = {m.id: m for m in session.scalars(owned_query)}
-        # Successes close a breaker once per group, not once per message; a failure after
-        # a success closes it first, so the count of consecutive failures stays exact.
-        answered: set[str] = set()
         completed: dict[Handler, list[tuple[OutboxMessage, Any]]] = {}
         done: list[int] = []
         # The group's writes are flushed together at commit (batched INSERTs and UPDATEs),
         # not one message at a time before each handler's next read.
         with session.no_autoflush:
-            self._apply_each(session, outcomes, owned, answered, completed, done, stats)
+            self._apply_each(session, outcomes, owned, completed, done, stats)
             for handler, pairs in completed.items():
                 complete_many = getattr(handler, "complete_many", None)
                 if complete_many is not None:
@@ -466,12 +593,10 @@ class Outbox:
                 )
                 .execution_options(synchronize_session=False)
             )
-        for destination in sorted(answered):
-            breaker.record_success(session, destination)
 
     def _apply_each(
         self, session: Session, outcomes: list[_Outcome], owned: dict[int, OutboxMessage],
-        answered: set[str], completed: dict[Handler, list[tuple[OutboxMessage, Any]]],
+        completed: dict[Handler, list[tuple[OutboxMessage, Any]]],
         done: list[int], stats: RunStats,
     ) -> None:
         for outcome in outcomes:
@@ -483,13 +608,9 @@ class Outbox:
             if outcome.error is None:
                 if outcome.handler is not None:
                     completed.setdefault(outcome.handler, []).append((message, outcome.result))
-                    answered.add(message.destination)
                 done.append(message.id)
                 stats.done += 1
                 continue
-            if message.destination in answered:
-                answered.discard(message.destination)
-                breaker.record_success(session, message.destination)
             if self._failed(session, message, outcome.error):
                 stats.retried += 1
             else:
@@ -512,13 +633,6 @@ class Outbox:
         message.lease_expires_at = None
         too_old = (now - message.created_at).total_seconds() > policy.max_age_s
         retriable = isinstance(error, RetriableError)
-        if retriable and getattr(error, "counts_against_destination", True):
-            breaker.record_failure(
-                session, message.destination, now, str(error), policy.breaker
-            )
-        elif getattr(error, "status", None) is not None:
-            # The destination answered (a 4xx, a ticket not made yet): it is up.
-            breaker.record_success(session, message.destination)
         if retriable and message.attempts < policy.max_attempts and not too_old:
             delay = backoff_delay(policy, message.attempts - 1, error.retry_after)
             message.next_attempt_at = now + timedelta(seconds=delay)
@@ -567,6 +681,72 @@ class _Outcome:
     result: Any = None
     error: Exception | None = None
     lost: bool = False
+    # The destination called (None: no call was made) and whether it was a trial call.
+    destination: str | None = None
+    trial: bool = False
+
+
+class _Calls:
+    """The calls a run has in flight, on up to `outbox.concurrency` threads."""
+
+    def __init__(self, outbox: Outbox, finaliser: _Finaliser) -> None:
+        self.outbox = outbox
+        self.finaliser = finaliser
+        self.limit = max(1, outbox.concurrency)
+        self.pool = ThreadPoolExecutor(max_workers=self.limit,
+                                       thread_name_prefix=f"outbox-call-{outbox.worker_id}")
+        self.futures: set[Future[None]] = set()
+        # When a call last failed in a way that counts against its destination (monotonic),
+        # and when one failed while this run's own calls to it failed at the breaker's rate or
+        # was told to pause: then the next call waits until the breaker has seen it.
+        self.failed_at = 0.0
+        self.alarm_at = 0.0
+        self.seen: dict[str, list[int]] = {}
+        self.lock = threading.Lock()
+
+    def submit(self, job: _Job, trial: bool) -> None:
+        self.futures.add(self.pool.submit(self._call, job, trial))
+
+    def _call(self, job: _Job, trial: bool) -> None:
+        outcome = self.outbox._perform(job, trial)
+        self.finaliser.put(outcome)
+        error = outcome.error
+        failed = isinstance(error, RetriableError) and error.counts_against_destination
+        with self.lock:
+            seen = self.seen.setdefault(job.destination, [0, 0])
+            seen[1 if failed else 0] += 1
+            rate = self.outbox.breaker_policy(job.destination).failure_rate
+            alarming = failed and seen[1] >= rate * (seen[0] + seen[1])
+        if isinstance(error, RetriableError) and error.status in (429, 503) and (
+                error.retry_after is not None):
+            alarming = True
+        now = time.monotonic()
+        if failed:
+            self.failed_at = now
+        if alarming:
+            self.alarm_at = now
+
+    def running(self) -> bool:
+        self.futures = {f for f in self.futures if not f.done()}
+        return bool(self.futures)
+
+    def wait_slot(self) -> None:
+        """Return once fewer than `limit` calls are out."""
+        while self.running() and len(self.futures) >= self.limit:
+            wait(self.futures, return_when=FIRST_COMPLETED)
+
+    def wait_quiet(self, quiet_s: float) -> None:
+        """Wait for the calls out while they keep ending; return once none has ended for
+        `quiet_s` (one may be hung until its read timeout) or none is left."""
+        while self.running():
+            done, _ = wait(self.futures, timeout=quiet_s, return_when=FIRST_COMPLETED)
+            if not done:
+                return
+            self.futures -= done
+
+    def close(self) -> None:
+        """Wait for the calls out (each ends by its own timeout) and stop the threads."""
+        self.pool.shutdown(wait=True)
 
 
 _STOP = object()
@@ -644,7 +824,11 @@ class _Finaliser:
                     deadline = time.monotonic() + self.linger_s
             try:
                 if group:
+                    self.outbox._tally(group)
                     self.outbox._commit(group, self.stats)
+                self.outbox._write_tallies(force=stopping)
+            except Exception:
+                log.exception("outbox: the finaliser could not record a group")
             finally:
                 for _ in range(taken):
                     self.queue.task_done()

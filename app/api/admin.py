@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import g
+from flask import current_app, g
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import RAISE
 
 from app.admin.audit_log import list_audit
+from app.admin.breakers import list_breakers, reset_breaker
 from app.admin.complaints import complaint_summary, list_complaints
 from app.admin.factions import add_faction, list_factions, set_faction_active
 from app.admin.keys import issue_api_key, list_keys, revoke_key
@@ -27,6 +28,8 @@ from schemas.admin import (
     ApiKeyQueryArgsSchema,
     AuditPageSchema,
     AuditQueryArgsSchema,
+    BreakerListSchema,
+    BreakerSchema,
     DeadLetterQueryArgsSchema,
     FactionCreateSchema,
     FactionDisableSchema,
@@ -223,6 +226,26 @@ class DeadLetterReplay(MethodView):
         (replayed,) = replay_dead_letters(session, g.actor, [message_id])
         session.commit()
         return replayed
+
+
+@blp.route("/breakers")
+class Breakers(MethodView):
+    @blp.response(200, BreakerListSchema)
+    def get(self) -> Any:
+        """Every destination's circuit breaker: state, window, next probe, pause."""
+        return {"items": list_breakers(request_session(), current_app.extensions["settings"])}
+
+
+@blp.route("/breakers/<path:destination>/reset")
+class BreakerReset(MethodView):
+    @blp.response(200, BreakerSchema)
+    @blp.alt_response(404, response="NOT_FOUND")
+    def post(self, destination: str) -> Any:
+        """Close a breaker by hand (e.g. `crm`, `webhook:12`): window emptied, pause lifted."""
+        session = request_session()
+        reset = reset_breaker(session, current_app.extensions["settings"], g.actor, destination)
+        session.commit()
+        return reset
 
 
 # --- webhooks and audit ----------------------------------------------------------------

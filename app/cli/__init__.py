@@ -11,6 +11,7 @@ import click
 
 from app.cli import (
     audit,
+    breaker,
     db,
     demo,
     dlq,
@@ -53,6 +54,7 @@ main.add_command(retention.retention)        # retention run
 main.add_command(reconcile.reconcile)        # reconcile
 main.add_command(dlq.dlq)                    # dlq list|replay
 main.add_command(outbox.outbox)              # outbox stats
+main.add_command(breaker.breaker)            # breaker list|reset
 main.add_command(audit.audit_group)          # audit list
 main.add_command(demo.demo)                  # demo
 main.add_command(status.status)              # status

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Integer, String, Text
+from sqlalchemy import JSON, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.clock import utcnow
@@ -29,6 +29,16 @@ class CircuitBreaker(Base):
     probe_owner: Mapped[str | None] = mapped_column(String(64))
     last_error: Mapped[str | None] = mapped_column(Text)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    # The failure-rate window (app/breaker.py): [bucket, ok, failed] per time bucket.
+    window: Mapped[list[list[int]] | None] = mapped_column(JSON)
+    # Openings in a row (each doubles the cool-down, up to its cap); 0 once closed.
+    trips: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # The half-open round: trial permits handed out, and the trials' outcomes so far.
+    trials_taken: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    trials_ok: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    trials_failed: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # A 429/503 with Retry-After: nobody calls before this, whatever the state.
+    paused_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class Lease(Base):

@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from sqlalchemy import event, select, update
 from sqlalchemy.orm import Session
 
+from app.breaker import BreakerPolicy
 from app.clock import utcnow
 from app.config import Settings
 from app.database import Database
@@ -26,7 +27,6 @@ from app.models import CircuitBreaker, Complaint, OutboxMessage, WebhookSubscrip
 from app.models.outbox import enqueue
 from app.webhooks import new_secret
 from schemas.open311 import render_request_created
-from sync.breaker import BreakerPolicy
 from sync.context import build_context
 from sync.errors import FatalError, RetriableError
 from sync.outbox import Outbox, TopicPolicy, backoff_delay, replay
@@ -37,7 +37,8 @@ from tests.sync.conftest import make_complaints
 TOPIC = "test.dummy"
 FAST = TopicPolicy(
     TOPIC, base_delay_s=0.01, max_delay_s=0.05, max_attempts=5,
-    breaker=BreakerPolicy(threshold=3, cooldown_s=0.3, max_cooldown_s=5),
+    breaker=BreakerPolicy(failure_rate=0.5, window_s=5, min_calls=4, cooldown_s=0.3,
+                          max_cooldown_s=5, trial_calls=2, probe_timeout_s=1.0),
 )
 
 
@@ -78,8 +79,10 @@ class DummyHandler:
 
 
 def make_outbox(db: Database, worker_id: str, handler: DummyHandler, lease_s: float = 30,
-                policy: TopicPolicy = FAST) -> Outbox:
-    outbox = Outbox(db, worker_id, lease_s=lease_s)
+                policy: TopicPolicy = FAST, concurrency: int = 1) -> Outbox:
+    # One call at a time unless a test asks for more: the order of calls is then the order
+    # of claims, which the ordering tests read.
+    outbox = Outbox(db, worker_id, lease_s=lease_s, concurrency=concurrency)
     outbox.register(policy, handler)
     return outbox
 
@@ -246,64 +249,95 @@ def breaker(db: Database, destination: str = "dummy") -> CircuitBreaker | None:
         return session.get(CircuitBreaker, destination)
 
 
-def test_breaker_is_shared_opens_probes_once_and_closes(db: Database) -> None:
+def fail_all(handler: DummyHandler, names: list[str], error: Exception | None = None,
+             times: int = 1) -> None:
+    for name in names:
+        handler.outcomes[name] = [error or RetriableError("500 down", status=500)] * times
+
+
+def test_breaker_opens_on_the_failure_rate_once_the_window_holds_min_calls(db: Database) -> None:
+    handler = DummyHandler()
+    outbox = make_outbox(db, "w1", handler)
+    names = [f"m{i}" for i in range(8)]
+    add(db, *names)
+    fail_all(handler, names)
+    outbox.run([TOPIC], batch=8)
+    # Four failed calls (min_calls, all failing) open it; the rest of the batch is handed back.
+    assert len(handler.performed) == FAST.breaker.min_calls
+    state = breaker(db)
+    assert state is not None and state.state == "open"
+    assert state.next_probe_at is not None
+
+
+def test_a_degraded_destination_below_the_rate_is_not_cut_off(db: Database) -> None:
+    handler = DummyHandler()
+    outbox = make_outbox(db, "w1", handler)
+    names = [f"m{i}" for i in range(30)]
+    add(db, *names)
+    fail_all(handler, names[1::3])  # a third fail (once each), never half of those so far
+    deadline = time.monotonic() + 10
+    while len(handler.completed) < len(names):
+        outbox.run([TOPIC], batch=30)
+        assert breaker(db) is None or breaker(db).state == "closed"
+        assert time.monotonic() < deadline
+        time.sleep(0.02)
+
+
+def test_breaker_is_shared_half_open_admits_trials_and_closes(db: Database) -> None:
     first_handler, second_handler = DummyHandler(), DummyHandler()
     first = make_outbox(db, "w1", first_handler)
     second = make_outbox(db, "w2", second_handler)
-    names = [f"m{i}" for i in range(8)]
+    names = [f"m{i}" for i in range(4)]
     add(db, *names)
-    for name in names:
-        first_handler.outcomes[name] = [RetriableError("503 down", status=503)]
+    fail_all(first_handler, names)
     first.run([TOPIC], batch=8)
-    # Three failures open the breaker; the rest of w1's batch is handed back untried.
-    assert len(first_handler.performed) == FAST.breaker.threshold
-    state = breaker(db)
-    assert state is not None and state.state == "open"
-    add(db, "late")
+    assert breaker(db).state == "open"
+    add(db, *[f"late{i}" for i in range(6)])
     assert second.claim([TOPIC], 10) == []  # w2 sees the same open breaker
     time.sleep(FAST.breaker.cooldown_s + 0.1)
-    # Half-open: one probe for the first worker to ask, nothing for the other.
-    probe = second.claim([TOPIC], 10)
-    assert len(probe) == 1
+    # Half-open: trial_calls (2) messages for the first worker to ask, nothing for the other.
+    trials = second.claim([TOPIC], 10)
+    assert len(trials) == FAST.breaker.trial_calls
     assert first.claim([TOPIC], 10) == []
     assert breaker(db).state == "half_open"
-    second.release(probe)  # the probe's holder runs it through its own tick
-    stats = second.run([TOPIC], batch=1, max_batches=1)
-    assert stats.done == 1 and breaker(db).state == "closed"
+    second.release(trials)  # the trials' holder runs them through its own tick
+    second.trials.clear()
+    with db.transaction() as session:
+        session.execute(update(CircuitBreaker).values(trials_taken=0))
+    stats = second.run([TOPIC], batch=2, max_batches=1)
+    assert stats.done == 2 and breaker(db).state == "closed"
     deadline = time.monotonic() + 10
-    while len(first_handler.completed) + len(second_handler.completed) < 9:
+    while len(first_handler.completed) + len(second_handler.completed) < 10:
         first.run([TOPIC])
         second.run([TOPIC])
         assert time.monotonic() < deadline
         time.sleep(0.02)
 
 
-def test_failed_probe_opens_the_breaker_for_longer(db: Database) -> None:
+def test_failed_trials_open_the_breaker_for_longer(db: Database) -> None:
     handler = DummyHandler()
     outbox = make_outbox(db, "w1", handler)
-    names = [f"m{i}" for i in range(4)]
+    names = [f"m{i}" for i in range(6)]
     add(db, *names)
-    for name in names:
-        handler.outcomes[name] = [RetriableError("503 down", status=503)] * 2
+    fail_all(handler, names, times=2)
     outbox.run([TOPIC])
     opened = breaker(db)
     assert opened is not None and opened.state == "open"
     first_wait = opened.next_probe_at - opened.opened_at
     time.sleep(FAST.breaker.cooldown_s + 0.1)
-    outbox.run([TOPIC])  # the probe fails
+    outbox.run([TOPIC])  # the trials fail
     reopened = breaker(db)
-    assert reopened.state == "open"
+    assert reopened.state == "open" and reopened.trips == 2
     assert reopened.next_probe_at - utcnow() > first_wait
 
 
-def test_a_4xx_answer_closes_the_breaker(db: Database) -> None:
+def test_a_4xx_answer_counts_as_the_destination_being_up(db: Database) -> None:
     handler = DummyHandler()
     outbox = make_outbox(db, "w1", handler)
-    add(db, "a", "b", "c", "d")
-    for name in "abc":
-        handler.outcomes[name] = [RetriableError("503 down", status=503)]
-    handler.outcomes["d"] = [FatalError("400 bad", status=400)]
-    outbox.run([TOPIC])
+    add(db, "a", "b", "c", "d", "e", "f")
+    fail_all(handler, ["a", "b", "c", "d"])
+    handler.outcomes["e"] = [FatalError("400 bad", status=400)]
+    outbox.run([TOPIC], batch=4)
     assert breaker(db).state == "open"
     time.sleep(FAST.breaker.cooldown_s + 0.1)
     deadline = time.monotonic() + 5
@@ -311,6 +345,69 @@ def test_a_4xx_answer_closes_the_breaker(db: Database) -> None:
         outbox.run([TOPIC])
         assert time.monotonic() < deadline
         time.sleep(0.02)
+
+
+def test_429_with_retry_after_pauses_without_counting_as_down(db: Database) -> None:
+    handler = DummyHandler()
+    outbox = make_outbox(db, "w1", handler)
+    names = [f"m{i}" for i in range(6)]
+    add(db, *names)
+    fail_all(handler, names[:1], RetriableError("429 busy", status=429, retry_after=1.0))
+    outbox.run([TOPIC], batch=6)
+    state = breaker(db)
+    assert state is not None and state.state == "closed"
+    assert state.paused_until is not None and state.paused_until > utcnow()
+    # Paused: the first answer stopped the rest of the batch, and nobody claims now.
+    assert len(handler.performed) == 1
+    assert outbox.claim([TOPIC], 10) == []
+    time.sleep(1.1)
+    deadline = time.monotonic() + 5
+    while len(handler.completed) < len(names):
+        outbox.run([TOPIC], batch=6)
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    assert breaker(db).state == "closed"
+
+
+def test_trials_of_a_vanished_worker_are_offered_again_after_the_probe_timeout(
+    db: Database,
+) -> None:
+    handler = DummyHandler()
+    dying = make_outbox(db, "w1", handler, lease_s=0.5)
+    survivor = make_outbox(db, "w2", handler)
+    names = [f"m{i}" for i in range(8)]
+    add(db, *names)
+    fail_all(handler, names[:4])
+    dying.run([TOPIC], batch=4, max_batches=1)
+    assert breaker(db).state == "open"
+    time.sleep(FAST.breaker.cooldown_s + 0.1)
+    assert len(dying.claim([TOPIC], 10)) == 2  # takes both trials, then "dies"
+    assert survivor.claim([TOPIC], 10) == []
+    time.sleep(FAST.breaker.probe_timeout_s + 0.1)
+    deadline = time.monotonic() + 5
+    while breaker(db).state != "closed":
+        survivor.run([TOPIC])
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+
+
+def test_a_hung_call_holds_up_only_itself(db: Database) -> None:
+    handler = DummyHandler()
+    outbox = make_outbox(db, "w1", handler, concurrency=4)
+    names = [f"m{i}" for i in range(12)]
+    add(db, *names)
+    release = threading.Event()
+    handler.outcomes["m0"] = [lambda: release.wait(10)]
+    runner = threading.Thread(target=outbox.run, args=([TOPIC],), kwargs={"batch": 4})
+    runner.start()
+    deadline = time.monotonic() + 5
+    while len(handler.completed) < len(names) - 1:
+        assert time.monotonic() < deadline, handler.completed
+        time.sleep(0.02)
+    assert "ok:m0" not in handler.completed
+    release.set()
+    runner.join(5)
+    assert sorted(handler.completed) == sorted(f"ok:{n}" for n in names)
 
 
 @given(
@@ -415,7 +512,7 @@ def test_failed_hook_runs_with_each_recorded_failure_not_for_a_bug(db: Database)
     handler = DummyHandler()
     outbox = make_outbox(db, "w1", handler, policy=TopicPolicy(
         TOPIC, base_delay_s=0.01, max_delay_s=0.01, max_attempts=2,
-        breaker=BreakerPolicy(threshold=100)))
+        breaker=BreakerPolicy(min_calls=100)))
     add(db, "flaky", "doomed", "buggy")
     handler.outcomes["flaky"] = [RetriableError("503 down", status=503)]
     handler.outcomes["doomed"] = [FatalError("400 bad", status=400)]

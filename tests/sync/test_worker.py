@@ -118,22 +118,23 @@ def test_sigterm_finishes_the_in_flight_message_and_exits_cleanly(
 ) -> None:
     codes = make_complaints(app, db, 5)
     set_faults(crm, latency_ms=1500)
-    worker = workers.start()
+    worker = workers.start(OUTBOX_CONCURRENCY=2)
     wait_until(lambda: leased(db) > 0, timeout=20, what="a claimed message")
-    time.sleep(0.5)  # the first POST is now waiting on the CRM's latency
+    time.sleep(0.5)  # the first two POSTs are now waiting on the CRM's latency
     started = time.monotonic()
     assert stop(worker, signal.SIGTERM, timeout=15) == 0
     assert time.monotonic() - started < 10
-    # The in-flight complaint was finished; the rest were handed back untried.
-    assert len(forwarded(db)) == 1
+    # The in-flight complaints (two calls at a time) were finished; the rest were handed
+    # back untried.
+    assert len(forwarded(db)) == 2
     assert leased(db) == 0
     with db.session() as session:
         pending = session.scalars(
             select(OutboxMessage).where(OutboxMessage.status == "pending")
         ).all()
-    assert len(pending) == len(codes) - 1 and all(m.attempts == 0 for m in pending)
+    assert len(pending) == len(codes) - 2 and all(m.attempts == 0 for m in pending)
     assert "stopped" in workers.log(0)
-    assert len(sim_tickets(crm)) == 1
+    assert len(sim_tickets(crm)) == 2
 
 
 def test_worker_killed_mid_request_is_taken_over_and_delivers_exactly_once(
