@@ -51,7 +51,8 @@ from collections import deque
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import accumulate
-from typing import Any, NamedTuple
+from operator import itemgetter
+from typing import Any
 
 import phonenumbers
 
@@ -258,6 +259,7 @@ _RUN = re.compile(
 )
 _NOT_DIGITS = str.maketrans("", "", " \t+()-./")
 _GROUP = re.compile(r"\d++")
+_GROUPS = re.compile(r"(\d++)")
 _DIGIT = re.compile(r"\d")
 # Every phone the rules or the matcher may find holds a '+', or a group opening with 0[2-9]
 # or 62.
@@ -286,6 +288,16 @@ _PROVINCES = frozenset(
     "11 12 13 14 15 16 17 18 19 21 31 32 33 34 35 36 51 52 53 61 62 63 64 65 71 72 73 74 75 76 "
     "81 82 91 92 93 94 95 96 97".split()
 )
+# Where a group may open a phone or a NIK (`_next_opener`), at the non-digit before it (a class
+# that lets the engine skip digits in C), as a lookahead so that a NIK's shape does not hide
+# the groups inside it: 62 or 0[2-9] and a digit; 16 digits in one group; or a card's first
+# group or a province code, then 16 digits whose groups all split at even counts.
+_MAY_OPEN = re.compile(
+    r"\D(?=0[2-9]\d|62|\d{16}|(?=[1-9]\d{3}(?!\d)|"
+    + "|".join(sorted(f"{tens}[{''.join(sorted(c[1] for c in _PROVINCES if c[0] == tens))}]"
+                      for tens in {code[0] for code in _PROVINCES}))
+    + r")\d\d(?:\D*+\d\d){7}(?!\d))"
+)
 _LONGEST_NUMBER = 16  # digits a phone written with +62 0… can reach; nothing longer is read
 _MATCHER_CALLS = 4
 
@@ -310,33 +322,35 @@ class _Run:
         return k == 0 or bool(self.separators[k - 1].strip(".-"))
 
 
-class _Written(NamedTuple):
-    """Where a run of six digits or more is written, and its digits: enough to pass it by."""
+# Where a run of six digits or more is written (start, end), and its digits: enough to pass it
+# by. A plain tuple: a hostile text holds hundreds of runs, and most are passed by.
+_Written = tuple[int, int, str]
 
-    start: int
-    end: int
-    digits: str
 
-    def run(self, shadow: str) -> _Run:
-        """The run's groups and separators, read only for the runs that may matter."""
-        written = shadow[self.start:self.end]
-        prefix = written[:len(written) - len(written.lstrip("+( \t"))]
-        spans = [group.span() for group in _GROUP.finditer(shadow, self.start, self.end)]
-        starts = [start for start, _ in spans]
-        ends = [end for _, end in spans]
-        digits = [shadow[start:end] for start, end in spans]
-        separators = [shadow[ends[k]:starts[k + 1]] for k in range(len(starts) - 1)]
-        return _Run("+" in prefix, "(" in prefix, starts, ends, digits, separators)
+def _run_of(shadow: str, start: int, end: int) -> _Run:
+    """The groups and separators of the run written at shadow[start:end].
+
+    Read only for the runs that may matter, in C: one split gives [prefix, group, separator,
+    group, …, group, ""] (a run ends with a digit), and the running sum of the pieces' lengths
+    where each begins.
+    """
+    pieces = _GROUPS.split(shadow[start:end])
+    count = len(pieces) // 2
+    positions = list(accumulate(map(len, pieces), initial=start))
+    prefix = pieces[0]
+    return _Run("+" in prefix, "(" in prefix, positions[1:2 * count:2],
+                positions[2:2 * count + 1:2], pieces[1::2], pieces[2:-1:2])
 
 
 def _runs(shadow: str, start: int = 0, end: int | None = None) -> list[_Written]:
     """The number runs of the shadow that hold six digits or more (fewer identify no one)."""
     runs: list[_Written] = []
     for match in _RUN.finditer(shadow, start, len(shadow) if end is None else end):
-        if match.end() - match.start() >= 6:
+        first, last = match.span()
+        if last - first >= 6:
             digits = match.group().translate(_NOT_DIGITS)
             if len(digits) >= 6:
-                runs.append(_Written(match.start(), match.end(), digits))
+                runs.append((first, last, digits))
     return runs
 
 
@@ -352,8 +366,8 @@ def _rerun(
             merged.append((start, end))
     fresh: list[_Written] = []
     for written in runs:
-        if _overlaps(merged, written.start, written.end):
-            fresh += _runs(shadow, written.start, written.end)
+        if _overlaps(merged, written[0], written[1]):
+            fresh += _runs(shadow, written[0], written[1])
         else:
             fresh.append(written)
     return fresh
@@ -413,6 +427,33 @@ def _may_open(group: str) -> bool:
     """Whether a NIK or a phone could open with this group (`_nik_end`, `_phone_start`)."""
     return (group[:2] in _PROVINCES or len(group) >= _NIK_DIGITS or group[:2] == "62"
             or (group[:1] == "0" and len(group) >= 3) or len(group) == 4)
+
+
+def _next_opener(shadow: str, run: _Run, first: int) -> int:
+    """The first group from `first` on at which a NIK or a phone may open (or past the last).
+
+    Found in C: `_MAY_OPEN` holds at a superset of the groups where `_nik_end` or
+    `_phone_start` may hold, so trying only these finds what trying every group would. A phone
+    opens with 62 or 0[2-9] and a third digit; a NIK is one group of 16 digits or more, or
+    16 digits whose groups all split at even counts and end at the 16th (a card's four groups
+    of four, a NIK split where its fields end). The run's first group is asked directly: a run
+    cut by the matcher's find may start right after a digit.
+    """
+    digits = run.digits
+    if first == 0:
+        if _may_open(digits[0]):
+            return 0
+        first = 1
+    last = run.ends[-1]
+    while first < len(digits):
+        match = _MAY_OPEN.search(shadow, run.ends[first - 1], last)
+        if match is None:
+            break
+        k = bisect_left(run.starts, match.end(), first)
+        if _may_open(digits[k]):
+            return k
+        first = k + 1
+    return len(digits)
 
 
 def _phone_start(run: _Run, k: int) -> bool:
@@ -510,32 +551,55 @@ def _numbers(
     matcher = _Matcher(shadow, text, origin)
     queue = deque(runs)
     while queue:
-        written = queue.popleft()
-        # The common case, decided fast: a date, an amount, a code can start no number.
-        if len(written.digits) < 8 or (
-            len(written.digits) < _NIK_DIGITS
-            and not _MAY_HOLD_PHONE.search(shadow, written.start, written.end)
-        ):
-            continue
-        if len(written.digits) < _NIK_DIGITS and not _PHONE_RULES_MAY_FIRE.search(
-            shadow, written.start, written.end
-        ):
-            # No rule can fire ("+1 234 5678", "0 812 3456 7890"): only the matcher may decide.
-            plus = shadow[written.start] == "+" or shadow[written.start + 1] == "+"
-            found, undecided = [], [(written.start, written.end, written.digits, plus)]
+        start, end, digits = queue.popleft()
+        count = len(digits)
+        if count < 8:
+            continue  # a date, an amount, a code: too short for any number
+        if count < _NIK_DIGITS:
+            if not _MAY_HOLD_PHONE.search(shadow, start, end):
+                continue
+            if not _PHONE_RULES_MAY_FIRE.search(shadow, start, end):
+                # No rule can fire ("+1 234 5678", "0 812 3456 7890"): only the matcher may
+                # decide.
+                plus = shadow[start] == "+" or shadow[start + 1] == "+"
+                undecided = [(start, end, digits, plus)]
+            else:
+                undecided = _read_written(shadow, start, end, digits, spans)
         else:
-            found, undecided = _read_run(shadow, written.run(shadow))
-        spans += found
+            undecided = _read_written(shadow, start, end, digits, spans)
         for stretch in undecided:
             asked = matcher.ask(*stretch)
-            spans += asked
-            if asked and matcher.answered:
-                edges = [stretch[0]] + [edge for span in asked for edge in span[:2]]
-                edges.append(stretch[1])
-                for left, right in zip(edges[0::2], edges[1::2], strict=True):
-                    if left < right:
-                        queue.extend(_runs(shadow, left, right))
+            if asked:
+                spans += asked
+                if matcher.answered:
+                    edges = [stretch[0]] + [edge for span in asked for edge in span[:2]]
+                    edges.append(stretch[1])
+                    for left, right in zip(edges[0::2], edges[1::2], strict=True):
+                        if left < right:
+                            queue.extend(_runs(shadow, left, right))
     return spans
+
+
+def _read_written(
+    shadow: str, start: int, end: int, digits: str, spans: list[tuple[int, int, str]]
+) -> list[tuple[int, int, str, bool]]:
+    """`_read_run` of the run at shadow[start:end], not split into groups when no number can
+    open in it: a long run of dates, times and short numbers ("05-11-2026 14.00 0 812 …") with
+    no group where a NIK or a phone may open and no amount beside it is left whole.
+    """
+    first = _DIGIT.search(shadow, start).start()  # type: ignore[union-attr]
+    group_end = _GROUP.match(shadow, first).end()  # type: ignore[union-attr]
+    if (
+        not _may_open(shadow[first:group_end])
+        and not _MAY_OPEN.search(shadow, group_end, end)
+        and not _AMOUNT_BEFORE.search(shadow[max(0, first - 9):first])
+        and not _AMOUNT_AFTER.match(shadow, end)
+    ):
+        plus = "+" in shadow[start:first]
+        return [(shadow.rfind("+", 0, first + 1) if plus else first, end, digits, plus)]
+    found, undecided = _read_run(shadow, _run_of(shadow, start, end))
+    spans += found
+    return undecided
 
 
 def _read_run(
@@ -545,31 +609,36 @@ def _read_run(
     spans: list[tuple[int, int, str]] = []
     undecided: list[tuple[int, int, str, bool]] = []  # start, end, digits, after a '+'
     head, tail = _amount_groups(shadow, run)
-    totals = [0, *accumulate(len(d) for d in run.digits)]
-    if (head or tail) and any(
-        _nik_end(run, k, len(run.digits), totals) is not None
-        for k in range(len(run.digits)) if _may_open(run.digits[k])
-    ):
-        head = tail = 0  # a run holding a NIK's shape is not money, whatever word is beside it
+    totals = list(accumulate(map(len, run.digits), initial=0))
+    if head or tail:
+        k = _next_opener(shadow, run, 0)
+        while k < len(run.digits):
+            if _nik_end(run, k, len(run.digits), totals) is not None:
+                head = tail = 0  # a run holding a NIK's shape is not money, whatever is beside
+                break
+            k = _next_opener(shadow, run, k + 1)
     limit = len(run.digits) - tail
     left = head  # the first group not yet in a span
-    # Only groups that could open a NIK or a phone are tried (a long run is mostly others).
-    for k in [k for k in range(head, limit) if _may_open(run.digits[k])]:
+    # Only groups that could open a NIK or a phone are tried (a long run is mostly others),
+    # and none inside a number already found.
+    k = _next_opener(shadow, run, head)
+    while k < limit:
         # Right after a masked number a new one may start, as it would after the mask.
-        if k < left or not (k == left or run.may_start(k)):
-            continue
-        mask = MASK_NIK
-        end = _nik_end(run, k, limit, totals)
-        if end is None and _phone_start(run, k):
-            end, mask = _phone_end(run, k, limit), MASK_PHONE
+        if k == left or run.may_start(k):
+            mask = MASK_NIK
+            end = _nik_end(run, k, limit, totals)
+            if end is None and _phone_start(run, k):
+                end, mask = _phone_end(run, k, limit), MASK_PHONE
+                if end is not None:
+                    end = _alternates_end(run, end, limit)
             if end is not None:
-                end = _alternates_end(run, end, limit)
-        if end is None:
-            continue
-        if left < k:
-            undecided.append(_stretch(shadow, run, left, k - 1))
-        spans.append((_number_start(shadow, run, k, end), run.ends[end], mask))
-        left = end + 1
+                if left < k:
+                    undecided.append(_stretch(shadow, run, left, k - 1))
+                spans.append((_number_start(shadow, run, k, end), run.ends[end], mask))
+                left = end + 1
+                k = _next_opener(shadow, run, left)
+                continue
+        k = _next_opener(shadow, run, k + 1)
     if left < limit:
         undecided.append(_stretch(shadow, run, left, limit - 1))
     return spans, undecided
@@ -600,9 +669,11 @@ def _stretch(shadow: str, run: _Run, first: int, last: int) -> tuple[int, int, s
 class _Matcher:
     """The `phonenumbers` matcher, asked about what the rules left undecided in one text.
 
-    It is slow (~50 µs a call), so a text gets at most `_MATCHER_CALLS` calls; beyond them a
-    stretch that could be a phone is masked unasked (a hostile text: a miss would leak a
-    person, a false mask costs a number).
+    It is slow (~50–150 µs a call), so a text gets at most `_MATCHER_CALLS` calls; beyond them
+    a stretch that could be a phone is masked unasked (a hostile text: a miss would leak a
+    person, a false mask costs a number). A stretch written exactly like one asked before in
+    the same text gets the same answer without the library, though it still counts as a call:
+    the answers, and so the output, are those of asking every time.
     """
 
     def __init__(self, shadow: str, text: str, origin: list[int] | None) -> None:
@@ -610,6 +681,7 @@ class _Matcher:
         self.calls = 0
         self.answered = False  # whether the last `ask` was answered by the matcher
         self._excluded: list[tuple[int, int]] | None = None
+        self._answers: dict[str, list[tuple[int, int]]] = {}  # written stretch -> its finds
 
     def ask(self, begin: int, end: int, digits: str, plus: bool) -> list[tuple[int, int, str]]:
         """Phone spans in shadow[begin:end]."""
@@ -629,12 +701,16 @@ class _Matcher:
         origin = self.origin
         low = begin if origin is None else origin[begin]
         high = end if origin is None else origin[end]
-        return [
-            (low + match.start, low + match.end, MASK_PHONE) if origin is None else
-            (bisect_left(origin, low + match.start), bisect_left(origin, low + match.end),
-             MASK_PHONE)
-            for match in phonenumbers.PhoneNumberMatcher(self.text[low:high], "ID")
-        ]
+        written = self.text[low:high]
+        finds = self._answers.get(written)
+        if finds is None:
+            finds = [(match.start, match.end)
+                     for match in phonenumbers.PhoneNumberMatcher(written, "ID")]
+            self._answers[written] = finds
+        if origin is None:
+            return [(low + first, low + last, MASK_PHONE) for first, last in finds]
+        return [(bisect_left(origin, low + first), bisect_left(origin, low + last), MASK_PHONE)
+                for first, last in finds]
 
 
 def _overlaps(spans: list[tuple[int, int]], start: int, end: int) -> bool:
@@ -688,10 +764,14 @@ def _own_numbers(
     wanted += [(number, MASK_NIK) for number in _own_nik(identity.nik)]
     spans: list[tuple[int, int, str]] = []
     if wanted:
+        # One look at all the runs' digits first: the reporter's numbers are rarely written.
+        every = " ".join(map(itemgetter(2), runs))
+        wanted = [(number, mask) for number, mask in wanted if number in every]
+    if wanted:
         for written in runs:
-            present = [(number, mask) for number, mask in wanted if number in written.digits]
+            present = [(number, mask) for number, mask in wanted if number in written[2]]
             if present:
-                spans += _own_in_run(shadow, written.run(shadow), present)
+                spans += _own_in_run(shadow, _run_of(shadow, written[0], written[1]), present)
     return spans
 
 
@@ -830,7 +910,9 @@ def _apply(
 ) -> str:
     """`text` with the spans masked: overlaps merged, masks already there left alone."""
     present = [(m.start(), m.end()) for m in _MASKS.finditer(shadow)] if "[" in shadow else []
-    spans.sort(key=lambda span: (span[0], -span[1]))
+    # By start, the longest first (two stable sorts in C, equal spans kept in their order).
+    spans.sort(key=itemgetter(1), reverse=True)
+    spans.sort(key=itemgetter(0))
     merged: list[list[Any]] = []
     for start, end, mask in spans:
         if present and _overlaps(present, start, end):
