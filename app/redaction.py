@@ -250,11 +250,14 @@ def _emails_by_pattern(shadow: str) -> list[tuple[int, int, str]]:
 # --- numbers: NIK and phones ------------------------------------------------------------------
 
 # Between two digit groups: spaces, one of . - / with up to two spaces around, or brackets
-# ("(021) 555", "+62 (812) 3456"). Every part is bounded, so a run is read once.
-_SEPARATOR = r"(?:[ \t]{0,2}\)?[ \t]{0,2}[-./]?[ \t]{0,2}\(?[ \t]{0,2})"
+# ("(021) 555", "+62 (812) 3456"). Every part is bounded, so a run is read once. Every part is
+# possessive too: its marks are distinct characters in a fixed order, so taking all it can is
+# the only way a separator reaches the next digit, and the engine tries no other split of the
+# spaces where a run ends (before a word or a '+').
+_SEPARATOR = r"(?:[ \t]{0,2}+\)?+[ \t]{0,2}+[-./]?+[ \t]{0,2}+\(?+[ \t]{0,2}+)"
 # It opens with a character class, which lets the engine skip text without digits in C.
 _RUN = re.compile(
-    r"[+(\d](?:(?<=\+)[ \t]{0,2}\(?[ \t]{0,2}\d|(?<=\()[ \t]{0,2}\+?[ \t]{0,2}\d|(?<=\d))"
+    r"[+(\d](?:(?<=\+)[ \t]{0,2}+\(?+[ \t]{0,2}+\d|(?<=\()[ \t]{0,2}+\+?+[ \t]{0,2}+\d|(?<=\d))"
     r"\d*+(?:" + _SEPARATOR + r"(?<=[^\d])\d++)*+"
 )
 _NOT_DIGITS = str.maketrans("", "", " \t+()-./")
@@ -268,8 +271,10 @@ _MAY_HOLD_PHONE = re.compile(r"\+|(?<!\d)(?:0\D{0,2}[2-9]|62)")
 _PHONE_RULES_MAY_FIRE = re.compile(r"(?<!\d)(?:0[2-9]\d|62)")
 # Shapes that are never phone numbers, kept from the matcher (which calls "05-11-2026 14.00" a
 # phone): dates with an optional time, times, kelurahan codes, amounts grouped by thousands.
+# Each opens with one to four digits and a mark, asked first: a position where no such shape
+# starts (a letter, a long number) is passed in one step.
 _NOT_A_PHONE = re.compile(
-    r"(?<![\d.\-/])(?:"
+    r"(?=\d{1,4}+[-/.:,])(?<![\d.\-/])(?:"
     r"\d{1,2}(?P<d>[-/.])\d{1,2}(?P=d)(?:\d{4}|\d{2})(?:[ \t]{1,2}\d{1,2}[.:]\d{2})?"
     r"|\d{4}(?P<i>[-/.])\d{1,2}(?P=i)\d{1,2}(?:[ \t]{1,2}\d{1,2}[.:]\d{2})?"
     r"|\d{1,2}[.:]\d{2}"
@@ -508,12 +513,20 @@ def _alternates_end(run: _Run, end: int, limit: int) -> int:
 def _card_shaped(run: _Run, k: int, limit: int) -> bool:
     """Four groups of four digits from group k, joined by one same space, dot or dash, not
     opening with 0 as a phone does ("3171 0101 0190 0001", "1000-0000-0000-0000")."""
-    if k + 4 > limit or run.digits[k][0] == "0":
+    if k + 4 > limit:
         return False
-    if any(len(group) != 4 for group in run.digits[k:k + 4]):
+    digits = run.digits
+    if digits[k][0] == "0" or not (
+        len(digits[k]) == len(digits[k + 1]) == len(digits[k + 2]) == len(digits[k + 3]) == 4
+    ):
         return False
-    joins = {run.separators[g].strip() or " " for g in range(k, k + 3)}
-    return len(joins) == 1 and not joins & {"/", "(", ")"}
+    separators = run.separators
+    join = separators[k].strip() or " "
+    return (
+        join not in ("/", "(", ")")
+        and (separators[k + 1].strip() or " ") == join
+        and (separators[k + 2].strip() or " ") == join
+    )
 
 
 def _nik_end(run: _Run, k: int, limit: int, totals: list[int]) -> int | None:
@@ -636,7 +649,11 @@ def _read_run(
                     undecided.append(_stretch(shadow, run, left, k - 1))
                 spans.append((_number_start(shadow, run, k, end), run.ends[end], mask))
                 left = end + 1
-                k = _next_opener(shadow, run, left)
+                # Numbers often come in a row: the group right after one is tried as it is.
+                if left < limit and _may_open(run.digits[left]):
+                    k = left
+                else:
+                    k = _next_opener(shadow, run, left)
                 continue
         k = _next_opener(shadow, run, k + 1)
     if left < limit:
@@ -653,7 +670,7 @@ def _number_start(shadow: str, run: _Run, k: int, end: int) -> int:
         if run.plus:
             return shadow.rfind("+", 0, start + 1)
         return start
-    if k > 0 and run.separators[k - 1].rstrip(" \t").endswith("("):
+    if k > 0 and "(" in run.separators[k - 1] and run.separators[k - 1].rstrip(" \t")[-1:] == "(":
         if ")" in shadow[start:run.ends[end]]:
             return shadow.rfind("(", 0, start)
     return start
