@@ -137,6 +137,10 @@ _PLAIN = {
 }
 
 
+# Up to this many distinct characters to fold, `str.replace` for each beats one translate.
+_REPLACED_ONE_BY_ONE = 16
+
+
 @lru_cache(maxsize=4096)
 def _fold_char(char: str) -> str:
     """One character as the rules read it: lower case, no accents, plain digits and spaces."""
@@ -169,6 +173,16 @@ def _shadow(text: str) -> tuple[str, list[int] | None]:
         table[ord(char)] = folded
         one_for_one = one_for_one and len(folded) == 1
     if one_for_one:
+        # A few distinct characters (a curly quote, a no-break space, an accent) are replaced
+        # one by one, each in one pass in C: str.translate looks every character up in the
+        # table, ~50 ns each. Equal as long as no folded character is itself replaced.
+        changes = {chr(code): folded for code, folded in table.items() if folded != chr(code)}
+        if len(changes) <= _REPLACED_ONE_BY_ONE and not any(
+            folded in changes for folded in changes.values()
+        ):
+            for char, folded in changes.items():
+                text = text.replace(char, folded)
+            return text.lower(), None
         return text.translate(table).lower(), None
     pieces: list[str] = []
     origin: list[int] = []
@@ -261,6 +275,7 @@ _RUN = re.compile(
     r"\d*+(?:" + _SEPARATOR + r"(?<=[^\d])\d++)*+"
 )
 _NOT_DIGITS = str.maketrans("", "", " \t+()-./")
+_NOT_DIGIT_BYTES = b" \t+()-./"
 _GROUP = re.compile(r"\d++")
 _GROUPS = re.compile(r"(\d++)")
 _DIGIT = re.compile(r"\d")
@@ -353,7 +368,13 @@ def _runs(shadow: str, start: int = 0, end: int | None = None) -> list[_Written]
     for match in _RUN.finditer(shadow, start, len(shadow) if end is None else end):
         first, last = match.span()
         if last - first >= 6:
-            digits = match.group().translate(_NOT_DIGITS)
+            written = match.group()
+            # The shadow's digits are ASCII, and so is a run: bytes drop its separators several
+            # times faster than str.translate does (a hostile text holds hundreds of runs).
+            digits = (
+                written.encode("ascii").translate(None, _NOT_DIGIT_BYTES).decode("ascii")
+                if written.isascii() else written.translate(_NOT_DIGITS)
+            )
             if len(digits) >= 6:
                 runs.append((first, last, digits))
     return runs
@@ -573,24 +594,34 @@ def _numbers(
                 continue
             if not _PHONE_RULES_MAY_FIRE.search(shadow, start, end):
                 # No rule can fire ("+1 234 5678", "0 812 3456 7890"): only the matcher may
-                # decide.
+                # decide. (The common case of a hostile text: no list, no loop.)
                 plus = shadow[start] == "+" or shadow[start + 1] == "+"
-                undecided = [(start, end, digits, plus)]
-            else:
-                undecided = _read_written(shadow, start, end, digits, spans)
-        else:
-            undecided = _read_written(shadow, start, end, digits, spans)
-        for stretch in undecided:
+                asked = matcher.ask(start, end, digits, plus)
+                if asked:
+                    spans += asked
+                    if matcher.answered:
+                        queue.extend(_around(shadow, start, end, asked))
+                continue
+        for stretch in _read_written(shadow, start, end, digits, spans):
             asked = matcher.ask(*stretch)
             if asked:
                 spans += asked
                 if matcher.answered:
-                    edges = [stretch[0]] + [edge for span in asked for edge in span[:2]]
-                    edges.append(stretch[1])
-                    for left, right in zip(edges[0::2], edges[1::2], strict=True):
-                        if left < right:
-                            queue.extend(_runs(shadow, left, right))
+                    queue.extend(_around(shadow, stretch[0], stretch[1], asked))
     return spans
+
+
+def _around(
+    shadow: str, start: int, end: int, asked: list[tuple[int, int, str]]
+) -> list[_Written]:
+    """The runs of shadow[start:end] left around the matcher's finds."""
+    edges = [start] + [edge for span in asked for edge in span[:2]]
+    edges.append(end)
+    runs: list[_Written] = []
+    for left, right in zip(edges[0::2], edges[1::2], strict=True):
+        if left < right:
+            runs += _runs(shadow, left, right)
+    return runs
 
 
 def _read_written(
@@ -697,7 +728,8 @@ class _Matcher:
         self.shadow, self.text, self.origin = shadow, text, origin
         self.calls = 0
         self.answered = False  # whether the last `ask` was answered by the matcher
-        self._excluded: list[tuple[int, int]] | None = None
+        # Where the shapes that are never phones start and end (found when first needed).
+        self._excluded: tuple[list[int], list[int]] | None = None
         self._answers: dict[str, list[tuple[int, int]]] = {}  # written stretch -> its finds
 
     def ask(self, begin: int, end: int, digits: str, plus: bool) -> list[tuple[int, int, str]]:
@@ -708,8 +740,12 @@ class _Matcher:
         if not plus and digits[1:2] in ("0", "1"):
             return []  # 00…/01… is no Indonesian number (RT 001, CRM-2026-001234)
         if self._excluded is None:
-            self._excluded = [(m.start(), m.end()) for m in _NOT_A_PHONE.finditer(self.shadow)]
-        if _overlaps(self._excluded, begin, end):
+            found = [m.span() for m in _NOT_A_PHONE.finditer(self.shadow)]
+            self._excluded = [s for s, _ in found], [e for _, e in found]
+        # They are disjoint and in order, so the last starting before `end` reaches furthest.
+        starts, ends = self._excluded
+        index = bisect_left(starts, end)
+        if index and ends[index - 1] > begin:
             return []
         if self.calls >= _MATCHER_CALLS:
             return [(begin, end, MASK_PHONE)]
