@@ -283,7 +283,9 @@ _DIGIT = re.compile(r"\d")
 # or 62.
 _MAY_HOLD_PHONE = re.compile(r"\+|(?<!\d)(?:0\D{0,2}[2-9]|62)")
 # …and every phone the rules may find a group opening with 0[2-9] and three digits long, or 62.
-_PHONE_RULES_MAY_FIRE = re.compile(r"(?<!\d)(?:0[2-9]\d|62)")
+# (Written to open with the class [06], which the engine looks for in C, and the "no digit
+# before" asked after it.)
+_PHONE_RULES_MAY_FIRE = re.compile(r"[06](?<!\d[06])(?:(?<=0)[2-9]\d|(?<=6)2)")
 # Shapes that are never phone numbers, kept from the matcher (which calls "05-11-2026 14.00" a
 # phone): dates with an optional time, times, kelurahan codes, amounts grouped by thousands.
 # Each opens with one to four digits and a mark, asked first: a position where no such shape
@@ -936,7 +938,7 @@ def _own_in_run(
     """Spans where a run's digits, whatever their grouping, hold the reporter's numbers."""
     joined = "".join(run.digits)
     spans: list[tuple[int, int, str]] = []
-    totals = [0, *accumulate(len(d) for d in run.digits)]
+    totals = list(accumulate(map(len, run.digits), initial=0))
     for number, mask in wanted:
         at = joined.find(number)
         while at >= 0:
