@@ -501,18 +501,27 @@ def _phone_end(run: _Run, k: int, limit: int) -> int | None:
     and of the size used before, so "0812 3456 7890 12 kali" keeps its "12".
     """
     plus = k == 0 and run.plus
+    digits, separators = run.digits, run.separators
     collected = ""
     best = None
+    between = 0  # the one size of the groups after k read so far, 0 once they differ
     for j in range(k, limit):
+        size = len(digits[j])
         if j > k and best is not None:
-            same_joint = j - 1 > k and run.separators[j - 1] == run.separators[j - 2]
-            sizes = {len(d) for d in run.digits[k + 1:j]}
-            if not same_joint or (len(run.digits[j]) < 3 and sizes != {len(run.digits[j])}):
+            # (j > k + 1 whenever the joint is the same: there are groups between.)
+            if j - 1 == k or separators[j - 1] != separators[j - 2]:
                 break
-        collected += run.digits[j]
+            if size < 3 and between != size:
+                break
+        if j == k + 1:
+            between = size
+        elif j > k + 1 and between != size:
+            between = 0
+        collected += digits[j]
         if len(collected) > _LONGEST_NUMBER:
             break
-        if _national(collected, plus) is not None:
+        # Nine digits at least: a 0 and a landline's eight (62 and eight, ten).
+        if len(collected) >= 9 and _national(collected, plus) is not None:
             best = j
     return best
 
