@@ -652,20 +652,20 @@ def _read_written(
     ):
         plus = "+" in shadow[start:first]
         return [(shadow.rfind("+", 0, first + 1) if plus else first, end, digits, plus)]
-    found, undecided = _read_run(shadow, _run_of(shadow, start, end))
+    found, undecided = _read_run(shadow, _run_of(shadow, start, end), len(digits))
     spans += found
     return undecided
 
 
 def _read_run(
-    shadow: str, run: _Run
+    shadow: str, run: _Run, count: int
 ) -> tuple[list[tuple[int, int, str]], list[tuple[int, int, str, bool]]]:
     """The NIKs and phones the rules find in a run, and the stretches they leave undecided."""
     spans: list[tuple[int, int, str]] = []
     undecided: list[tuple[int, int, str, bool]] = []  # start, end, digits, after a '+'
     head, tail = _amount_groups(shadow, run)
     totals = list(accumulate(map(len, run.digits), initial=0))
-    if head or tail:
+    if (head or tail) and count >= _NIK_DIGITS:  # (fewer digits hold no NIK)
         k = _next_opener(shadow, run, 0)
         while k < len(run.digits):
             if _nik_end(run, k, len(run.digits), totals) is not None:
