@@ -39,7 +39,10 @@ hundred sentences, with the ambiguous cases and the choice made for each):
 
 Everything is linear in the text: regular expressions with bounded or possessive repetition,
 starts that cannot be retried inside a token, and per-group work bounded by the 16 digits a
-number can have. bench/redact.py measures it.
+number can have. The work per character is kept in C where it can be: the groups where a
+number may open are found by one pattern (`_MAY_OPEN`), a run is split into groups only when
+one may, and Python steps are spent on candidates, not on every group. bench/redact.py
+measures it (target: under 1 ms for 4,000 characters).
 """
 
 from __future__ import annotations
@@ -51,7 +54,8 @@ from collections import deque
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import accumulate
-from typing import Any, NamedTuple
+from operator import itemgetter
+from typing import Any
 
 import phonenumbers
 
@@ -136,6 +140,10 @@ _PLAIN = {
 }
 
 
+# Up to this many distinct characters to fold, `str.replace` for each beats one translate.
+_REPLACED_ONE_BY_ONE = 16
+
+
 @lru_cache(maxsize=4096)
 def _fold_char(char: str) -> str:
     """One character as the rules read it: lower case, no accents, plain digits and spaces."""
@@ -168,6 +176,16 @@ def _shadow(text: str) -> tuple[str, list[int] | None]:
         table[ord(char)] = folded
         one_for_one = one_for_one and len(folded) == 1
     if one_for_one:
+        # A few distinct characters (a curly quote, a no-break space, an accent) are replaced
+        # one by one, each in one pass in C: str.translate looks every character up in the
+        # table, ~50 ns each. Equal as long as no folded character is itself replaced.
+        changes = {chr(code): folded for code, folded in table.items() if folded != chr(code)}
+        if len(changes) <= _REPLACED_ONE_BY_ONE and not any(
+            folded in changes for folded in changes.values()
+        ):
+            for char, folded in changes.items():
+                text = text.replace(char, folded)
+            return text.lower(), None
         return text.translate(table).lower(), None
     pieces: list[str] = []
     origin: list[int] = []
@@ -249,25 +267,34 @@ def _emails_by_pattern(shadow: str) -> list[tuple[int, int, str]]:
 # --- numbers: NIK and phones ------------------------------------------------------------------
 
 # Between two digit groups: spaces, one of . - / with up to two spaces around, or brackets
-# ("(021) 555", "+62 (812) 3456"). Every part is bounded, so a run is read once.
-_SEPARATOR = r"(?:[ \t]{0,2}\)?[ \t]{0,2}[-./]?[ \t]{0,2}\(?[ \t]{0,2})"
+# ("(021) 555", "+62 (812) 3456"). Every part is bounded, so a run is read once. Every part is
+# possessive too: its marks are distinct characters in a fixed order, so taking all it can is
+# the only way a separator reaches the next digit, and the engine tries no other split of the
+# spaces where a run ends (before a word or a '+').
+_SEPARATOR = r"(?:[ \t]{0,2}+\)?+[ \t]{0,2}+[-./]?+[ \t]{0,2}+\(?+[ \t]{0,2}+)"
 # It opens with a character class, which lets the engine skip text without digits in C.
 _RUN = re.compile(
-    r"[+(\d](?:(?<=\+)[ \t]{0,2}\(?[ \t]{0,2}\d|(?<=\()[ \t]{0,2}\+?[ \t]{0,2}\d|(?<=\d))"
+    r"[+(\d](?:(?<=\+)[ \t]{0,2}+\(?+[ \t]{0,2}+\d|(?<=\()[ \t]{0,2}+\+?+[ \t]{0,2}+\d|(?<=\d))"
     r"\d*+(?:" + _SEPARATOR + r"(?<=[^\d])\d++)*+"
 )
 _NOT_DIGITS = str.maketrans("", "", " \t+()-./")
+_NOT_DIGIT_BYTES = b" \t+()-./"
 _GROUP = re.compile(r"\d++")
+_GROUPS = re.compile(r"(\d++)")
 _DIGIT = re.compile(r"\d")
 # Every phone the rules or the matcher may find holds a '+', or a group opening with 0[2-9]
 # or 62.
 _MAY_HOLD_PHONE = re.compile(r"\+|(?<!\d)(?:0\D{0,2}[2-9]|62)")
 # …and every phone the rules may find a group opening with 0[2-9] and three digits long, or 62.
-_PHONE_RULES_MAY_FIRE = re.compile(r"(?<!\d)(?:0[2-9]\d|62)")
+# (Written to open with the class [06], which the engine looks for in C, and the "no digit
+# before" asked after it.)
+_PHONE_RULES_MAY_FIRE = re.compile(r"[06](?<!\d[06])(?:(?<=0)[2-9]\d|(?<=6)2)")
 # Shapes that are never phone numbers, kept from the matcher (which calls "05-11-2026 14.00" a
 # phone): dates with an optional time, times, kelurahan codes, amounts grouped by thousands.
+# Each opens with one to four digits and a mark, asked first: a position where no such shape
+# starts (a letter, a long number) is passed in one step.
 _NOT_A_PHONE = re.compile(
-    r"(?<![\d.\-/])(?:"
+    r"(?=\d{1,4}+[-/.:,])(?<![\d.\-/])(?:"
     r"\d{1,2}(?P<d>[-/.])\d{1,2}(?P=d)(?:\d{4}|\d{2})(?:[ \t]{1,2}\d{1,2}[.:]\d{2})?"
     r"|\d{4}(?P<i>[-/.])\d{1,2}(?P=i)\d{1,2}(?:[ \t]{1,2}\d{1,2}[.:]\d{2})?"
     r"|\d{1,2}[.:]\d{2}"
@@ -285,6 +312,16 @@ _NIK_FIELD_ENDS = frozenset((2, 4, 6, 8, 10, 12))
 _PROVINCES = frozenset(
     "11 12 13 14 15 16 17 18 19 21 31 32 33 34 35 36 51 52 53 61 62 63 64 65 71 72 73 74 75 76 "
     "81 82 91 92 93 94 95 96 97".split()
+)
+# Where a group may open a phone or a NIK (`_next_opener`), at the non-digit before it (a class
+# that lets the engine skip digits in C), as a lookahead so that a NIK's shape does not hide
+# the groups inside it: 62 or 0[2-9] and a digit; 16 digits in one group; or a card's first
+# group or a province code, then 16 digits whose groups all split at even counts.
+_MAY_OPEN = re.compile(
+    r"\D(?=0[2-9]\d|62|\d{16}|(?=[1-9]\d{3}(?!\d)|"
+    + "|".join(sorted(f"{tens}[{''.join(sorted(c[1] for c in _PROVINCES if c[0] == tens))}]"
+                      for tens in {code[0] for code in _PROVINCES}))
+    + r")\d\d(?:\D*+\d\d){7}(?!\d))"
 )
 _LONGEST_NUMBER = 16  # digits a phone written with +62 0… can reach; nothing longer is read
 _MATCHER_CALLS = 4
@@ -310,33 +347,41 @@ class _Run:
         return k == 0 or bool(self.separators[k - 1].strip(".-"))
 
 
-class _Written(NamedTuple):
-    """Where a run of six digits or more is written, and its digits: enough to pass it by."""
+# Where a run of six digits or more is written (start, end), and its digits: enough to pass it
+# by. A plain tuple: a hostile text holds hundreds of runs, and most are passed by.
+_Written = tuple[int, int, str]
 
-    start: int
-    end: int
-    digits: str
 
-    def run(self, shadow: str) -> _Run:
-        """The run's groups and separators, read only for the runs that may matter."""
-        written = shadow[self.start:self.end]
-        prefix = written[:len(written) - len(written.lstrip("+( \t"))]
-        spans = [group.span() for group in _GROUP.finditer(shadow, self.start, self.end)]
-        starts = [start for start, _ in spans]
-        ends = [end for _, end in spans]
-        digits = [shadow[start:end] for start, end in spans]
-        separators = [shadow[ends[k]:starts[k + 1]] for k in range(len(starts) - 1)]
-        return _Run("+" in prefix, "(" in prefix, starts, ends, digits, separators)
+def _run_of(shadow: str, start: int, end: int) -> _Run:
+    """The groups and separators of the run written at shadow[start:end].
+
+    Read only for the runs that may matter, in C: one split gives [prefix, group, separator,
+    group, …, group, ""] (a run ends with a digit), and the running sum of the pieces' lengths
+    where each begins.
+    """
+    pieces = _GROUPS.split(shadow[start:end])
+    count = len(pieces) // 2
+    positions = list(accumulate(map(len, pieces), initial=start))
+    prefix = pieces[0]
+    return _Run("+" in prefix, "(" in prefix, positions[1:2 * count:2],
+                positions[2:2 * count + 1:2], pieces[1::2], pieces[2:-1:2])
 
 
 def _runs(shadow: str, start: int = 0, end: int | None = None) -> list[_Written]:
     """The number runs of the shadow that hold six digits or more (fewer identify no one)."""
     runs: list[_Written] = []
     for match in _RUN.finditer(shadow, start, len(shadow) if end is None else end):
-        if match.end() - match.start() >= 6:
-            digits = match.group().translate(_NOT_DIGITS)
+        first, last = match.span()
+        if last - first >= 6:
+            written = match.group()
+            # The shadow's digits are ASCII, and so is a run: bytes drop its separators several
+            # times faster than str.translate does (a hostile text holds hundreds of runs).
+            digits = (
+                written.encode("ascii").translate(None, _NOT_DIGIT_BYTES).decode("ascii")
+                if written.isascii() else written.translate(_NOT_DIGITS)
+            )
             if len(digits) >= 6:
-                runs.append(_Written(match.start(), match.end(), digits))
+                runs.append((first, last, digits))
     return runs
 
 
@@ -352,8 +397,8 @@ def _rerun(
             merged.append((start, end))
     fresh: list[_Written] = []
     for written in runs:
-        if _overlaps(merged, written.start, written.end):
-            fresh += _runs(shadow, written.start, written.end)
+        if _overlaps(merged, written[0], written[1]):
+            fresh += _runs(shadow, written[0], written[1])
         else:
             fresh.append(written)
     return fresh
@@ -415,6 +460,33 @@ def _may_open(group: str) -> bool:
             or (group[:1] == "0" and len(group) >= 3) or len(group) == 4)
 
 
+def _next_opener(shadow: str, run: _Run, first: int) -> int:
+    """The first group from `first` on at which a NIK or a phone may open (or past the last).
+
+    Found in C: `_MAY_OPEN` holds at a superset of the groups where `_nik_end` or
+    `_phone_start` may hold, so trying only these finds what trying every group would. A phone
+    opens with 62 or 0[2-9] and a third digit; a NIK is one group of 16 digits or more, or
+    16 digits whose groups all split at even counts and end at the 16th (a card's four groups
+    of four, a NIK split where its fields end). The run's first group is asked directly: a run
+    cut by the matcher's find may start right after a digit.
+    """
+    digits = run.digits
+    if first == 0:
+        if _may_open(digits[0]):
+            return 0
+        first = 1
+    last = run.ends[-1]
+    while first < len(digits):
+        match = _MAY_OPEN.search(shadow, run.ends[first - 1], last)
+        if match is None:
+            break
+        k = bisect_left(run.starts, match.end(), first)
+        if _may_open(digits[k]):
+            return k
+        first = k + 1
+    return len(digits)
+
+
 def _phone_start(run: _Run, k: int) -> bool:
     """Whether an Indonesian phone may begin at group k (its own shape, not yet its length)."""
     group = run.digits[k]
@@ -432,18 +504,27 @@ def _phone_end(run: _Run, k: int, limit: int) -> int | None:
     and of the size used before, so "0812 3456 7890 12 kali" keeps its "12".
     """
     plus = k == 0 and run.plus
+    digits, separators = run.digits, run.separators
     collected = ""
     best = None
+    between = 0  # the one size of the groups after k read so far, 0 once they differ
     for j in range(k, limit):
+        size = len(digits[j])
         if j > k and best is not None:
-            same_joint = j - 1 > k and run.separators[j - 1] == run.separators[j - 2]
-            sizes = {len(d) for d in run.digits[k + 1:j]}
-            if not same_joint or (len(run.digits[j]) < 3 and sizes != {len(run.digits[j])}):
+            # (j > k + 1 whenever the joint is the same: there are groups between.)
+            if j - 1 == k or separators[j - 1] != separators[j - 2]:
                 break
-        collected += run.digits[j]
+            if size < 3 and between != size:
+                break
+        if j == k + 1:
+            between = size
+        elif j > k + 1 and between != size:
+            between = 0
+        collected += digits[j]
         if len(collected) > _LONGEST_NUMBER:
             break
-        if _national(collected, plus) is not None:
+        # Nine digits at least: a 0 and a landline's eight (62 and eight, ten).
+        if len(collected) >= 9 and _national(collected, plus) is not None:
             best = j
     return best
 
@@ -467,12 +548,20 @@ def _alternates_end(run: _Run, end: int, limit: int) -> int:
 def _card_shaped(run: _Run, k: int, limit: int) -> bool:
     """Four groups of four digits from group k, joined by one same space, dot or dash, not
     opening with 0 as a phone does ("3171 0101 0190 0001", "1000-0000-0000-0000")."""
-    if k + 4 > limit or run.digits[k][0] == "0":
+    if k + 4 > limit:
         return False
-    if any(len(group) != 4 for group in run.digits[k:k + 4]):
+    digits = run.digits
+    if digits[k][0] == "0" or not (
+        len(digits[k]) == len(digits[k + 1]) == len(digits[k + 2]) == len(digits[k + 3]) == 4
+    ):
         return False
-    joins = {run.separators[g].strip() or " " for g in range(k, k + 3)}
-    return len(joins) == 1 and not joins & {"/", "(", ")"}
+    separators = run.separators
+    join = separators[k].strip() or " "
+    return (
+        join not in ("/", "(", ")")
+        and (separators[k + 1].strip() or " ") == join
+        and (separators[k + 2].strip() or " ") == join
+    )
 
 
 def _nik_end(run: _Run, k: int, limit: int, totals: list[int]) -> int | None:
@@ -510,66 +599,108 @@ def _numbers(
     matcher = _Matcher(shadow, text, origin)
     queue = deque(runs)
     while queue:
-        written = queue.popleft()
-        # The common case, decided fast: a date, an amount, a code can start no number.
-        if len(written.digits) < 8 or (
-            len(written.digits) < _NIK_DIGITS
-            and not _MAY_HOLD_PHONE.search(shadow, written.start, written.end)
-        ):
-            continue
-        if len(written.digits) < _NIK_DIGITS and not _PHONE_RULES_MAY_FIRE.search(
-            shadow, written.start, written.end
-        ):
-            # No rule can fire ("+1 234 5678", "0 812 3456 7890"): only the matcher may decide.
-            plus = shadow[written.start] == "+" or shadow[written.start + 1] == "+"
-            found, undecided = [], [(written.start, written.end, written.digits, plus)]
-        else:
-            found, undecided = _read_run(shadow, written.run(shadow))
-        spans += found
-        for stretch in undecided:
+        start, end, digits = queue.popleft()
+        count = len(digits)
+        if count < 8:
+            continue  # a date, an amount, a code: too short for any number
+        if count < _NIK_DIGITS:
+            if not _MAY_HOLD_PHONE.search(shadow, start, end):
+                continue
+            if not _PHONE_RULES_MAY_FIRE.search(shadow, start, end):
+                # No rule can fire ("+1 234 5678", "0 812 3456 7890"): only the matcher may
+                # decide. (The common case of a hostile text: no list, no loop.)
+                plus = shadow[start] == "+" or shadow[start + 1] == "+"
+                asked = matcher.ask(start, end, digits, plus)
+                if asked:
+                    spans += asked
+                    if matcher.answered:
+                        queue.extend(_around(shadow, start, end, asked))
+                continue
+        for stretch in _read_written(shadow, start, end, digits, spans):
             asked = matcher.ask(*stretch)
-            spans += asked
-            if asked and matcher.answered:
-                edges = [stretch[0]] + [edge for span in asked for edge in span[:2]]
-                edges.append(stretch[1])
-                for left, right in zip(edges[0::2], edges[1::2], strict=True):
-                    if left < right:
-                        queue.extend(_runs(shadow, left, right))
+            if asked:
+                spans += asked
+                if matcher.answered:
+                    queue.extend(_around(shadow, stretch[0], stretch[1], asked))
     return spans
 
 
+def _around(
+    shadow: str, start: int, end: int, asked: list[tuple[int, int, str]]
+) -> list[_Written]:
+    """The runs of shadow[start:end] left around the matcher's finds."""
+    edges = [start] + [edge for span in asked for edge in span[:2]]
+    edges.append(end)
+    runs: list[_Written] = []
+    for left, right in zip(edges[0::2], edges[1::2], strict=True):
+        if left < right:
+            runs += _runs(shadow, left, right)
+    return runs
+
+
+def _read_written(
+    shadow: str, start: int, end: int, digits: str, spans: list[tuple[int, int, str]]
+) -> list[tuple[int, int, str, bool]]:
+    """`_read_run` of the run at shadow[start:end], not split into groups when no number can
+    open in it: a long run of dates, times and short numbers ("05-11-2026 14.00 0 812 …") with
+    no group where a NIK or a phone may open and no amount beside it is left whole.
+    """
+    first = _DIGIT.search(shadow, start).start()  # type: ignore[union-attr]
+    group_end = _GROUP.match(shadow, first).end()  # type: ignore[union-attr]
+    if (
+        not _may_open(shadow[first:group_end])
+        and not _MAY_OPEN.search(shadow, group_end, end)
+        and not _AMOUNT_BEFORE.search(shadow[max(0, first - 9):first])
+        and not _AMOUNT_AFTER.match(shadow, end)
+    ):
+        plus = "+" in shadow[start:first]
+        return [(shadow.rfind("+", 0, first + 1) if plus else first, end, digits, plus)]
+    found, undecided = _read_run(shadow, _run_of(shadow, start, end), len(digits))
+    spans += found
+    return undecided
+
+
 def _read_run(
-    shadow: str, run: _Run
+    shadow: str, run: _Run, count: int
 ) -> tuple[list[tuple[int, int, str]], list[tuple[int, int, str, bool]]]:
     """The NIKs and phones the rules find in a run, and the stretches they leave undecided."""
     spans: list[tuple[int, int, str]] = []
     undecided: list[tuple[int, int, str, bool]] = []  # start, end, digits, after a '+'
     head, tail = _amount_groups(shadow, run)
-    totals = [0, *accumulate(len(d) for d in run.digits)]
-    if (head or tail) and any(
-        _nik_end(run, k, len(run.digits), totals) is not None
-        for k in range(len(run.digits)) if _may_open(run.digits[k])
-    ):
-        head = tail = 0  # a run holding a NIK's shape is not money, whatever word is beside it
+    totals = list(accumulate(map(len, run.digits), initial=0))
+    if (head or tail) and count >= _NIK_DIGITS:  # (fewer digits hold no NIK)
+        k = _next_opener(shadow, run, 0)
+        while k < len(run.digits):
+            if _nik_end(run, k, len(run.digits), totals) is not None:
+                head = tail = 0  # a run holding a NIK's shape is not money, whatever is beside
+                break
+            k = _next_opener(shadow, run, k + 1)
     limit = len(run.digits) - tail
     left = head  # the first group not yet in a span
-    # Only groups that could open a NIK or a phone are tried (a long run is mostly others).
-    for k in [k for k in range(head, limit) if _may_open(run.digits[k])]:
+    # Only groups that could open a NIK or a phone are tried (a long run is mostly others),
+    # and none inside a number already found.
+    k = _next_opener(shadow, run, head)
+    while k < limit:
         # Right after a masked number a new one may start, as it would after the mask.
-        if k < left or not (k == left or run.may_start(k)):
-            continue
-        mask = MASK_NIK
-        end = _nik_end(run, k, limit, totals)
-        if end is None and _phone_start(run, k):
-            end, mask = _phone_end(run, k, limit), MASK_PHONE
+        if k == left or run.may_start(k):
+            mask = MASK_NIK
+            end = _nik_end(run, k, limit, totals)
+            if end is None and _phone_start(run, k):
+                end, mask = _phone_end(run, k, limit), MASK_PHONE
+                if end is not None:
+                    end = _alternates_end(run, end, limit)
             if end is not None:
-                end = _alternates_end(run, end, limit)
-        if end is None:
-            continue
-        if left < k:
-            undecided.append(_stretch(shadow, run, left, k - 1))
-        spans.append((_number_start(shadow, run, k, end), run.ends[end], mask))
-        left = end + 1
+                if left < k:
+                    undecided.append(_stretch(shadow, run, left, k - 1))
+                spans.append((_number_start(shadow, run, k, end), run.ends[end], mask))
+                left = end + 1
+                # Numbers often come in a row: the group right after one is tried as it is.
+                if left < limit and _may_open(run.digits[left]):
+                    k = left
+                else:
+                    k = _next_opener(shadow, run, left)
+                continue
+        k = _next_opener(shadow, run, k + 1)
     if left < limit:
         undecided.append(_stretch(shadow, run, left, limit - 1))
     return spans, undecided
@@ -584,7 +715,7 @@ def _number_start(shadow: str, run: _Run, k: int, end: int) -> int:
         if run.plus:
             return shadow.rfind("+", 0, start + 1)
         return start
-    if k > 0 and run.separators[k - 1].rstrip(" \t").endswith("("):
+    if k > 0 and "(" in run.separators[k - 1] and run.separators[k - 1].rstrip(" \t")[-1:] == "(":
         if ")" in shadow[start:run.ends[end]]:
             return shadow.rfind("(", 0, start)
     return start
@@ -600,16 +731,20 @@ def _stretch(shadow: str, run: _Run, first: int, last: int) -> tuple[int, int, s
 class _Matcher:
     """The `phonenumbers` matcher, asked about what the rules left undecided in one text.
 
-    It is slow (~50 µs a call), so a text gets at most `_MATCHER_CALLS` calls; beyond them a
-    stretch that could be a phone is masked unasked (a hostile text: a miss would leak a
-    person, a false mask costs a number).
+    It is slow (~50–150 µs a call), so a text gets at most `_MATCHER_CALLS` calls; beyond them
+    a stretch that could be a phone is masked unasked (a hostile text: a miss would leak a
+    person, a false mask costs a number). A stretch written exactly like one asked before in
+    the same text gets the same answer without the library, though it still counts as a call:
+    the answers, and so the output, are those of asking every time.
     """
 
     def __init__(self, shadow: str, text: str, origin: list[int] | None) -> None:
         self.shadow, self.text, self.origin = shadow, text, origin
         self.calls = 0
         self.answered = False  # whether the last `ask` was answered by the matcher
-        self._excluded: list[tuple[int, int]] | None = None
+        # Where the shapes that are never phones start and end (found when first needed).
+        self._excluded: tuple[list[int], list[int]] | None = None
+        self._answers: dict[str, list[tuple[int, int]]] = {}  # written stretch -> its finds
 
     def ask(self, begin: int, end: int, digits: str, plus: bool) -> list[tuple[int, int, str]]:
         """Phone spans in shadow[begin:end]."""
@@ -619,8 +754,12 @@ class _Matcher:
         if not plus and digits[1:2] in ("0", "1"):
             return []  # 00…/01… is no Indonesian number (RT 001, CRM-2026-001234)
         if self._excluded is None:
-            self._excluded = [(m.start(), m.end()) for m in _NOT_A_PHONE.finditer(self.shadow)]
-        if _overlaps(self._excluded, begin, end):
+            found = [m.span() for m in _NOT_A_PHONE.finditer(self.shadow)]
+            self._excluded = [s for s, _ in found], [e for _, e in found]
+        # They are disjoint and in order, so the last starting before `end` reaches furthest.
+        starts, ends = self._excluded
+        index = bisect_left(starts, end)
+        if index and ends[index - 1] > begin:
             return []
         if self.calls >= _MATCHER_CALLS:
             return [(begin, end, MASK_PHONE)]
@@ -629,12 +768,16 @@ class _Matcher:
         origin = self.origin
         low = begin if origin is None else origin[begin]
         high = end if origin is None else origin[end]
-        return [
-            (low + match.start, low + match.end, MASK_PHONE) if origin is None else
-            (bisect_left(origin, low + match.start), bisect_left(origin, low + match.end),
-             MASK_PHONE)
-            for match in phonenumbers.PhoneNumberMatcher(self.text[low:high], "ID")
-        ]
+        written = self.text[low:high]
+        finds = self._answers.get(written)
+        if finds is None:
+            finds = [(match.start, match.end)
+                     for match in phonenumbers.PhoneNumberMatcher(written, "ID")]
+            self._answers[written] = finds
+        if origin is None:
+            return [(low + first, low + last, MASK_PHONE) for first, last in finds]
+        return [(bisect_left(origin, low + first), bisect_left(origin, low + last), MASK_PHONE)
+                for first, last in finds]
 
 
 def _overlaps(spans: list[tuple[int, int]], start: int, end: int) -> bool:
@@ -688,10 +831,14 @@ def _own_numbers(
     wanted += [(number, MASK_NIK) for number in _own_nik(identity.nik)]
     spans: list[tuple[int, int, str]] = []
     if wanted:
+        # One look at all the runs' digits first: the reporter's numbers are rarely written.
+        every = " ".join(map(itemgetter(2), runs))
+        wanted = [(number, mask) for number, mask in wanted if number in every]
+    if wanted:
         for written in runs:
-            present = [(number, mask) for number, mask in wanted if number in written.digits]
+            present = [(number, mask) for number, mask in wanted if number in written[2]]
             if present:
-                spans += _own_in_run(shadow, written.run(shadow), present)
+                spans += _own_in_run(shadow, _run_of(shadow, written[0], written[1]), present)
     return spans
 
 
@@ -803,7 +950,7 @@ def _own_in_run(
     """Spans where a run's digits, whatever their grouping, hold the reporter's numbers."""
     joined = "".join(run.digits)
     spans: list[tuple[int, int, str]] = []
-    totals = [0, *accumulate(len(d) for d in run.digits)]
+    totals = list(accumulate(map(len, run.digits), initial=0))
     for number, mask in wanted:
         at = joined.find(number)
         while at >= 0:
@@ -830,7 +977,9 @@ def _apply(
 ) -> str:
     """`text` with the spans masked: overlaps merged, masks already there left alone."""
     present = [(m.start(), m.end()) for m in _MASKS.finditer(shadow)] if "[" in shadow else []
-    spans.sort(key=lambda span: (span[0], -span[1]))
+    # By start, the longest first (two stable sorts in C, equal spans kept in their order).
+    spans.sort(key=itemgetter(1), reverse=True)
+    spans.sort(key=itemgetter(0))
     merged: list[list[Any]] = []
     for start, end, mask in spans:
         if present and _overlaps(present, start, end):

@@ -8,7 +8,7 @@
    cases (one long token, digits everywhere, '@' everywhere, a realistic long text…). Each
    4,000-character case is also run at 400 characters: the ratio 4,000/400 is ≈10 when the cost
    is linear in the text, and would be ≈100 for a quadratic pattern. Target: under 1 ms for a
-   4,000-character description.
+   4,000-character description; the last line says PASS or FAIL for the worst case measured.
 2. The public pages (dashboard, lists, a complaint, exports, feed, keyless Open311) of this tree
    against `--base` (default: main before the stored projection), both seeded alike and
    measured in alternating slices; the ratio this/base (target ≤ 1.05).
@@ -31,6 +31,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from app.redaction import Identity, redact  # noqa: E402
+
+# CPU seconds `redact` may take on any 4,000-character description (issue 13).
+TARGET = 1e-3
 
 # main as it was before public text was stored at intake (render-time scrubbing).
 BASE = "bdaccf7"
@@ -77,6 +80,8 @@ CASES: dict[str, tuple[str, Callable[[int], str]]] = {
                         lambda n: _repeat("05-11-2026 14.00 0 812 ", n)),
     "foreign plus": ("'+1 234 5678 ' repeated: numbers only the matcher may decide",
                      lambda n: _repeat("+1 234 5678 ", n)),
+    "non-ASCII": ("the long complaint pasted with curly quotes and no-break spaces",
+                  lambda n: _repeat(REALISTIC.replace(" ", "\u00a0", 9) + "\u201cok\u201d ", n)),
 }
 
 
@@ -106,7 +111,9 @@ def redaction_cost(calls: int, rounds: int) -> None:
         worst = max(worst, cost_large)
         print(f"  {name:<20}{len(large):>7}{cost_large * 1e6:>10.1f}   "
               f"{cost_small * 1e6:>9.1f}{cost_large / cost_small:>7.1f}")
-    print(f"  worst 4,000-character case: {worst * 1e3:.2f} ms (target < 1 ms)")
+    verdict = "PASS" if worst < TARGET else "FAIL"
+    print(f"  worst 4,000-character case: {worst * 1e3:.2f} ms, target < {TARGET * 1e3:.0f} ms: "
+          f"{verdict}")
 
 
 # The same driver runs in both trees, each in its own process with that tree first on the path:
