@@ -60,7 +60,7 @@ from typing import Any
 import phonenumbers
 
 # Bumped whenever detection changes, and stored with each computed projection.
-VERSION = 3
+VERSION = 4
 
 MASK_PHONE = "[nomor telepon]"
 MASK_NIK = "[NIK]"
@@ -660,6 +660,21 @@ def _read_written(
     return undecided
 
 
+def _phone_needs_tail(run: _Run, tail: int, totals: list[int]) -> bool:
+    """Whether a run opening as a phone is one only with its last `tail` groups: too short
+    for a phone without them, long enough with them."""
+    first = run.digits[0]
+    if first[:2] == "62":
+        prefix = 2
+    elif first[:1] == "0":
+        prefix = 1
+    else:
+        return False
+    # Counted without the 0 or 62 that opens it: a mobile number has 9 to 12 more digits.
+    before, whole = totals[len(run.digits) - tail] - prefix, totals[-1] - prefix
+    return before < 9 <= whole <= 12
+
+
 def _read_run(
     shadow: str, run: _Run, count: int
 ) -> tuple[list[tuple[int, int, str]], list[tuple[int, int, str, bool]]]:
@@ -675,6 +690,11 @@ def _read_run(
                 head = tail = 0  # a run holding a NIK's shape is not money, whatever is beside
                 break
             k = _next_opener(shadow, run, k + 1)
+    if tail and head < len(run.digits) - tail and _phone_needs_tail(run, tail, totals):
+        tail = 0  # "0810 0000 10 %": the last group completes a phone, it is not a percentage
+    elif tail and (run.plus or (tail == len(run.digits) and run.digits[0][:2] == "62"
+                                and totals[-1] >= 9)):
+        tail = 0  # "+62810000000 %", "+62810 0000 10 %": written as a phone, it is no amount
     limit = len(run.digits) - tail
     left = head  # the first group not yet in a span
     # Only groups that could open a NIK or a phone are tried (a long run is mostly others),
