@@ -21,8 +21,11 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from app import crypto
 from app.config import Settings, warn_about_demo_secrets
 from app.logging import configure_logging, log_context, new_run_id
+from app.open311.feeds import FEED_UPDATE
+from app.webhooks import WEBHOOK_DELIVER
 from sync import deliver, forward, housekeeping, mirror, poll, reconcile, retention, sla
 from sync.context import TopicRegistration, WorkerContext, build_context
+from sync.wake import Listener, Waker, scheduler_waker
 
 log = logging.getLogger("jembatan.worker")
 
@@ -31,6 +34,13 @@ Job = Callable[[WorkerContext], Any]
 
 # Every outbox topic the worker handles, each registered by its own module.
 TOPICS: tuple[TopicRegistration, ...] = (forward.register, mirror.register, deliver.register)
+
+# The job a notification of each topic wakes (PostgreSQL, JEMBATAN_NOTIFY; sync/wake.py).
+WOKEN_BY: dict[str, str] = {
+    forward.CRM_SUBMIT.name: "forward",
+    WEBHOOK_DELIVER: "deliver",
+    FEED_UPDATE: "feed_updates",
+}
 
 
 def jobs(settings: Settings) -> list[tuple[str, float, Job]]:
@@ -71,17 +81,21 @@ def run_worker(settings: Settings, *, once: bool = False) -> None:
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
         timezone="UTC",
     )
+    waker = scheduler_waker(scheduler, WOKEN_BY)
     for name, interval, job in jobs(settings):
         scheduler.add_job(
-            _run_job, "interval", seconds=interval, args=(name, job, context), id=name,
+            _run_job, "interval", seconds=interval, args=(name, job, context, waker), id=name,
             next_run_time=_soon(),
         )
+    listener = start_listener(context, waker)
 
     def stop(signum: int, _frame: Any) -> None:
         if context.outbox.stopping:
             return  # a second signal while the in-flight message finishes
         log.info("worker %s stopping on signal %s", context.worker_id, signum)
         context.outbox.stopping = True
+        if listener is not None:
+            listener.stopping.set()
         scheduler.shutdown(wait=True)
 
     signal.signal(signal.SIGTERM, stop)
@@ -89,8 +103,18 @@ def run_worker(settings: Settings, *, once: bool = False) -> None:
     try:
         scheduler.start()
     finally:
+        if listener is not None:
+            listener.stop()
         context.close()
         log.info("worker %s stopped", context.worker_id)
+
+
+def start_listener(context: WorkerContext, waker: Waker) -> Listener | None:
+    """On PostgreSQL with JEMBATAN_NOTIFY on: the thread that wakes jobs when work is due."""
+    if not context.settings.NOTIFY or context.db.dialect != "postgresql":
+        log.info("worker %s runs on its ticks alone", context.worker_id)
+        return None
+    return Listener(context.db.engine, waker.wake).start()
 
 
 def startup_checks() -> list[Job]:
@@ -104,7 +128,11 @@ def _soon() -> Any:
     return utcnow()
 
 
-def _run_job(name: str, job: Job, context: WorkerContext) -> None:
+def _run_job(name: str, job: Job, context: WorkerContext, waker: Waker | None = None) -> None:
+    if waker is not None:
+        # Runs again at once if a notification for its topics came while it ran.
+        waker.run(name, lambda: _run_job(name, job, context))
+        return
     if context.outbox.stopping:
         return
     with log_context(job=name, run_id=new_run_id(), worker=context.worker_id):

@@ -1,0 +1,185 @@
+"""Waking a worker's outbox jobs when PostgreSQL says work is due, instead of at their tick.
+
+Two parts (docs/SCALING.md#sub-second-status):
+
+- `Listener`: a thread holding ONE dedicated psycopg connection (not from the pool) that
+  `LISTEN`s on app.notify's channel and waits on it with a timeout, so an idle worker costs
+  a wake-up every few seconds and nothing else. Each notification's payload is a topic; the
+  listener hands the topics to the waker. When the connection drops (PostgreSQL restarted,
+  the backend terminated, the network cut) it reconnects with exponential backoff and jitter;
+  whatever was notified meanwhile is claimed by the jobs' ticks, which stay as the safety net.
+- `Waker`: coalesces wake-ups per job. A job not running is scheduled for now (one
+  APScheduler `modify_job`, however many notifications arrive before it starts); a job
+  already running is marked to run once more when it returns, so work committed during its
+  last claim is not left to the tick. A burst of 1,000 intakes is therefore a few runs, each
+  claiming batches, not 1,000 wake-ups; and a run that finds nothing claimable returns at once
+  (one claim query).
+
+Every worker hears every notification; `FOR UPDATE SKIP LOCKED` lets one claim a message and
+the others' claims come back empty at once.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import psycopg
+from sqlalchemy.engine import Engine
+
+from app.clock import utcnow
+from app.notify import CHANNEL
+
+log = logging.getLogger(__name__)
+
+# The longest a listener waits on its connection before looking whether it should stop.
+WAIT_S = 5.0
+# Reconnection backoff: doubling from the first delay up to the cap, with full jitter.
+RECONNECT_FIRST_S = 0.5
+RECONNECT_MAX_S = 30.0
+
+
+@dataclass
+class _JobState:
+    running: bool = False
+    queued: bool = False  # a run is scheduled for now and has not started yet
+    again: bool = False  # woken while running: run once more when it returns
+
+
+class Waker:
+    """Runs a topic's job now, once per burst of notifications (see the module's docstring)."""
+
+    def __init__(self, schedule_now: Callable[[str], None], jobs_by_topic: Mapping[str, str]):
+        self.schedule_now = schedule_now
+        self.jobs_by_topic = dict(jobs_by_topic)
+        self.states = {job: _JobState() for job in set(self.jobs_by_topic.values())}
+        self.lock = threading.Lock()
+        self.wakes = 0  # runs scheduled or repeated because of notifications
+
+    def wake(self, topics: Iterable[str]) -> None:
+        """Notifications arrived for `topics`: run their jobs now (or again)."""
+        for job in {self.jobs_by_topic[t] for t in topics if t in self.jobs_by_topic}:
+            state = self.states[job]
+            with self.lock:
+                if state.running:
+                    state.again = True
+                    continue
+                if state.queued:
+                    continue
+                state.queued = True
+                self.wakes += 1
+            try:
+                self.schedule_now(job)
+            except Exception:  # the scheduler is shutting down; the tick is gone too
+                log.debug("could not wake job %s", job, exc_info=True)
+                with self.lock:
+                    state.queued = False
+
+    def run(self, job: str, function: Callable[[], Any]) -> None:
+        """Run a job's tick (or wake-up), and once more while notifications came meanwhile."""
+        state = self.states.get(job)
+        if state is None:
+            function()
+            return
+        with self.lock:
+            state.running, state.queued, state.again = True, False, False
+        try:
+            while True:
+                function()
+                with self.lock:
+                    if not state.again:
+                        state.running = False
+                        return
+                    state.again = False
+                    self.wakes += 1
+        except BaseException:
+            with self.lock:
+                state.running = False
+            raise
+
+
+def connect_args(engine: Engine) -> tuple[tuple[Any, ...], dict[str, Any]]:
+    """psycopg.connect's arguments for the engine's database (its URL, as the pool uses it)."""
+    args, kwargs = engine.dialect.create_connect_args(engine.url)
+    # A connection cut without a word (a host gone, a NAT forgetting it) must be noticed too.
+    kwargs.setdefault("keepalives", 1)
+    kwargs.setdefault("keepalives_idle", 30)
+    kwargs.setdefault("keepalives_interval", 10)
+    kwargs.setdefault("keepalives_count", 3)
+    kwargs.setdefault("connect_timeout", 10)
+    kwargs.setdefault("application_name", "jembatan-listen")
+    return tuple(args), kwargs
+
+
+class Listener:
+    """LISTEN on one dedicated connection; call `on_topics` with what was notified."""
+
+    def __init__(self, engine: Engine, on_topics: Callable[[set[str]], None],
+                 wait_s: float = WAIT_S) -> None:
+        self.args, self.kwargs = connect_args(engine)
+        self.on_topics = on_topics
+        self.wait_s = wait_s
+        self.stopping = threading.Event()
+        self.connected = threading.Event()
+        self.connections = 0  # how many times it (re)connected
+        self.backend_pid: int | None = None
+        self.thread: threading.Thread | None = None
+
+    def start(self) -> Listener:
+        self.thread = threading.Thread(target=self._loop, name="outbox-listener", daemon=True)
+        self.thread.start()
+        return self
+
+    def stop(self, timeout: float = WAIT_S + 1) -> None:
+        self.stopping.set()
+        if self.thread is not None:
+            self.thread.join(timeout)
+
+    def _loop(self) -> None:
+        failures = 0
+        while not self.stopping.is_set():
+            try:
+                with psycopg.connect(*self.args, autocommit=True, **self.kwargs) as conn:
+                    conn.execute(f"LISTEN {CHANNEL}")
+                    self.backend_pid = conn.info.backend_pid
+                    self.connections += 1
+                    self.connected.set()
+                    if failures:
+                        log.info("outbox listener reconnected after %d attempts", failures)
+                    failures = 0
+                    self._listen(conn)
+            except psycopg.Error as exc:
+                self.connected.clear()
+                if self.stopping.is_set():
+                    return
+                failures += 1
+                delay = random.uniform(
+                    RECONNECT_FIRST_S / 2,
+                    min(RECONNECT_MAX_S, RECONNECT_FIRST_S * 2 ** min(failures - 1, 10)),
+                )
+                log.warning("outbox listener lost its connection (%s); retrying in %.1fs; "
+                            "the ticks carry on meanwhile", str(exc).strip() or exc, delay)
+                self.stopping.wait(delay)
+        self.connected.clear()
+
+    def _listen(self, conn: psycopg.Connection[Any]) -> None:
+        while not self.stopping.is_set():
+            topics: set[str] = set()
+            # Wakes for the first notification, then takes what else has already arrived,
+            # so a burst is handed over as one set.
+            for notify in conn.notifies(timeout=self.wait_s, stop_after=1):
+                topics.add(notify.payload)
+            if not topics:
+                continue
+            for notify in conn.notifies(timeout=0):
+                topics.add(notify.payload)
+            self.on_topics(topics)
+
+
+def scheduler_waker(scheduler: Any, jobs_by_topic: Mapping[str, str]) -> Waker:
+    """A Waker that brings an APScheduler job's next run to now."""
+    return Waker(lambda job: scheduler.modify_job(job, next_run_time=utcnow()), jobs_by_topic)
