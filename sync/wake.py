@@ -8,10 +8,10 @@ Two parts (docs/SCALING.md#sub-second-status):
   listener hands the topics to the waker. When the connection drops (PostgreSQL restarted,
   the backend terminated, the network cut) it reconnects with exponential backoff and jitter;
   whatever was notified meanwhile is claimed by the jobs' ticks, which stay as the safety net.
-- `Waker`: coalesces wake-ups per job. A job not running is scheduled for now (one
-  APScheduler `modify_job`, however many notifications arrive before it starts); a job
-  already running is marked to run once more when it returns, so work committed during its
-  last claim is not left to the tick. A burst of 1,000 intakes is therefore a few runs, each
+- `Waker`: coalesces wake-ups per job. A job not running is started at once by its wake
+  thread (one run, however many notifications arrive before it starts); a job already running
+  (woken, or on its tick) is marked to run once more when it returns, so work committed during
+  its last claim is not left to the tick. A burst of 1,000 intakes is therefore a few runs, each
   claiming batches, not 1,000 wake-ups; and a run that finds nothing claimable returns at once
   (one claim query).
 
@@ -25,13 +25,12 @@ import logging
 import random
 import threading
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import psycopg
 from sqlalchemy.engine import Engine
 
-from app.clock import utcnow
 from app.notify import CHANNEL
 
 log = logging.getLogger(__name__)
@@ -45,53 +44,74 @@ RECONNECT_MAX_S = 30.0
 
 @dataclass
 class _JobState:
+    event: threading.Event = field(default_factory=threading.Event)  # woken, not yet run
     running: bool = False
-    queued: bool = False  # a run is scheduled for now and has not started yet
     again: bool = False  # woken while running: run once more when it returns
 
 
 class Waker:
-    """Runs a topic's job now, once per burst of notifications (see the module's docstring)."""
+    """Runs a topic's job now, once per burst of notifications (see the module's docstring).
 
-    def __init__(self, schedule_now: Callable[[str], None], jobs_by_topic: Mapping[str, str]):
-        self.schedule_now = schedule_now
+    Each woken job has a thread waiting on an Event; the job's tick (APScheduler) and its
+    wake-ups both go through `run`, which never lets two runs of a job overlap: a run asked
+    for while one is going marks that one to run once more instead.
+    """
+
+    def __init__(self, jobs_by_topic: Mapping[str, str]) -> None:
         self.jobs_by_topic = dict(jobs_by_topic)
         self.states = {job: _JobState() for job in set(self.jobs_by_topic.values())}
         self.lock = threading.Lock()
-        self.wakes = 0  # runs scheduled or repeated because of notifications
+        self.stopping = False
+        self.threads: list[threading.Thread] = []
+        self.wakes = 0  # runs started or repeated because of notifications
+
+    def start(self, functions: Mapping[str, Callable[[], Any]]) -> Waker:
+        """One thread per woken job, running `functions[job]` when woken."""
+        for job, function in functions.items():
+            if job in self.states:
+                thread = threading.Thread(target=self._loop, args=(job, function),
+                                          name=f"wake-{job}", daemon=True)
+                thread.start()
+                self.threads.append(thread)
+        return self
+
+    def stop(self, timeout: float | None = None) -> None:
+        """Wake every thread to exit; with a timeout, wait for them (runs in flight finish)."""
+        self.stopping = True
+        for state in self.states.values():
+            state.event.set()
+        if timeout is not None:
+            for thread in self.threads:
+                thread.join(timeout)
 
     def wake(self, topics: Iterable[str]) -> None:
-        """Notifications arrived for `topics`: run their jobs now (or again)."""
+        """Notifications arrived for `topics`: run their jobs now (or once more)."""
         for job in {self.jobs_by_topic[t] for t in topics if t in self.jobs_by_topic}:
             state = self.states[job]
             with self.lock:
                 if state.running:
                     state.again = True
-                    continue
-                if state.queued:
-                    continue
-                state.queued = True
-                self.wakes += 1
-            try:
-                self.schedule_now(job)
-            except Exception:  # the scheduler is shutting down; the tick is gone too
-                log.debug("could not wake job %s", job, exc_info=True)
-                with self.lock:
-                    state.queued = False
+                elif not state.event.is_set():
+                    state.event.set()
+                    self.wakes += 1
 
     def run(self, job: str, function: Callable[[], Any]) -> None:
-        """Run a job's tick (or wake-up), and once more while notifications came meanwhile."""
+        """Run a job (tick or wake-up), and once more while notifications came meanwhile."""
         state = self.states.get(job)
         if state is None:
             function()
             return
         with self.lock:
-            state.running, state.queued, state.again = True, False, False
+            if state.running:
+                state.again = True  # the run going on takes this one over
+                return
+            state.running, state.again = True, False
+            state.event.clear()
         try:
             while True:
                 function()
                 with self.lock:
-                    if not state.again:
+                    if not state.again or self.stopping:
                         state.running = False
                         return
                     state.again = False
@@ -100,6 +120,14 @@ class Waker:
             with self.lock:
                 state.running = False
             raise
+
+    def _loop(self, job: str, function: Callable[[], Any]) -> None:
+        state = self.states[job]
+        while True:
+            state.event.wait()
+            if self.stopping:
+                return
+            self.run(job, function)
 
 
 def connect_args(engine: Engine) -> tuple[tuple[Any, ...], dict[str, Any]]:
@@ -179,7 +207,3 @@ class Listener:
                 topics.add(notify.payload)
             self.on_topics(topics)
 
-
-def scheduler_waker(scheduler: Any, jobs_by_topic: Mapping[str, str]) -> Waker:
-    """A Waker that brings an APScheduler job's next run to now."""
-    return Waker(lambda job: scheduler.modify_job(job, next_run_time=utcnow()), jobs_by_topic)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import signal
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from apscheduler.executors.pool import ThreadPoolExecutor
@@ -25,7 +26,7 @@ from app.open311.feeds import FEED_UPDATE
 from app.webhooks import WEBHOOK_DELIVER
 from sync import deliver, forward, housekeeping, mirror, poll, reconcile, retention, sla
 from sync.context import TopicRegistration, WorkerContext, build_context
-from sync.wake import Listener, Waker, scheduler_waker
+from sync.wake import Listener, Waker
 
 log = logging.getLogger("jembatan.worker")
 
@@ -81,13 +82,16 @@ def run_worker(settings: Settings, *, once: bool = False) -> None:
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
         timezone="UTC",
     )
-    waker = scheduler_waker(scheduler, WOKEN_BY)
+    waker = Waker(WOKEN_BY)
     for name, interval, job in jobs(settings):
         scheduler.add_job(
             _run_job, "interval", seconds=interval, args=(name, job, context, waker), id=name,
             next_run_time=_soon(),
         )
     listener = start_listener(context, waker)
+    if listener is not None:
+        waker.start({name: partial(_run_job, name, job, context)
+                     for name, _interval, job in jobs(settings)})
 
     def stop(signum: int, _frame: Any) -> None:
         if context.outbox.stopping:
@@ -96,6 +100,7 @@ def run_worker(settings: Settings, *, once: bool = False) -> None:
         context.outbox.stopping = True
         if listener is not None:
             listener.stopping.set()
+        waker.stop()
         scheduler.shutdown(wait=True)
 
     signal.signal(signal.SIGTERM, stop)
@@ -105,6 +110,7 @@ def run_worker(settings: Settings, *, once: bool = False) -> None:
     finally:
         if listener is not None:
             listener.stop()
+        waker.stop(timeout=context.settings.LEASE_S)
         context.close()
         log.info("worker %s stopped", context.worker_id)
 
