@@ -37,6 +37,9 @@ log = logging.getLogger(__name__)
 
 # The longest a listener waits on its connection before looking whether it should stop.
 WAIT_S = 5.0
+# While a worker listens, its woken jobs' ticks (the safety net: a retry that came due, a
+# notification lost) run this many times less often; back to their intervals while it is not.
+SAFETY_TICK_FACTOR = 10
 # Reconnection backoff: doubling from the first delay up to the cap, with full jitter.
 RECONNECT_FIRST_S = 0.5
 RECONNECT_MAX_S = 30.0
@@ -147,9 +150,11 @@ class Listener:
     """LISTEN on one dedicated connection; call `on_topics` with what was notified."""
 
     def __init__(self, engine: Engine, on_topics: Callable[[set[str]], None],
-                 wait_s: float = WAIT_S) -> None:
+                 wait_s: float = WAIT_S,
+                 on_listening: Callable[[bool], None] | None = None) -> None:
         self.args, self.kwargs = connect_args(engine)
         self.on_topics = on_topics
+        self.on_listening = on_listening or (lambda _listening: None)
         self.wait_s = wait_s
         self.stopping = threading.Event()
         self.connected = threading.Event()
@@ -179,9 +184,12 @@ class Listener:
                     if failures:
                         log.info("outbox listener reconnected after %d attempts", failures)
                     failures = 0
+                    self.on_listening(True)
                     self._listen(conn)
             except psycopg.Error as exc:
-                self.connected.clear()
+                if self.connected.is_set():
+                    self.connected.clear()
+                    self.on_listening(False)
                 if self.stopping.is_set():
                     return
                 failures += 1
