@@ -71,6 +71,8 @@ class Samples:
 
     by_path: dict[str, list[float]] = field(default_factory=lambda: {p: [] for p in PATHS})
     missing: dict[str, int] = field(default_factory=lambda: dict.fromkeys(PATHS, 0))
+    worker_cpu_ms: float = 0.0  # the workers' CPU per complaint while load ran
+    load: float = 0.0  # the machine's one-minute load average at the end
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -126,9 +128,14 @@ def one_setting(pg: TempPostgres, tmp: Path, workers: int, notify: bool,
         # Default intervals: only what a loopback receiver needs, and the switch measured.
         env = jembatan_env(url, CRM_URL=open311_url(sim), WEBHOOK_ALLOW_PRIVATE=1,
                            NOTIFY=int(notify), LOG_JSON=0, LOG_LEVEL="WARNING")
-        with live_server(app) as web, running_workers(tmp, env, workers, tag):
+        with live_server(app) as web, running_workers(tmp, env, workers, tag) as processes:
             time.sleep(3)  # imported, connected, listening, the ticks at start done
+            pids = [p.pid for p in processes]
+            before = cpu_seconds(pids)
             pushed, polled = drive(app, db, web, sim, crm_key, args)
+            samples.worker_cpu_ms = 1000 * (cpu_seconds(pids) - before) / (
+                args.rate * args.seconds)
+            samples.load = os.getloadavg()[0]
             expected = {**{t: ("push", s) for t, s in pushed.items()},
                         **{t: ("poll", s) for t, s in polled.items()}}
             arrived: dict[str, float] = {}
@@ -306,6 +313,10 @@ def main() -> int:
                 failed |= not ok
                 print(f"{'':>7} {'':<16} {'':>6} {'':>5} {'':>6} {'':>6} {'':>6}   {ratios:<20}"
                       f"   ≤ {targets[path]:g}: {'OK' if ok else 'ABOVE TARGET'}", flush=True)
+            for notify, samples in results.items():
+                print(f"{workers:>7} workers, notifications {'on' if notify else 'off'}: "
+                      f"{samples.worker_cpu_ms:.1f} ms of worker CPU per complaint; load "
+                      f"average {samples.load:.1f} at the end", flush=True)
         if not args.skip_idle:
             percent = idle_cpu(pg, tmp, 4)
             ok = percent < 1.0

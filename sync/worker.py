@@ -26,7 +26,7 @@ from app.open311.feeds import FEED_UPDATE
 from app.webhooks import WEBHOOK_DELIVER
 from sync import deliver, forward, housekeeping, mirror, poll, reconcile, retention, sla
 from sync.context import TopicRegistration, WorkerContext, build_context
-from sync.wake import SAFETY_TICK_FACTOR, Listener, Waker
+from sync.wake import Listener, Waker
 
 log = logging.getLogger("jembatan.worker")
 
@@ -82,30 +82,18 @@ def run_worker(settings: Settings, *, once: bool = False) -> None:
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
         timezone="UTC",
     )
-    waker = Waker(WOKEN_BY)
+    listener: Listener | None = None
+    waker = Waker(
+        WOKEN_BY, {name: interval for name, interval, _job in jobs(settings)},
+        listening_since=lambda: listener.listening_since() if listener is not None else None,
+    )
     for name, interval, job in jobs(settings):
         scheduler.add_job(
             _run_job, "interval", seconds=interval, args=(name, job, context, waker), id=name,
             next_run_time=_soon(),
         )
 
-    def listening(yes: bool) -> None:
-        # Notifications start the woken jobs; their ticks are the safety net and slow down
-        # (idle workers then cost next to nothing), until the listener loses its connection.
-        # The tick already due stays (it claims what was notified while not listening).
-        for name, interval, _job in jobs(settings):
-            if name not in waker.states:
-                continue
-            try:
-                due = scheduler.get_job(name).next_run_time
-                job = scheduler.reschedule_job(name, trigger="interval", seconds=interval * (
-                    SAFETY_TICK_FACTOR if yes else 1))
-                if due is not None and job.next_run_time is not None:
-                    scheduler.modify_job(name, next_run_time=min(due, job.next_run_time))
-            except Exception:  # shutting down
-                log.debug("could not reschedule %s", name, exc_info=True)
-
-    listener = start_listener(context, waker, listening)
+    listener = start_listener(context, waker)
     if listener is not None:
         waker.start({name: partial(_run_job, name, job, context)
                      for name, _interval, job in jobs(settings)})
@@ -132,13 +120,12 @@ def run_worker(settings: Settings, *, once: bool = False) -> None:
         log.info("worker %s stopped", context.worker_id)
 
 
-def start_listener(context: WorkerContext, waker: Waker,
-                   listening: Callable[[bool], None] | None = None) -> Listener | None:
+def start_listener(context: WorkerContext, waker: Waker) -> Listener | None:
     """On PostgreSQL with JEMBATAN_NOTIFY on: the thread that wakes jobs when work is due."""
     if not context.settings.NOTIFY or context.db.dialect != "postgresql":
         log.info("worker %s runs on its ticks alone", context.worker_id)
         return None
-    return Listener(context.db.engine, waker.wake, on_listening=listening).start()
+    return Listener(context.db.engine, waker.wake).start()
 
 
 def startup_checks() -> list[Job]:
@@ -152,15 +139,16 @@ def _soon() -> Any:
     return utcnow()
 
 
-def _run_job(name: str, job: Job, context: WorkerContext, waker: Waker | None = None) -> None:
+def _run_job(name: str, job: Job, context: WorkerContext, waker: Waker | None = None) -> Any:
     if waker is not None:
-        # Runs again at once if a notification for its topics came while it ran.
-        waker.run(name, lambda: _run_job(name, job, context))
-        return
+        # A tick: runs again at once if a notification for its topics came while it ran.
+        waker.tick(name, lambda: _run_job(name, job, context))
+        return None
     if context.outbox.stopping:
-        return
+        return None
     with log_context(job=name, run_id=new_run_id(), worker=context.worker_id):
         try:
-            job(context)
+            return job(context)
         except Exception:  # one failing tick must not stop the scheduler
             log.exception("job %s failed", name)
+            return None

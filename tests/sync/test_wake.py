@@ -24,6 +24,7 @@ from app.factions import find_faction, seed_factions
 from app.intake import submit_complaint
 from app.models import OutboxMessage
 from app.notify import CHANNEL
+from sync.outbox import RunStats
 from sync.wake import Waker
 from tests.conftest import PG_URL, complaint_payload
 from tests.support.crmsim import open311_url, running_crm_sim
@@ -119,6 +120,37 @@ def test_a_burst_of_notifications_is_one_run_and_one_more_while_running() -> Non
         assert runs == 2 and waker.wakes == 2
     finally:
         waker.stop(timeout=5)
+
+
+def test_ticks_slow_down_only_while_listening_and_calm() -> None:
+    listening_since: list[float | None] = [None]
+    waker = Waker({"crm.submit": "forward"}, {"forward": 2.0},
+                  listening_since=lambda: listening_since[0])
+    results: list[Any] = []
+    runs = 0
+
+    def forward_job() -> Any:
+        nonlocal runs
+        runs += 1
+        return results.pop(0) if results else RunStats()
+
+    waker.tick("forward", forward_job)
+    waker.tick("forward", forward_job)
+    assert runs == 2  # not listening: every tick runs
+    listening_since[0] = time.monotonic()
+    waker.tick("forward", forward_job)
+    assert runs == 3  # the first tick after (re)connecting claims what was missed
+    waker.tick("forward", forward_job)
+    assert runs == 3  # listening and calm: the tick is skipped (one in ten runs)
+    waker.run("forward", forward_job)
+    assert runs == 4  # a wake-up always runs
+    results.append(RunStats(retried=1))
+    waker.run("forward", forward_job)
+    waker.tick("forward", forward_job)
+    assert runs == 6  # a retry was scheduled: ticks run at their interval again
+    listening_since[0] = None
+    waker.tick("forward", forward_job)
+    assert runs == 7
 
 
 # --- PostgreSQL: woken at once, after commit only, and after a dropped connection -------
