@@ -91,6 +91,8 @@ class Settings:
     SWEEP_INTERVAL_S: float = 60.0
     MIRROR_INTERVAL_S: float = 30.0
     RECONCILE_INTERVAL_S: float = 3600.0
+    # PostgreSQL: workers LISTEN for outbox work and run at once (ticks stay as the safety net).
+    NOTIFY: bool = True
     # How long a worker holds a claimed outbox message before others may take it over.
     LEASE_S: float = 60.0
     # Messages a worker claims at once.

@@ -43,7 +43,7 @@ from app.webhooks import (
 )
 from sync.context import WorkerContext
 from sync.errors import DeliveryError, FatalError, RetriableError
-from sync.outbox import TopicPolicy
+from sync.outbox import RunStats, TopicPolicy
 
 log = logging.getLogger(__name__)
 
@@ -236,6 +236,6 @@ def register(context: WorkerContext) -> None:
     context.outbox.register(policy(context.settings), WebhookDelivery(context.settings))
 
 
-def deliver_job(context: WorkerContext) -> None:
+def deliver_job(context: WorkerContext) -> RunStats:
     """Deliver due webhooks."""
-    context.outbox.run([WEBHOOK_DELIVER], batch=context.settings.BATCH_SIZE)
+    return context.outbox.run([WEBHOOK_DELIVER], batch=context.settings.BATCH_SIZE)

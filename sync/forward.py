@@ -27,7 +27,7 @@ from app.reference import areas, load_categories
 from sync.context import WorkerContext
 from sync.crm import CrmClient, CrmSubmission
 from sync.errors import DeliveryError, FatalError
-from sync.outbox import TopicPolicy
+from sync.outbox import RunStats, TopicPolicy
 
 log = logging.getLogger(__name__)
 
@@ -206,9 +206,9 @@ def register(context: WorkerContext) -> None:
                             ForwardHandler(context.crm, context.settings))
 
 
-def forward_job(context: WorkerContext) -> None:
+def forward_job(context: WorkerContext) -> RunStats:
     """Forward due complaints to the CRM."""
-    context.outbox.run([CRM_SUBMIT.name], batch=context.settings.BATCH_SIZE)
+    return context.outbox.run([CRM_SUBMIT.name], batch=context.settings.BATCH_SIZE)
 
 
 def check_service_codes(context: WorkerContext) -> list[str]:

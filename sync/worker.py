@@ -13,15 +13,19 @@ from __future__ import annotations
 import logging
 import signal
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.blocking import BlockingScheduler
 
 from app.config import Settings, warn_about_demo_secrets
+from app.feeds import FEED_UPDATE
 from app.logging import configure_logging, log_context, new_run_id
+from app.webhooks import WEBHOOK_DELIVER
 from sync import deliver, forward, housekeeping, mirror, poll, reconcile, retention, sla
 from sync.context import TopicRegistration, WorkerContext, build_context
+from sync.wake import Listener, Waker
 
 log = logging.getLogger("jembatan.worker")
 
@@ -30,6 +34,13 @@ Job = Callable[[WorkerContext], Any]
 
 # Every outbox topic the worker handles, each registered by its own module.
 TOPICS: tuple[TopicRegistration, ...] = (forward.register, mirror.register, deliver.register)
+
+# The job a notification of each topic wakes (PostgreSQL, JEMBATAN_NOTIFY; sync/wake.py).
+WOKEN_BY: dict[str, str] = {
+    forward.CRM_SUBMIT.name: "forward",
+    WEBHOOK_DELIVER: "deliver",
+    FEED_UPDATE: "feed_updates",
+}
 
 
 def jobs(settings: Settings) -> list[tuple[str, float, Job]]:
@@ -69,17 +80,30 @@ def run_worker(settings: Settings, *, once: bool = False) -> None:
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
         timezone="UTC",
     )
+    listener: Listener | None = None
+    waker = Waker(
+        WOKEN_BY, {name: interval for name, interval, _job in jobs(settings)},
+        listening_since=lambda: listener.listening_since() if listener is not None else None,
+    )
     for name, interval, job in jobs(settings):
         scheduler.add_job(
-            _run_job, "interval", seconds=interval, args=(name, job, context), id=name,
+            _run_job, "interval", seconds=interval, args=(name, job, context, waker), id=name,
             next_run_time=_soon(),
         )
+
+    listener = start_listener(context, waker)
+    if listener is not None:
+        waker.start({name: partial(_run_job, name, job, context)
+                     for name, _interval, job in jobs(settings)})
 
     def stop(signum: int, _frame: Any) -> None:
         if context.outbox.stopping:
             return  # a second signal while the in-flight message finishes
         log.info("worker %s stopping on signal %s", context.worker_id, signum)
         context.outbox.stopping = True
+        if listener is not None:
+            listener.stopping.set()
+        waker.stop()
         scheduler.shutdown(wait=True)
 
     signal.signal(signal.SIGTERM, stop)
@@ -87,8 +111,19 @@ def run_worker(settings: Settings, *, once: bool = False) -> None:
     try:
         scheduler.start()
     finally:
+        if listener is not None:
+            listener.stop()
+        waker.stop(timeout=context.settings.LEASE_S)
         context.close()
         log.info("worker %s stopped", context.worker_id)
+
+
+def start_listener(context: WorkerContext, waker: Waker) -> Listener | None:
+    """On PostgreSQL with JEMBATAN_NOTIFY on: the thread that wakes jobs when work is due."""
+    if not context.settings.NOTIFY or context.db.dialect != "postgresql":
+        log.info("worker %s runs on its ticks alone", context.worker_id)
+        return None
+    return Listener(context.db.engine, waker.wake).start()
 
 
 def startup_checks() -> list[Job]:
@@ -102,11 +137,16 @@ def _soon() -> Any:
     return utcnow()
 
 
-def _run_job(name: str, job: Job, context: WorkerContext) -> None:
+def _run_job(name: str, job: Job, context: WorkerContext, waker: Waker | None = None) -> Any:
+    if waker is not None:
+        # A tick: runs again at once if a notification for its topics came while it ran.
+        waker.tick(name, lambda: _run_job(name, job, context))
+        return None
     if context.outbox.stopping:
-        return
+        return None
     with log_context(job=name, run_id=new_run_id(), worker=context.worker_id):
         try:
-            job(context)
+            return job(context)
         except Exception:  # one failing tick must not stop the scheduler
             log.exception("job %s failed", name)
+            return None

@@ -32,7 +32,7 @@ CORE = (
     "app.statistics", "app.webhooks", "app.status_link", "app.redaction", "app.projection",
     "app.retention", "app.rotation", "app.factions", "app.reconciliation", "app.models",
     "app.clock", "app.ids", "app.crypto", "app.outbound", "app.reference", "app.feeds",
-    "app.wiring", "app.pagination", "app.health", "app.progress", "app.breaker",
+    "app.wiring", "app.pagination", "app.health", "app.progress", "app.breaker", "app.notify",
 )
 WEB = ("flask", "flask_*", "werkzeug")
 SURFACES = ("app.api", "app.open311", "app.public", "app.admin", "app.cli")

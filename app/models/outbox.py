@@ -17,6 +17,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from app.clock import utcnow
 from app.database import Base, UTCDateTime, insert_row
+from app.notify import outbox_due
 
 OUTBOX_STATES = ("pending", "done", "dead")
 
@@ -86,6 +87,8 @@ def enqueue(
         next_attempt_at=not_before or utcnow(),
     )
     insert_row(session, message)
+    if not_before is None or not_before <= utcnow():
+        outbox_due(session, topic)  # workers wake at commit (PostgreSQL), not at a tick
     return message
 
 
@@ -99,3 +102,4 @@ def replay(session: Any, message: OutboxMessage) -> None:
     message.dead_at = None
     message.lease_owner = message.lease_token = None
     message.lease_expires_at = None
+    outbox_due(session, message.topic)
