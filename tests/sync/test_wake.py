@@ -24,6 +24,7 @@ from app.factions import find_faction, seed_factions
 from app.intake import submit_complaint
 from app.models import OutboxMessage
 from app.notify import CHANNEL
+from app.wiring import categories_of
 from sync.outbox import RunStats
 from sync.wake import Waker
 from tests.conftest import PG_URL, complaint_payload
@@ -199,7 +200,8 @@ def test_notifications_go_out_at_commit_and_never_for_a_rollback(
         session.commit()
         for n in range(3):
             submit_complaint(session, faction, complaint_payload(external_id=f"RB-{n}",
-                                                                 occurred_at=None))
+                                                                 occurred_at=None),
+                             categories=categories_of(app.extensions["settings"]))
         assert outbox_rows(db) == 0  # not committed: nothing visible
         time.sleep(0.5)
         assert received == []  # and nobody woken before the commit
@@ -228,7 +230,8 @@ def test_a_worker_whose_listener_is_terminated_reconnects_and_its_tick_claims_th
         with app.app_context(), db.transaction() as session:
             faction = find_faction(session, "PSI") or seed_factions(session)[0]
             missed = submit_complaint(session, faction, complaint_payload(
-                external_id="MISSED-1", occurred_at=None)).complaint.tracking_code
+                external_id="MISSED-1", occurred_at=None),
+                categories=categories_of(app.extensions["settings"])).complaint.tracking_code
             session.execute(select(func.pg_terminate_backend(pid)))
         reconnected = wait_until(
             lambda: [p for p in listeners(database_url) if p != pid], timeout=30,
