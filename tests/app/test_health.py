@@ -4,6 +4,7 @@ exit code a monitoring check can rely on."""
 from __future__ import annotations
 
 import json
+import re
 from datetime import timedelta
 
 import pytest
@@ -81,7 +82,8 @@ def test_open_breaker_dead_letter_and_old_poll_each_need_attention(healthy, db,
     assert lines[0] == "Jembatan: NEEDS ATTENTION"
     assert "  ! breaker crm is open" in lines
     assert "  ! 1 dead letter(s) (see `jembatan dlq list`)" in lines
-    assert any(line.startswith("  ! last successful CRM poll 3600s ago") for line in lines)
+    # An hour ago, give or take the seconds this test itself takes on a busy machine.
+    assert any(re.match(r"  ! last successful CRM poll 36\d\ds ago", line) for line in lines)
 
     # A larger poll limit is the operator's choice: the poll no longer counts, the rest does.
     state = json.loads(_status(database_url, "--json", "--max-poll-age", "7200").stdout)
