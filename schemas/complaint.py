@@ -336,12 +336,12 @@ class ComplaintSchema(Schema):
         complaint, owner = view.complaint, view.owner
         location: dict[str, Any] = {
             "kelurahan_code": complaint.kelurahan_code,
-            "address": complaint.address,
             "lat": complaint.lat,
             "lon": complaint.lon,
         }
-        if not owner:
-            del location["address"]
+        if owner:
+            location["address"] = complaint.address  # read (and decrypted) for the owner only
+        else:
             if complaint.lat is not None and complaint.lon is not None:
                 location["lat"], location["lon"] = round(complaint.lat, 3), round(complaint.lon, 3)
         dumped = {

@@ -23,7 +23,8 @@ from app.events import next_event, store_events
 from app.intake import CRM_DESTINATION
 from app.intake import CRM_SUBMIT as CRM_SUBMIT_TOPIC
 from app.models import Complaint, Faction, OutboxMessage
-from app.reference import areas, load_categories
+from app.reference import areas
+from app.wiring import categories_of
 from sync.context import WorkerContext
 from sync.crm import CrmClient, CrmSubmission
 from sync.errors import DeliveryError, FatalError
@@ -130,7 +131,7 @@ class ForwardHandler:
             return None
         faction = session.get(Faction, complaint.faction_id)
         assert faction is not None  # a foreign key
-        category = load_categories(self.settings.CATEGORIES_FILE).get(complaint.category)
+        category = categories_of(self.settings).get(complaint.category)
         if category is None:
             raise FatalError(f"category {complaint.category!r} is not configured")
         attachments = complaint.attachments or []
@@ -218,7 +219,7 @@ def check_service_codes(context: WorkerContext) -> list[str]:
     reported and skipped: the worker starts anyway and forwarding retries on its own.
     """
     client = context.crm
-    categories = load_categories(context.settings.CATEGORIES_FILE)
+    categories = categories_of(context.settings)
     try:
         offered = {str(service["service_code"]) for service in client.services()}
     except DeliveryError as exc:

@@ -11,7 +11,7 @@ from typing import Any
 from flask import Response, current_app, g, request
 from flask.views import MethodView
 from sqlalchemy import Select, literal, select, tuple_
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from app.api.parsing import ApiBlueprint
 from app.auth import authenticate, require
@@ -146,7 +146,7 @@ class Complaints(MethodView):
         """List complaints (own faction; admin: all, without reporter data, address or
         status link), newest first or by updated_since."""
         session = request_session()
-        query = select(Complaint)
+        query = select(Complaint).options(*_unread_columns())
         faction_id = _faction_filter(session, args.get("faction"))
         if faction_id is not None:
             query = query.where(Complaint.faction_id == faction_id)
@@ -216,6 +216,19 @@ class ComplaintEvents(MethodView):
                 "next_cursor": page.next_cursor}
 
 
+# What only the submitting faction reads (and what each read would decrypt).
+_PRIVATE_COLUMNS = (
+    Complaint.address, Complaint.reporter_name, Complaint.reporter_phone,
+    Complaint.reporter_email, Complaint.reporter_nik, Complaint.status_secret,
+)
+
+
+def _unread_columns() -> list[Any]:
+    """Loader options that leave the private columns unloaded for a key that may not read
+    them (an admin's): its reads never decrypt a reporter's data."""
+    return [] if g.get("faction") is not None else [defer(c) for c in _PRIVATE_COLUMNS]
+
+
 def _settings() -> Settings:
     return current_app.extensions["settings"]
 
@@ -269,7 +282,9 @@ def _visible_complaint(session: Session, complaint_id: str) -> Complaint:
         key = uuid.UUID(complaint_id)
     except ValueError:
         key = None
-    complaint = session.get(Complaint, key) if key is not None else None
+    complaint = (
+        session.get(Complaint, key, options=_unread_columns()) if key is not None else None
+    )
     if complaint is None or (g.faction is not None and complaint.faction_id != g.faction.id):
         raise Problem(
             404, "Not Found", f"No complaint {complaint_id!r} is visible to this key.",

@@ -17,14 +17,15 @@ from sqlalchemy.orm import Session
 from app.lifecycle import STATUSES, TERMINAL, status_label
 from app.models import Faction
 from app.public.blueprint import bp, current_locale
-from app.reference import areas, load_categories
+from app.reference import areas
+from app.wiring import categories_of
 
 PAGE_MAX_AGE = 60
 
 
 def categories() -> dict[str, Any]:
-    """The configured categories."""
-    return load_categories(current_app.config["JEMBATAN_CATEGORIES_FILE"])
+    """The configured categories (app.wiring.categories_of, for this request's app)."""
+    return categories_of(current_app.extensions["settings"])
 
 
 def lang_url(endpoint: str, **values: Any) -> str:

@@ -119,6 +119,28 @@ def test_the_submitting_faction_keeps_its_own(
     assert client.get(f"{URL}/{created['id']}", headers=keys.headers("PKS")).status_code == 404
 
 
+def test_an_admin_read_never_decrypts_reporter_data(
+    client: FlaskClient, keys: Keys, created: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Operations, not identities, down to the columns: an admin's reads leave the reporter's
+    encrypted values unread; the owner's read decrypts them."""
+    from app import crypto
+
+    decrypted: list[str] = []
+    original = crypto.Keyring.decrypt
+
+    def counting(self: crypto.Keyring, stored: str) -> str:
+        decrypted.append(stored)
+        return original(self, stored)
+
+    monkeypatch.setattr(crypto.Keyring, "decrypt", counting)
+    for path in (URL, f"{URL}/{created['id']}", f"{URL}/{created['id']}/events"):
+        assert client.get(path, headers=keys.headers("admin")).status_code == 200
+    assert decrypted == []
+    client.get(f"{URL}/{created['id']}", headers=keys.headers("PSI"))
+    assert len(decrypted) >= 5  # name, phone, e-mail, NIK, address (and the link's secret)
+
+
 def test_reporter_show_prints_one_reporter_and_audits_the_reason(
     db: Database, created: dict[str, Any], database_url: str
 ) -> None:
