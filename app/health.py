@@ -16,7 +16,6 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.clock import as_utc, utcnow
-from app.lifecycle import OPEN_STATUSES
 from app.models import (
     ApiKey,
     CircuitBreaker,
@@ -50,7 +49,7 @@ def gather_status(
         "checked_at": now,
         "migrations": _migrations(session),
         "factions": _factions(session),
-        "complaints": _complaints(session, now),
+        "complaints": _complaints(session),
         "outbox": _outbox(session, now),
         "breakers": _breakers(session),
         **_sync(session, settings, now),
@@ -134,17 +133,16 @@ def _webhook_state(hook: WebhookSubscription) -> str:
     return "failing" if hook.consecutive_failures else "ok"
 
 
-def _complaints(session: Session, now: datetime) -> dict[str, Any]:
+def _complaints(session: Session) -> dict[str, Any]:
     by_status = dict(
         session.execute(
             select(Complaint.status, func.count()).group_by(Complaint.status)
             .order_by(Complaint.status)
         ).all()
     )
+    # Overdue in its one meaning (docs/API.md#overdue), as the API and the dashboard count it.
     overdue = session.execute(
-        select(func.count()).select_from(Complaint).where(
-            Complaint.due_at < now, Complaint.status.in_(sorted(OPEN_STATUSES))
-        )
+        select(func.count()).select_from(Complaint).where(Complaint.is_overdue)
     ).scalar_one()
     return {"total": sum(by_status.values()), "by_status": by_status, "overdue": overdue}
 

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from app.clock import WIB
 from app.database import request_session
 from app.intake import DuplicateConflict, submit_complaint
+from app.lifecycle import TERMINAL
 from app.models import ApiKey, Complaint, Faction
 from app.open311.blueprint import bp
 from app.open311.convert import (
@@ -192,9 +193,9 @@ def list_requests(fmt: str) -> Response:
         if not statuses <= {"open", "closed"}:
             raise fail(400, "status must be open, closed or both (comma-separated)")
         if statuses == {"open"}:
-            query = query.where(Complaint.status.not_in(("resolved", "rejected", "closed")))
+            query = query.where(Complaint.status.not_in(sorted(TERMINAL)))
         elif statuses == {"closed"}:
-            query = query.where(Complaint.status.in_(("resolved", "rejected", "closed")))
+            query = query.where(Complaint.status.in_(sorted(TERMINAL)))
         start, end = window(MAX_WINDOW)
         query = query.where(Complaint.created_at >= start, Complaint.created_at <= end)
     query = query.order_by(Complaint.created_at.desc(), Complaint.id.desc()).limit(REQUESTS_LIMIT)

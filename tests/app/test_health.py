@@ -9,11 +9,12 @@ from datetime import timedelta
 
 import pytest
 from click.testing import CliRunner
+from sqlalchemy import select
 
 from app.cli import main
 from app.cli.status import NEEDS_ATTENTION
 from app.clock import utcnow
-from app.models import CircuitBreaker, OutboxMessage, SyncCursor, WebhookSubscription
+from app.models import CircuitBreaker, Complaint, OutboxMessage, SyncCursor, WebhookSubscription
 from tests.support.complaints import cli_env, forwarded_complaint, store_complaint
 
 STATUS_KEYS = {
@@ -133,3 +134,14 @@ def test_admin_endpoint_shows_the_same_state(healthy, client, keys, db) -> None:
     spec = client.get("/api/v1/openapi.json").get_json()
     assert "GatewayStatus" in spec["components"]["schemas"]
     assert "get" in spec["paths"]["/api/v1/admin/status"]
+
+
+def test_overdue_is_counted_in_its_one_meaning(healthy, db, database_url) -> None:
+    """Past its deadline is not yet overdue: the sweep's mark on an open complaint is
+    (docs/API.md#overdue), as the API and the dashboard count it."""
+    with db.transaction() as session:
+        late, marked = session.scalars(select(Complaint).order_by(Complaint.external_id)).all()
+        late.due_at = marked.due_at = utcnow() - timedelta(days=3)
+        marked.overdue = True
+    state = json.loads(_status(database_url, "--json").stdout)
+    assert state["complaints"]["overdue"] == 1
