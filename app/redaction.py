@@ -837,10 +837,18 @@ def _own_words(shadow: str, identity: Identity) -> list[tuple[int, int, str]]:
                         (_address_pattern(identity.address), MASK_ADDRESS)):
         if found is not None and any(word in shadow for word in found[0]):
             spans += [(m.start(), m.end(), mask) for m in found[1].finditer(shadow)]
-    if identity.email and "@" in identity.email and "@" in shadow:
-        email = re.escape(_shadow(identity.email.strip())[0])
-        spans += [(m.start(), m.end(), MASK_EMAIL) for m in re.finditer(email, shadow)]
+    email = _email_pattern(identity.email) if "@" in shadow else None
+    if email is not None:
+        spans += [(m.start(), m.end(), MASK_EMAIL) for m in email.finditer(shadow)]
     return spans
+
+
+@lru_cache(maxsize=256)
+def _email_pattern(email: str | None) -> re.Pattern[str] | None:
+    """The reporter's own e-mail, folded as the text is (compiled once per reporter)."""
+    if not email or "@" not in email:
+        return None
+    return re.compile(re.escape(_shadow(email.strip())[0]))
 
 
 def _own_numbers(
