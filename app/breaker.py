@@ -28,7 +28,7 @@ import logging
 import math
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -41,7 +41,7 @@ from app.models import CircuitBreaker
 
 log = logging.getLogger(__name__)
 
-STATES = ("closed", "open", "half_open")
+STATES = ("closed", "half_open", "open")
 
 
 @dataclass(frozen=True)
@@ -81,13 +81,22 @@ def policy_from_settings(settings: Any, prefix: str) -> BreakerPolicy:
     )
 
 
+def webhook_policy(settings: Any) -> BreakerPolicy:
+    """A webhook subscriber's policy: its settings, and never a longer wait than a retry's
+    (JEMBATAN_WEBHOOK_RETRY_MAX_S)."""
+    base = policy_from_settings(settings, "WEBHOOK")
+    cap = settings.WEBHOOK_RETRY_MAX_S
+    return replace(base, cooldown_s=min(base.cooldown_s, cap),
+                   max_cooldown_s=min(base.max_cooldown_s, cap))
+
+
 def policy_for_destination(settings: Any, destination: str) -> BreakerPolicy:
     """The policy a destination's breaker follows: the CRM's, a webhook subscriber's, or the
-    defaults (posko feeds)."""
+    defaults (posko feeds). The worker's topics and the admin's view both read it here."""
     if destination == "crm":
         return policy_from_settings(settings, "CRM")
     if destination.startswith("webhook:"):
-        return policy_from_settings(settings, "WEBHOOK")
+        return webhook_policy(settings)
     return BreakerPolicy()
 
 

@@ -85,7 +85,6 @@ RETENTION_ERASED_TOTAL = Counter(
 
 # --- read from the database at scrape time ---------------------------------------------
 
-BREAKER_STATES = ("closed", "half_open", "open")
 # Depth is reported for the states work is waiting in; `done` grows with history.
 REPORTED_STATES = ("pending", "dead")
 
@@ -151,6 +150,7 @@ class DatabaseCollector(Collector):
                     .where(OutboxMessage.status.in_(REPORTED_STATES))
                     .group_by(OutboxMessage.topic, OutboxMessage.status)
                 ).all()
+                from app.breaker import STATES as BREAKER_STATES
                 from app.breaker import all_breakers
                 from app.config import Settings
 

@@ -18,7 +18,6 @@ second resolution); no redirect is followed and no proxy from the environment is
 from __future__ import annotations
 
 import base64
-import dataclasses
 import hashlib
 import hmac
 import json
@@ -61,13 +60,7 @@ def policy(settings: Settings) -> TopicPolicy:
         max_delay_s=cap,
         max_attempts=100_000,  # age, not a count, ends the retries
         max_age_s=3 * 24 * 3600,
-        # A breaker never waits longer than a retry would.
-        breaker=dataclasses.replace(
-            breaker.policy_from_settings(settings, "WEBHOOK"),
-            cooldown_s=min(settings.WEBHOOK_BREAKER_COOLDOWN_S, cap),
-            max_cooldown_s=min(max(settings.WEBHOOK_BREAKER_MAX_COOLDOWN_S,
-                                   settings.WEBHOOK_BREAKER_COOLDOWN_S), cap),
-        ),
+        breaker=breaker.webhook_policy(settings),
         destination_prefix="webhook:",
     )
 

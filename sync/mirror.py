@@ -117,10 +117,10 @@ def mirror_feed(
                         code, start.isoformat(), end.isoformat(), exc)
             return
         stats.windows += 1
+        categories = categories_of(context.settings)
         for index, item in enumerate(items, start=1):
             stats.items += 1
-            _mirror_item(db, faction_id, code, index, item, stats,
-                         categories_of(context.settings))
+            _mirror_item(db, faction_id, code, index, item, stats, categories)
         try:
             with db.transaction() as session:
                 _advance_cursor(session, cursor_name(code), end)
