@@ -21,10 +21,10 @@ from app.models import (
     CircuitBreaker,
     Complaint,
     Faction,
-    OutboxMessage,
     SyncCursor,
     WebhookSubscription,
 )
+from app.models.outbox import backlog
 
 # The poller's stored watermarks (sync/poll.py): written only when a poll succeeded.
 POLL_CURSORS = {"updates": "crm.updates.watermark", "requests": "crm.requests.position"}
@@ -149,12 +149,7 @@ def _complaints(session: Session) -> dict[str, Any]:
 
 def _outbox(session: Session, now: datetime) -> list[dict[str, Any]]:
     topics: dict[str, dict[str, Any]] = {}
-    for topic, state, depth, oldest in session.execute(
-        select(OutboxMessage.topic, OutboxMessage.status, func.count(),
-               func.min(OutboxMessage.created_at))
-        .where(OutboxMessage.status.in_(("pending", "dead")))
-        .group_by(OutboxMessage.topic, OutboxMessage.status)
-    ).all():
+    for topic, state, depth, oldest in backlog(session):
         entry = topics.setdefault(
             topic, {"topic": topic, "pending": 0, "oldest_pending_age_seconds": None, "dead": 0}
         )

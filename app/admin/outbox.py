@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app import audit
@@ -14,7 +14,7 @@ from app.admin.paging import MAX_ROW_ID, Page, newest_first_page
 from app.clock import as_utc, utcnow
 from app.errors import Problem
 from app.models import OutboxMessage
-from app.models.outbox import OUTBOX_STATES, replay
+from app.models.outbox import OUTBOX_STATES, backlog, replay
 
 LAST_ERRORS = 3
 
@@ -22,17 +22,7 @@ LAST_ERRORS = 3
 def outbox_stats(session: Session, now: datetime | None = None) -> list[dict[str, Any]]:
     """Depth, oldest age and the last errors per topic and state (pending and dead)."""
     now = now or utcnow()
-    rows = session.execute(
-        select(
-            OutboxMessage.topic,
-            OutboxMessage.status,
-            func.count(),
-            func.min(OutboxMessage.created_at),
-        )
-        .where(OutboxMessage.status.in_(("pending", "dead")))
-        .group_by(OutboxMessage.topic, OutboxMessage.status)
-        .order_by(OutboxMessage.topic, OutboxMessage.status)
-    ).all()
+    rows = backlog(session)
     stats = []
     for topic, state, depth, oldest in rows:
         errors = session.execute(

@@ -12,7 +12,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Index, Integer, String, Text, Uuid
+from sqlalchemy import JSON, Index, Integer, String, Text, Uuid, func, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.clock import utcnow
@@ -103,3 +103,17 @@ def replay(session: Any, message: OutboxMessage) -> None:
     message.lease_owner = message.lease_token = None
     message.lease_expires_at = None
     outbox_due(session, message.topic)
+
+
+def backlog(session: Any) -> list[tuple[str, str, int, datetime | None]]:
+    """What waits and what died, per topic: (topic, status, count, oldest created_at) for the
+    pending and dead messages, ordered by topic then status. The admin outbox view and the
+    operator's status screen (app/health.py) both read it."""
+    rows = session.execute(
+        select(OutboxMessage.topic, OutboxMessage.status, func.count(),
+               func.min(OutboxMessage.created_at))
+        .where(OutboxMessage.status.in_(("pending", "dead")))
+        .group_by(OutboxMessage.topic, OutboxMessage.status)
+        .order_by(OutboxMessage.topic, OutboxMessage.status)
+    ).all()
+    return [(topic, state, depth, oldest) for topic, state, depth, oldest in rows]
