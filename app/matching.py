@@ -275,13 +275,22 @@ _ADDRESS_MARKS = frozenset({"nomor", "rt", "rw", "kelurahan", "kecamatan", "blok
 
 @dataclass(frozen=True)
 class Address:
-    """The parts of an address that tell two spots apart."""
+    """The parts of an address that tell two spots apart; any may be unknown."""
 
-    street: str
+    street: str | None
     number: str | None
     rt: str | None
     rw: str | None
-    text: str
+
+    def __bool__(self) -> bool:
+        return any((self.street, self.number, self.rt, self.rw))
+
+    def filled_from(self, other: Address | None) -> Address:
+        """This address with what it lacks taken from `other` (the text's hints)."""
+        if other is None:
+            return self
+        return Address(street=self.street or other.street, number=self.number or other.number,
+                       rt=self.rt or other.rt, rw=self.rw or other.rw)
 
 
 def _number_after(words: list[str], mark: str) -> str | None:
@@ -296,34 +305,28 @@ def parse_address(text: str, *, free_text: bool = False) -> Address | None:
     """Street, house number, RT and RW of an address ("Jl. Kenari No. 12 RT 05/RW 03").
 
     In an address field the street may come bare ("Kenari 12"); in free text (`free_text`)
-    only a street named after "jalan"/"gang" counts, since any word could precede a number.
+    only a street named after "jalan"/"gang" counts, since any word could precede a number,
+    and a number only after "nomor". None when nothing of an address is found.
     """
     words = tokens(text)
-    if not words:
-        return None
     start = next((i + 1 for i, w in enumerate(words) if w in ("jalan", "gang")), None)
-    if start is None:
-        if free_text:
-            return None
-        start = 0
     street: list[str] = []
     number = None
-    for i in range(start, len(words)):
-        word = words[i]
-        if word in _ADDRESS_MARKS:
-            if word in ("jalan", "gang") and not street:
-                continue
-            break
-        if word[:1].isdigit():
-            if street:
-                number = word
-            break
-        street.append(word)
-    if not street:
-        return None
-    number = _number_after(words[start:], "nomor") or number
-    return Address(street=" ".join(street), number=number, rt=_number_after(words, "rt"),
-                   rw=_number_after(words, "rw"), text=" ".join(words))
+    if start is not None or not free_text:
+        for word in words[start or 0:]:
+            if word in _ADDRESS_MARKS:
+                if word in ("jalan", "gang") and not street:
+                    continue
+                break
+            if word[:1].isdigit():
+                if street and not free_text:
+                    number = word
+                break
+            street.append(word)
+    address = Address(street=" ".join(street) or None,
+                      number=_number_after(words[start or 0:], "nomor") or number,
+                      rt=_number_after(words, "rt"), rw=_number_after(words, "rw"))
+    return address if address else None
 
 
 def _house_gap(a: str, b: str) -> int | None:
@@ -333,21 +336,38 @@ def _house_gap(a: str, b: str) -> int | None:
     return abs(int(da.group()[:9]) - int(db.group()[:9]))
 
 
-def address_similarity(a: Address, b: Address) -> float:
-    """How likely two addresses name one spot, 0..1: the street must agree, and differing house
-    numbers or RT/RW pull it down by how far apart they are."""
-    score = fuzz.ratio(a.street, b.street) / 100
+def street_similarity(a: Address, b: Address) -> float | None:
+    """How alike two street names are, 0..1; None when either is unknown."""
+    if not a.street or not b.street:
+        return None
+    return max(fuzz.ratio(a.street, b.street), fuzz.partial_ratio(a.street, b.street)
+               if min(len(a.street), len(b.street)) >= 5 else 0) / 100
+
+
+def number_agreement(a: Address, b: Address) -> float:
+    """1 when nothing disagrees; less the farther apart the house numbers and when RT or RW
+    differ. "No. 12" and "No. 14" may be one pothole between two houses; "No. 80" is not."""
+    factor = 1.0
     if a.number and b.number and a.number != b.number:
         gap = _house_gap(a.number, b.number)
-        score *= 0.85 if gap is not None and gap <= 2 else 0.6 if gap is not None and gap <= 6 \
+        factor *= 0.85 if gap is not None and gap <= 2 else 0.6 if gap is not None and gap <= 6 \
             else 0.25
-    elif a.number and a.number == b.number:
-        score = min(1.0, score + 0.1)
     if a.rt and b.rt and a.rt != b.rt:
-        score *= 0.5
+        factor *= 0.5
     if a.rw and b.rw and a.rw != b.rw:
-        score *= 0.5
-    return score
+        factor *= 0.5
+    return factor
+
+
+def address_similarity(a: Address, b: Address) -> float | None:
+    """How likely two addresses name one spot, 0..1: the street must agree, and differing house
+    numbers or RT/RW pull it down. None when either street is unknown."""
+    street = street_similarity(a, b)
+    if street is None:
+        return None
+    if a.number and a.number == b.number:
+        street = min(1.0, street + 0.1)
+    return street * number_agreement(a, b)
 
 
 # --- the score ---------------------------------------------------------------------------------
@@ -364,11 +384,9 @@ def _features(report: Report) -> _Features:
     """What a report's text yields, once per report (the intake compares one new report with
     many stored ones, and a stored one is met again by the next new report)."""
     text = f"{report.title} {report.description}"
-    address = None
-    if report.address:
-        address = parse_address(report.address)
-    if address is None:
-        address = parse_address(text, free_text=True)
+    hints = parse_address(text, free_text=True)
+    address = parse_address(report.address) if report.address else None
+    address = address.filled_from(hints) if address else hints
     return _Features(words=terms(text), title=terms(report.title), address=address)
 
 
@@ -427,15 +445,19 @@ def compare(new: Report, old: Report, policy: Policy = DEFAULT_POLICY) -> Match:
             (new.reported_at - old.terminal_at).total_seconds() > policy.terminal_days * 86400:
         return excluded("terminal")
     fa, fb = _features(new), _features(old)
-    addr = address_similarity(fa.address, fb.address) if fa.address and fb.address else None
+    both = fa.address is not None and fb.address is not None
+    addr = address_similarity(fa.address, fb.address) if both else None  # type: ignore[arg-type]
+    agree = number_agreement(fa.address, fb.address) if both else 1.0  # type: ignore[arg-type]
     dist = None
     if None not in (new.lat, new.lon, old.lat, old.lon):
         dist = distance_m(new.lat, new.lon, old.lat, old.lon)  # type: ignore[arg-type]
         if dist > policy.radius_m:
             return excluded("distance", dist)
         place = 1.0 - 0.5 * dist / policy.radius_m if policy.radius_m > 0 else 1.0
-        if addr is not None:
-            place = min(place, 0.3 + 0.7 * addr) if addr < 0.9 else place
+        # Close points on streets of other names can be one corner; numbers that disagree
+        # are two spots whatever the coordinates say (a pin dropped on the map is rough).
+        street = street_similarity(fa.address, fb.address) if both else None  # type: ignore
+        place *= agree * (0.8 + 0.2 * street if street is not None else 1.0)
     else:
         if new.kelurahan_code != old.kelurahan_code or addr is None or addr < ADDRESS_SIMILAR:
             return excluded("place")

@@ -98,7 +98,11 @@ def test_an_address_yields_street_number_rt_and_rw() -> None:
         ("kenari raya", "12a", "5", "3")
     bare = parse_address("Kenari 12")
     assert bare is not None and (bare.street, bare.number) == ("kenari", "12")
-    assert parse_address("depan rumah no 5", free_text=True) is None
+    # In free text a street needs "jalan"/"gang" and a number needs "nomor".
+    hint = parse_address("lubang depan rumah no 5, rt 3", free_text=True)
+    assert hint is not None and (hint.street, hint.number, hint.rt) == (None, "5", "3")
+    assert parse_address("hujan deras 3 hari", free_text=True) is None
+    assert parse_address("di jl kenari 12 ada lubang", free_text=True).street == "kenari"
 
 
 # --- the grid ----------------------------------------------------------------------------------
