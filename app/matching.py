@@ -414,6 +414,15 @@ def text_similarity(new: Report, old: Report) -> float:
     return 0.4 * dice + 0.4 * contained + 0.2 * title_dice
 
 
+def _point(report: Report) -> tuple[float, float] | None:
+    """A report's coordinates when it has usable ones (a NaN or an impossible latitude counts
+    as no coordinates, not as a distance)."""
+    lat, lon = report.lat, report.lon
+    if lat is None or lon is None or not (math.isfinite(lat) and math.isfinite(lon)):
+        return None
+    return (lat, lon) if -90 <= lat <= 90 else None
+
+
 def _related(new: Report, old: Report, groups: Mapping[str, str]) -> bool:
     if new.category == old.category:
         return True
@@ -449,8 +458,9 @@ def compare(new: Report, old: Report, policy: Policy = DEFAULT_POLICY) -> Match:
     addr = address_similarity(fa.address, fb.address) if both else None  # type: ignore[arg-type]
     agree = number_agreement(fa.address, fb.address) if both else 1.0  # type: ignore[arg-type]
     dist = None
-    if None not in (new.lat, new.lon, old.lat, old.lon):
-        dist = distance_m(new.lat, new.lon, old.lat, old.lon)  # type: ignore[arg-type]
+    here, there = _point(new), _point(old)
+    if here is not None and there is not None:
+        dist = distance_m(*here, *there)
         if dist > policy.radius_m:
             return excluded("distance", dist)
         place = 1.0 - 0.5 * dist / policy.radius_m if policy.radius_m > 0 else 1.0

@@ -105,6 +105,23 @@ def test_an_address_yields_street_number_rt_and_rw() -> None:
     assert parse_address("di jl kenari 12 ada lubang", free_text=True).street == "kenari"
 
 
+_coordinate = st.one_of(st.none(), st.floats(allow_nan=True, allow_infinity=True),
+                        st.floats(-6.2, -6.1))
+
+
+@given(title=st.text(max_size=80), description=st.text(max_size=400),
+       address=st.one_of(st.none(), st.text(max_size=80)), lat=_coordinate, lon=_coordinate)
+@settings(max_examples=200, deadline=None)
+def test_compare_never_raises_and_scores_within_bounds(
+        title: str, description: str, address: str | None,
+        lat: float | None, lon: float | None) -> None:
+    new = report(title=title, description=description, address=address, lat=lat, lon=lon)
+    match = compare(new, report())
+    assert 0.0 <= match.score <= 1.0
+    assert match.verdict in (None, "suggested", "linked")
+    assert (match.verdict is None) or match.excluded is None
+
+
 # --- the grid ----------------------------------------------------------------------------------
 
 def test_default_radius_touches_few_cells_in_jakarta() -> None:
