@@ -28,6 +28,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
+from types import MappingProxyType
 from typing import TypeVar
 
 from rapidfuzz import fuzz, process
@@ -84,7 +85,14 @@ class Match:
     address: float | None = None
 
 
-DEFAULT_POLICY = Policy(link_at=0.75, suggest_at=0.45)
+# Categories a posko files one problem under interchangeably (a stall blocking the pavement is
+# `pkl` to one and `ketertiban_umum` to another): the default of the setting.
+DEFAULT_GROUPS: Mapping[str, str] = MappingProxyType({
+    "ketertiban_umum": "ketertiban", "pkl": "ketertiban", "parkir_liar": "ketertiban",
+    "fasilitas_umum": "prasarana", "jalan_rusak": "prasarana",
+})
+
+DEFAULT_POLICY = Policy(link_at=0.5, suggest_at=0.2, groups=DEFAULT_GROUPS)
 
 
 # --- the grid --------------------------------------------------------------------------------
@@ -168,12 +176,20 @@ _WORDS: dict[str, str] = {
     "dll": "dan", "dsb": "dan", "dkk": "dan", "pd": "pada", "kpd": "kepada", "tp": "tapi",
     "tpi": "tapi", "klo": "kalau", "kalo": "kalau", "kl": "kalau", "sy": "saya", "gw": "saya",
     "gue": "saya", "aq": "saya", "km": "kami", "org": "orang", "jd": "jadi", "jdi": "jadi",
-    "dpn": "depan", "dkt": "dekat", "sblh": "sebelah", "samping": "samping", "blkg": "belakang",
+    "dpn": "depan", "dkt": "dekat", "deket": "dekat", "sblh": "sebelah", "samping": "samping",
+    "blkg": "belakang", "sblm": "sebelum", "stlh": "setelah", "sebrang": "seberang",
+    "sbrg": "seberang", "brt": "barat", "tmr": "timur", "utr": "utara", "sltn": "selatan",
+    "slt": "selatan", "mlm": "malam", "rmh": "rumah", "gede": "besar", "mgg": "minggu",
+    "kyk": "kayak", "dlm": "dalam", "puter": "putar", "puteran": "putar", "turn": "putar",
+    "segra": "segera", "cpt": "cepat", "jatoh": "jatuh", "ujan": "hujan",
+    "dtg": "datang", "ngalir": "mengalir", "luber": "luap", "sal": "saluran",
     "mhn": "mohon", "tlg": "tolong", "tolong": "tolong", "trims": "terima", "makasih": "terima",
     "bpk": "bapak", "ibu": "ibu", "bu": "ibu", "pak": "bapak", "bapak": "bapak",
     # the things complained about
     "pju": "lampu", "lpj": "lampu", "lampu": "lampu", "bolong": "lubang",
     "got": "saluran", "selokan": "saluran", "drainase": "saluran", "saluran": "saluran",
+    "alfamart": "minimarket", "indomaret": "minimarket", "spbu": "spbu", "pom": "spbu",
+    "gn": "gunung", "busway": "halte", "transjakarta": "halte", "jpo": "jembatan",
     "kali": "kali", "tps": "sampah", "sampah": "sampah", "pkl": "pedagang",
     "pedagang": "pedagang", "parkir": "parkir", "trotoar": "trotoar", "trotoir": "trotoar",
 }
@@ -203,6 +219,8 @@ _FILLER = frozenset("""
 
 _TOKEN = re.compile(r"[a-z0-9]+")
 _GLUED = re.compile(r"^(rt|rw|no|nomor|jl|jln|gg|kel|kec|blok|blk)(\d+)$")
+# "bolong2", "anak2": the digit 2 doubles a word ("bolong-bolong"), which says nothing more.
+_DOUBLED = re.compile(r"^([a-z]{2,})2$")
 
 
 def _ascii_lower(text: str) -> str:
@@ -216,7 +234,9 @@ def tokens(text: str) -> list[str]:
     out: list[str] = []
     for raw in _TOKEN.findall(_ascii_lower(text)):
         glued = _GLUED.match(raw)
-        parts = [glued.group(1), glued.group(2)] if glued else [raw]
+        doubled = _DOUBLED.match(raw)
+        parts = [glued.group(1), glued.group(2)] if glued else \
+            [doubled.group(1)] if doubled else [raw]
         for part in parts:
             if part.isdigit():
                 out.append(part.lstrip("0") or "0")
@@ -268,9 +288,22 @@ def terms(text: str) -> tuple[str, ...]:
 
 # --- addresses -------------------------------------------------------------------------------
 
+# Words that end a street's name in an address: what follows is a number, an area or a landmark.
 _ADDRESS_MARKS = frozenset({"nomor", "rt", "rw", "kelurahan", "kecamatan", "blok", "jalan",
-                            "gang", "kota", "dki", "jakarta", "depan", "dekat", "samping",
-                            "sebelah", "belakang", "ujung", "pojok", "seberang", "arah"})
+                            "gang", "kota", "dki", "jakarta", "km"})
+# Words that introduce a landmark ("depan masjid", "dekat Taman Tebet", "arah Ps. Minggu").
+_LANDMARK_MARKS = frozenset({"depan", "dekat", "samping", "sebelah", "seberang", "belakang",
+                             "ujung", "pojok", "arah", "sebelum", "setelah", "bawah", "atas",
+                             "sisi", "antara", "persis", "tepat", "di", "ke", "menuju"})
+# In an address these mean a place name, not what they mean in a sentence ("Pd. Kelapa").
+_PLACE_WORDS = {"pd": "pondok", "pada": "pondok", "ps": "pasar", "tj": "tanjung",
+                "kp": "kampung", "moh": "mohammad", "m": "mohammad", "h": "haji", "kh": "kyai",
+                "bdr": "bandar", "raya": ""}
+# Sentence words that end a street's name when an address runs on into a sentence.
+_STREET_ENDS = frozenset({"ada", "yang", "ke", "di", "dari", "dan", "itu", "ini", "sudah",
+                          "belum", "tidak", "mohon", "tolong", "sejak", "karena", "sangat",
+                          "banget", "lagi", "sering", "selalu", "masih", "tapi", "kalau"})
+_SEGMENT = re.compile(r"[,;()/|]+")
 
 
 @dataclass(frozen=True)
@@ -281,16 +314,18 @@ class Address:
     number: str | None
     rt: str | None
     rw: str | None
+    landmark: tuple[str, ...] = ()
 
     def __bool__(self) -> bool:
-        return any((self.street, self.number, self.rt, self.rw))
+        return any((self.street, self.number, self.rt, self.rw, self.landmark))
 
     def filled_from(self, other: Address | None) -> Address:
         """This address with what it lacks taken from `other` (the text's hints)."""
         if other is None:
             return self
         return Address(street=self.street or other.street, number=self.number or other.number,
-                       rt=self.rt or other.rt, rw=self.rw or other.rw)
+                       rt=self.rt or other.rt, rw=self.rw or other.rw,
+                       landmark=self.landmark or other.landmark)
 
 
 def _number_after(words: list[str], mark: str) -> str | None:
@@ -300,32 +335,77 @@ def _number_after(words: list[str], mark: str) -> str | None:
     return None
 
 
+def _street_in(words: list[str], free_text: bool) -> tuple[list[str], str | None, int]:
+    """(street words, the number right after them, where the street ends) of one segment."""
+    start = next((i + 1 for i, w in enumerate(words) if w in ("jalan", "gang")), None)
+    if start is None:
+        if free_text:
+            return [], None, 0
+        start = 0
+    street: list[str] = []
+    i = start
+    for i in range(start, len(words) + 1):
+        if i == len(words):
+            break
+        word = words[i]
+        if word in ("jalan", "gang") and not street:
+            continue
+        if word in _ADDRESS_MARKS or word in _LANDMARK_MARKS or (street and word in _STREET_ENDS):
+            break
+        if word[:1].isdigit():
+            if street and not free_text:
+                return street, word, i + 1
+            break
+        place = _PLACE_WORDS.get(word, word)
+        if place:
+            street.append(place)
+    return street, None, i
+
+
+def _landmark_in(words: list[str]) -> list[str]:
+    """The words after a landmark mark, up to the next mark or number."""
+    found: list[str] = []
+    taking = False
+    for word in words:
+        if word in _LANDMARK_MARKS:
+            taking = True
+        elif word in _ADDRESS_MARKS or word[:1].isdigit():
+            taking = False
+        elif taking:
+            found.append(word)
+    return found
+
+
 @lru_cache(maxsize=16384)
 def parse_address(text: str, *, free_text: bool = False) -> Address | None:
-    """Street, house number, RT and RW of an address ("Jl. Kenari No. 12 RT 05/RW 03").
+    """Street, house number, RT, RW and landmark of an address ("Jl. Kenari No. 12 RT 05/RW 03",
+    "Jl. Kramat Raya, depan Halte Kramat").
 
-    In an address field the street may come bare ("Kenari 12"); in free text (`free_text`)
-    only a street named after "jalan"/"gang" counts, since any word could precede a number,
-    and a number only after "nomor". None when nothing of an address is found.
+    In an address field the street may come bare ("Kenari 12") and a comma ends it; in free
+    text (`free_text`) only a street named after "jalan"/"gang" counts, since any word could
+    precede a number, and a number only after "nomor". None when nothing of an address is found.
     """
-    words = tokens(text)
-    start = next((i + 1 for i, w in enumerate(words) if w in ("jalan", "gang")), None)
+    segments = [tokens(part) for part in _SEGMENT.split(text)]
+    segments = [words for words in segments if words]
+    words = [word for segment in segments for word in segment]
     street: list[str] = []
     number = None
-    if start is not None or not free_text:
-        for word in words[start or 0:]:
-            if word in _ADDRESS_MARKS:
-                if word in ("jalan", "gang") and not street:
-                    continue
-                break
-            if word[:1].isdigit():
-                if street and not free_text:
-                    number = word
-                break
-            street.append(word)
+    landmark: list[str] = []
+    for segment in segments:
+        if not street:
+            street, number, end = _street_in(segment, free_text)
+            if street and not free_text:
+                landmark += _landmark_in(segment[end:])
+                continue
+        if not free_text:
+            landmark += _landmark_in(segment)
+    landmark_terms = tuple(dict.fromkeys(
+        stem(place) for place in (_PLACE_WORDS.get(w, w) for w in landmark)
+        if place.isalpha() and len(place) >= 2 and place not in _STREET_ENDS))
     address = Address(street=" ".join(street) or None,
-                      number=_number_after(words[start or 0:], "nomor") or number,
-                      rt=_number_after(words, "rt"), rw=_number_after(words, "rw"))
+                      number=_number_after(words, "nomor") or number,
+                      rt=_number_after(words, "rt"), rw=_number_after(words, "rw"),
+                      landmark=landmark_terms)
     return address if address else None
 
 
@@ -337,11 +417,25 @@ def _house_gap(a: str, b: str) -> int | None:
 
 
 def street_similarity(a: Address, b: Address) -> float | None:
-    """How alike two street names are, 0..1; None when either is unknown."""
+    """How alike two street names are, 0..1; None when either is unknown. A name inside the
+    other counts as the same street ("Pemuda" and "Pemuda Rawamangun")."""
     if not a.street or not b.street:
         return None
-    return max(fuzz.ratio(a.street, b.street), fuzz.partial_ratio(a.street, b.street)
-               if min(len(a.street), len(b.street)) >= 5 else 0) / 100
+    if a.street == b.street:
+        return 1.0
+    short, long = sorted((a.street.split(), b.street.split()), key=len)
+    if all(process.extractOne(word, long, scorer=fuzz.ratio, score_cutoff=85) for word in short):
+        return 0.95
+    return fuzz.ratio(a.street, b.street) / 100
+
+
+def landmark_similarity(a: Address, b: Address) -> float | None:
+    """Whether two addresses name the same landmark ("depan masjid"), 0..1; None when either
+    names none."""
+    if not a.landmark or not b.landmark:
+        return None
+    _, contained = _soft_overlap(a.landmark, b.landmark)
+    return contained
 
 
 def number_agreement(a: Address, b: Address) -> float:
@@ -367,7 +461,8 @@ def address_similarity(a: Address, b: Address) -> float | None:
         return None
     if a.number and a.number == b.number:
         street = min(1.0, street + 0.1)
-    return street * number_agreement(a, b)
+    landmark = landmark_similarity(a, b)
+    return street * number_agreement(a, b) * (1.0 if landmark is None else 0.6 + 0.4 * landmark)
 
 
 # --- the score ---------------------------------------------------------------------------------
@@ -387,7 +482,13 @@ def _features(report: Report) -> _Features:
     hints = parse_address(text, free_text=True)
     address = parse_address(report.address) if report.address else None
     address = address.filled_from(hints) if address else hints
-    return _Features(words=terms(text), title=terms(report.title), address=address)
+    # The street's name is the place's business (address_similarity), not the text's: two
+    # reports of one street would share it whatever they say.
+    street = {stem(word) for word in address.street.split()} if address and address.street \
+        else set()
+    return _Features(words=tuple(w for w in terms(text) if w not in street),
+                     title=tuple(w for w in terms(report.title) if w not in street),
+                     address=address)
 
 
 def _soft_overlap(a: tuple[str, ...], b: tuple[str, ...]) -> tuple[float, float]:
@@ -473,7 +574,7 @@ def compare(new: Report, old: Report, policy: Policy = DEFAULT_POLICY) -> Match:
             return excluded("place")
         place = addr
     text = text_similarity(new, old)
-    score = text * (0.5 + 0.5 * place) * (0.7 + 0.3 * _time_factor(new, old))
+    score = text * (0.3 + 0.7 * place) * (0.7 + 0.3 * _time_factor(new, old))
     score = round(min(1.0, max(0.0, score)), 4)
     verdict = "linked" if score >= policy.link_at else \
         "suggested" if score >= policy.suggest_at else None

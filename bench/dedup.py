@@ -41,17 +41,11 @@ TARGET_COMPARE = 1e-3
 Pair = tuple[bool, str, str, Report, Report]  # label, kind, split, stored, new
 
 
-def labelled() -> tuple[list[Pair], str]:
-    """The labelled pairs and where they came from."""
-    try:
-        from tests.data.duplicate_pairs import load_pairs, to_report
-    except ImportError:
-        from tests.app.test_matching import _labelled
+def labelled() -> list[Pair]:
+    """The labelled pairs of tests/data/duplicate_pairs.json, and the test's own (split "own")."""
+    from tests.app.test_matching import labelled as pairs
 
-        return _labelled(), "the test's own pairs (tests/data/duplicate_pairs.py not present)"
-    pairs = [(bool(p["label"]), p["kind"], p["split"], to_report(p["a"]), to_report(p["b"]))
-             for p in load_pairs()]
-    return pairs, "tests/data/duplicate_pairs.json"
+    return pairs()
 
 
 def rates(pairs: list[Pair], policy: Policy = DEFAULT_POLICY) -> dict[str, float]:
@@ -203,8 +197,8 @@ def main() -> int:
     args = parser.parse_args()
     rounds = args.rounds or (2 if args.quick else 5)
     calls = 2_000 if args.quick else 10_000
-    pairs, source = labelled()
-    print(f"{len(pairs)} labelled pairs from {source}\n")
+    pairs = labelled()
+    print(f"{len(pairs)} labelled pairs (tests/data/duplicate_pairs.json and the test's own)\n")
     ok = quality(pairs)
     confusion(pairs)
     ok &= cost(pairs, rounds, calls)
