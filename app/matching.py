@@ -224,6 +224,8 @@ _DOUBLED = re.compile(r"^([a-z]{2,})2$")
 
 
 def _ascii_lower(text: str) -> str:
+    if text.isascii():
+        return text.lower()
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).lower()
 
@@ -233,6 +235,12 @@ def tokens(text: str) -> list[str]:
     numbers without leading zeros ("RT.05/RW.003" → rt 5 rw 3)."""
     out: list[str] = []
     for raw in _TOKEN.findall(_ascii_lower(text)):
+        if raw.isalpha():
+            out.append(_WORDS.get(raw, raw))
+            continue
+        if raw.isdigit():
+            out.append(raw.lstrip("0") or "0")
+            continue
         glued = _GLUED.match(raw)
         doubled = _DOUBLED.match(raw)
         parts = [glued.group(1), glued.group(2)] if glued else \
@@ -275,9 +283,13 @@ def stem(word: str) -> str:
 def terms(text: str) -> tuple[str, ...]:
     """The words of a text that say what the problem is: normalised, no stop word, no number,
     stemmed, each once, in order of first appearance."""
+    return _terms_of(tokens(text))
+
+
+def _terms_of(words: Iterable[str]) -> tuple[str, ...]:
     stop = _stop_words()
     seen: dict[str, None] = {}
-    for word in tokens(text):
+    for word in words:
         if word in stop or len(word) < 3 or not word.isalpha():
             continue
         root = stem(word)
@@ -385,8 +397,15 @@ def parse_address(text: str, *, free_text: bool = False) -> Address | None:
     text (`free_text`) only a street named after "jalan"/"gang" counts, since any word could
     precede a number, and a number only after "nomor". None when nothing of an address is found.
     """
-    segments = [tokens(part) for part in _SEGMENT.split(text)]
-    segments = [words for words in segments if words]
+    return _address_of(_segments(text), free_text)
+
+
+def _segments(text: str) -> list[list[str]]:
+    """The normalised words of each comma-separated part of a text."""
+    return [words for words in (tokens(part) for part in _SEGMENT.split(text)) if words]
+
+
+def _address_of(segments: list[list[str]], free_text: bool) -> Address | None:
     words = [word for segment in segments for word in segment]
     street: list[str] = []
     number = None
@@ -478,15 +497,16 @@ class _Features:
 def _features(report: Report) -> _Features:
     """What a report's text yields, once per report (the intake compares one new report with
     many stored ones, and a stored one is met again by the next new report)."""
-    text = f"{report.title} {report.description}"
-    hints = parse_address(text, free_text=True)
+    segments = _segments(f"{report.title}, {report.description}")
+    hints = _address_of(segments, free_text=True)
     address = parse_address(report.address) if report.address else None
     address = address.filled_from(hints) if address else hints
     # The street's name is the place's business (address_similarity), not the text's: two
     # reports of one street would share it whatever they say.
     street = {stem(word) for word in address.street.split()} if address and address.street \
         else set()
-    return _Features(words=tuple(w for w in terms(text) if w not in street),
+    text = _terms_of(word for segment in segments for word in segment)
+    return _Features(words=tuple(w for w in text if w not in street),
                      title=tuple(w for w in terms(report.title) if w not in street),
                      address=address)
 
