@@ -11,7 +11,7 @@ are drawn from them with a fixed seed.
 Streets are real streets of the named kelurahan (app/reference/jakarta-wilayah.csv), given by an
 anchor point and a bearing; a problem sits `at` metres along its street, and each report's
 coordinates scatter by at most `JITTER_M` around it (or by its explicit `off`), so positives stay
-within 45 m and different spots on one street are 100 m or more apart.
+within 45 m and different spots on one street are 75 m or more apart.
 
 Regenerate tests/data/duplicate_pairs.json (deterministic, byte for byte):
 
