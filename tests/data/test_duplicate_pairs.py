@@ -32,7 +32,7 @@ def pairs() -> list[dict]:
 
 
 def test_the_set_is_large_with_unique_ids(pairs: list[dict]) -> None:
-    assert len(pairs) >= 150  # first batch; the finished set has 400+
+    assert len(pairs) >= 400
     ids = [pair["id"] for pair in pairs]
     assert len(set(ids)) == len(ids)
 
