@@ -190,7 +190,8 @@ _WORDS: dict[str, str] = {
     "got": "saluran", "selokan": "saluran", "drainase": "saluran", "saluran": "saluran",
     "alfamart": "minimarket", "indomaret": "minimarket", "spbu": "spbu", "pom": "spbu",
     "gn": "gunung", "busway": "halte", "transjakarta": "halte", "jpo": "jembatan",
-    "kali": "kali", "tps": "sampah", "sampah": "sampah", "pkl": "pedagang",
+    "musholla": "musala", "mushola": "musala", "musholah": "musala", "musalla": "musala",
+    "kali": "kali", "sampah": "sampah", "pkl": "pedagang",
     "pedagang": "pedagang", "parkir": "parkir", "trotoar": "trotoar", "trotoir": "trotoar",
 }
 
@@ -200,7 +201,7 @@ _SAME: dict[str, str] = {
     "mati": "padam", "padam": "padam", "redup": "padam",
     "amblas": "ambles", "ambles": "ambles", "ambrol": "ambles",
     "roboh": "tumbang", "tumbang": "tumbang", "rubuh": "tumbang", "patah": "tumbang",
-    "genang": "banjir", "banjir": "banjir", "luap": "banjir", "rendam": "banjir",
+    "terang": "lampu", "genang": "banjir", "banjir": "banjir", "luap": "banjir", "rendam": "banjir",
     "copot": "rusak", "hancur": "rusak", "rusak": "rusak", "retak": "rusak",
     "numpuk": "tumpuk", "tumpuk": "tumpuk", "tumpu": "tumpuk", "onggok": "tumpuk",
     "bau": "bau", "busuk": "bau", "lubang": "lubang", "liang": "lubang",
@@ -213,7 +214,7 @@ _FILLER = frozenset("""
     pak bu kami saya kita sudah belum tidak banget sangat lagi juga sekitar lokasi daerah
     wilayah sini situ tersebut hari minggu bulan tahun pagi siang sore malam kemarin sekarang
     tindak lanjut tindaklanjut perhatian pihak terkait dinas petugas pemerintah pemprov pemda
-    dki jakarta kota kelurahan kecamatan rt rw nomor jalan gang blok kompleks perumahan
+    dki jakarta kota kelurahan kecamatan rt rw nomor jalan gang blok kompleks perumahan raya
     yth hormat min admin tolongin dong deh sih nih kok ya ok oke mas mbak bang
 """.split())
 
@@ -310,7 +311,15 @@ _LANDMARK_MARKS = frozenset({"depan", "dekat", "samping", "sebelah", "seberang",
 # In an address these mean a place name, not what they mean in a sentence ("Pd. Kelapa").
 _PLACE_WORDS = {"pd": "pondok", "pada": "pondok", "ps": "pasar", "tj": "tanjung",
                 "kp": "kampung", "moh": "mohammad", "m": "mohammad", "h": "haji", "kh": "kyai",
-                "bdr": "bandar", "raya": ""}
+                "bdr": "bandar", "lap": "lapangan", "besar": "gede"}
+# Nouns that open an address with the spot rather than the street ("TPS Tebet Barat",
+# "Halte TMP Kalibata, Jl. Raya Kalibata"): they belong to the landmark.
+_LANDMARK_NOUNS = frozenset({"tps", "halte", "gerbang", "pertigaan", "perempatan", "simpang",
+                             "pintu", "kolong", "persimpangan", "putaran", "putar", "jembatan",
+                             "penyeberangan", "terowongan"})
+# In free text only these introduce a landmark ("di" and "ke" start anything in a sentence).
+_TEXT_LANDMARK_MARKS = frozenset({"depan", "dekat", "samping", "sebelah", "seberang",
+                                  "belakang", "ujung", "pojok"})
 # Sentence words that end a street's name when an address runs on into a sentence.
 _STREET_ENDS = frozenset({"ada", "yang", "ke", "di", "dari", "dan", "itu", "ini", "sudah",
                           "belum", "tidak", "mohon", "tolong", "sejak", "karena", "sangat",
@@ -374,17 +383,21 @@ def _street_in(words: list[str], free_text: bool) -> tuple[list[str], str | None
     return street, None, i
 
 
-def _landmark_in(words: list[str]) -> list[str]:
-    """The words after a landmark mark, up to the next mark or number."""
+def _landmark_in(words: list[str], free_text: bool = False) -> list[str]:
+    """The words after a landmark mark, up to the next mark or number; in free text only the
+    two words after "depan", "dekat", … that are no sentence words."""
+    marks = _TEXT_LANDMARK_MARKS if free_text else _LANDMARK_MARKS
     found: list[str] = []
-    taking = False
+    taking = 0
     for word in words:
-        if word in _LANDMARK_MARKS:
-            taking = True
-        elif word in _ADDRESS_MARKS or word[:1].isdigit():
-            taking = False
+        if word in marks:
+            taking = 2 if free_text else len(words)
+        elif word in _ADDRESS_MARKS or word in _LANDMARK_MARKS or word[:1].isdigit() or \
+                (free_text and word in _stop_words()):
+            taking = 0
         elif taking:
             found.append(word)
+            taking -= 1
     return found
 
 
@@ -410,14 +423,21 @@ def _address_of(segments: list[list[str]], free_text: bool) -> Address | None:
     street: list[str] = []
     number = None
     landmark: list[str] = []
-    for segment in segments:
-        if not street:
-            street, number, end = _street_in(segment, free_text)
-            if street and not free_text:
-                landmark += _landmark_in(segment[end:])
-                continue
-        if not free_text:
-            landmark += _landmark_in(segment)
+    # The street is in the part that says "jalan"/"gang", else (in an address) the first part.
+    named = [i for i, segment in enumerate(segments) if "jalan" in segment or "gang" in segment]
+    at = named[0] if named else (None if free_text or not segments else 0)
+    for i, segment in enumerate(segments):
+        if i == at:
+            lead = 0
+            while not named and lead < len(segment) - 1 and segment[lead] in _LANDMARK_NOUNS:
+                lead += 1
+            landmark += segment[:lead]
+            street, number, end = _street_in(segment[lead:], free_text)
+            landmark += _landmark_in(segment[lead + end:], free_text)
+        elif not free_text and segment[0] in _LANDMARK_NOUNS:
+            landmark += segment
+        else:
+            landmark += _landmark_in(segment, free_text)
     landmark_terms = tuple(dict.fromkeys(
         stem(place) for place in (_PLACE_WORDS.get(w, w) for w in landmark)
         if place.isalpha() and len(place) >= 2 and place not in _STREET_ENDS))
@@ -435,17 +455,40 @@ def _house_gap(a: str, b: str) -> int | None:
     return abs(int(da.group()[:9]) - int(db.group()[:9]))
 
 
+def _same_word(a: str, b: str) -> bool:
+    return a == b or (min(len(a), len(b)) >= 4 and fuzz.ratio(a, b) >= 85)
+
+
+def _is_prefix(short: list[str], long: list[str]) -> bool:
+    return len(short) <= len(long) and all(map(_same_word, short, long))
+
+
+def _is_subsequence(short: list[str], long: list[str]) -> bool:
+    rest = iter(long)
+    return all(any(_same_word(word, other) for other in rest) for word in short)
+
+
 def street_similarity(a: Address, b: Address) -> float | None:
-    """How alike two street names are, 0..1; None when either is unknown. A name inside the
-    other counts as the same street ("Pemuda" and "Pemuda Rawamangun")."""
+    """How alike two street names are, 0..1; None when either is unknown.
+
+    Names are compared word by word: "Pemuda" and "Pemuda Rawamangun" (an area written on)
+    are one street, "Kramat Raya" and "Kramat Sentiong", or "Cempaka Putih Raya" and "Cempaka
+    Putih Tengah", are two streets that share a name.
+    """
     if not a.street or not b.street:
         return None
-    if a.street == b.street:
+    wa, wb = a.street.split(), b.street.split()
+    core_a, core_b = [w for w in wa if w != "raya"], [w for w in wb if w != "raya"]
+    if len(core_a) == len(core_b) and all(map(_same_word, core_a, core_b)):
         return 1.0
-    short, long = sorted((a.street.split(), b.street.split()), key=len)
-    if all(process.extractOne(word, long, scorer=fuzz.ratio, score_cutoff=85) for word in short):
-        return 0.95
-    return fuzz.ratio(a.street, b.street) / 100
+    short, long = sorted((wa, wb), key=len)
+    if _is_prefix(short, long):
+        return 0.9
+    if _same_word(short[0], long[0]) and _is_subsequence(short, long):
+        return 0.8
+    if _same_word(short[0], long[0]):
+        return 0.3  # one name, two streets (… Raya and … Tengah)
+    return 0.7 * fuzz.ratio(a.street, b.street) / 100
 
 
 def landmark_similarity(a: Address, b: Address) -> float | None:
@@ -481,7 +524,7 @@ def address_similarity(a: Address, b: Address) -> float | None:
     if a.number and a.number == b.number:
         street = min(1.0, street + 0.1)
     landmark = landmark_similarity(a, b)
-    return street * number_agreement(a, b) * (1.0 if landmark is None else 0.6 + 0.4 * landmark)
+    return street * number_agreement(a, b) * (1.0 if landmark is None else 0.5 + 0.5 * landmark)
 
 
 # --- the score ---------------------------------------------------------------------------------

@@ -97,7 +97,7 @@ def test_an_address_yields_street_number_rt_and_rw() -> None:
     address = parse_address("Jl. Kenari Raya No. 12A, RT 005/RW 03, Kel. Senen")
     assert address is not None
     assert (address.street, address.number, address.rt, address.rw) == \
-        ("kenari", "12a", "5", "3")
+        ("kenari raya", "12a", "5", "3")
     bare = parse_address("Kenari 12")
     assert bare is not None and (bare.street, bare.number) == ("kenari", "12")
     # In free text a street needs "jalan"/"gang" and a number needs "nomor".
@@ -122,6 +122,37 @@ def test_compare_never_raises_and_scores_within_bounds(
     assert 0.0 <= match.score <= 1.0
     assert match.verdict in (None, "suggested", "linked")
     assert (match.verdict is None) or match.excluded is None
+
+
+@pytest.mark.parametrize(("one", "other", "same"), [
+    ("Jl. Pemuda dpn Arion", "jalan pemuda rawamangun, depan arion", True),
+    ("Jl. Tebet Timur Dalam Raya", "tebet timur dlm", True),
+    ("JPO Jl. Gunung Sahari", "Jembatan penyeberangan Gunung Sahari", True),
+    ("Jl. Pd. Kelapa Raya dpn Masjid", "pondok kelapa raya depan masjid", True),
+    ("TPS Tebet Barat Dalam, RW 04", "TPS Jl. Tebet Brt Dlm Raya", True),
+    ("Jl. Kramat Raya depan halte", "jln kramat sentiong", False),
+    ("Jl. Cempaka Putih Raya dpn bank", "Jl. Cempaka Putih Tengah depan bank", False),
+    ("Jl. Raya Lenteng Agung", "jl. agung raya", False),
+])
+def test_street_names_tell_streets_apart(one: str, other: str, same: bool) -> None:
+    a, b = parse_address(one), parse_address(other)
+    assert a is not None and b is not None
+    similarity = matching.street_similarity(a, b)
+    assert similarity is not None
+    assert (similarity >= matching.ADDRESS_SIMILAR) is same, (a.street, b.street, similarity)
+
+
+def test_landmarks_are_read_from_the_address_and_the_text() -> None:
+    address = parse_address("Halte TMP Kalibata, Jl. Raya Kalibata")
+    assert address is not None and address.street == "raya kalibata"
+    assert "halte" in address.landmark
+    hint = parse_address("pohon tumbang dpn sekolah, kabel ketimpa", free_text=True)
+    assert hint is not None and hint.landmark == ("sekolah",)
+    masjid, sekolah = parse_address("Jl. Duren Tiga dkt masjid"), parse_address(
+        "Jl. Duren Tiga depan sekolah")
+    assert masjid is not None and sekolah is not None
+    address_gap = matching.address_similarity(masjid, sekolah)
+    assert address_gap is not None and address_gap < matching.ADDRESS_SIMILAR
 
 
 # --- the grid ----------------------------------------------------------------------------------
