@@ -92,7 +92,7 @@ DEFAULT_GROUPS: Mapping[str, str] = MappingProxyType({
     "fasilitas_umum": "prasarana", "jalan_rusak": "prasarana",
 })
 
-DEFAULT_POLICY = Policy(link_at=0.5, suggest_at=0.2, groups=DEFAULT_GROUPS)
+DEFAULT_POLICY = Policy(link_at=0.45, suggest_at=0.2, groups=DEFAULT_GROUPS)
 
 
 # --- the grid --------------------------------------------------------------------------------
@@ -515,16 +515,24 @@ def number_agreement(a: Address, b: Address) -> float:
     return factor
 
 
-def address_similarity(a: Address, b: Address) -> float | None:
-    """How likely two addresses name one spot, 0..1: the street must agree, and differing house
-    numbers or RT/RW pull it down. None when either street is unknown."""
+def spot_similarity(a: Address, b: Address) -> float | None:
+    """How likely two addresses name one spot by their words, 0..1: the street, a shared house
+    number, the landmark (two different landmarks on one street halve it). None when either
+    street is unknown."""
     street = street_similarity(a, b)
     if street is None:
         return None
     if a.number and a.number == b.number:
         street = min(1.0, street + 0.1)
     landmark = landmark_similarity(a, b)
-    return street * number_agreement(a, b) * (1.0 if landmark is None else 0.5 + 0.5 * landmark)
+    return street * (1.0 if landmark is None else 0.5 + 0.5 * landmark)
+
+
+def address_similarity(a: Address, b: Address) -> float | None:
+    """How likely two addresses name one spot, 0..1: the words (`spot_similarity`), pulled
+    down by house numbers or RT/RW that disagree. None when either street is unknown."""
+    spot = spot_similarity(a, b)
+    return None if spot is None else spot * number_agreement(a, b)
 
 
 # --- the score ---------------------------------------------------------------------------------
@@ -600,6 +608,9 @@ def _time_factor(new: Report, old: Report) -> float:
     return 0.5 ** (days / 30)
 
 
+# A pair of two categories of one group scores this fraction of a same-category pair.
+CROSS_CATEGORY = 0.85
+
 # An address this similar puts two reports without coordinates at one spot.
 ADDRESS_SIMILAR = 0.6
 
@@ -628,16 +639,20 @@ def compare(new: Report, old: Report, policy: Policy = DEFAULT_POLICY) -> Match:
         if dist > policy.radius_m:
             return excluded("distance", dist)
         place = 1.0 - 0.5 * dist / policy.radius_m if policy.radius_m > 0 else 1.0
-        # Close points on streets of other names can be one corner; numbers that disagree
-        # are two spots whatever the coordinates say (a pin dropped on the map is rough).
+        # Close points on streets of other names can be one corner.
         street = street_similarity(fa.address, fb.address) if both else None  # type: ignore
-        place *= agree * (0.8 + 0.2 * street if street is not None else 1.0)
+        place *= 0.8 + 0.2 * street if street is not None else 1.0
     else:
         if new.kelurahan_code != old.kelurahan_code or addr is None or addr < ADDRESS_SIMILAR:
             return excluded("place")
-        place = addr
+        place = spot_similarity(fa.address, fb.address)  # type: ignore[arg-type]
     text = text_similarity(new, old)
-    score = text * (0.3 + 0.7 * place) * (0.7 + 0.3 * _time_factor(new, old))
+    # House numbers or RT/RW that disagree are two spots whatever the coordinates say (a pin
+    # dropped on a map is rough), so they weigh on the whole score, not only on the place.
+    score = text * (0.3 + 0.7 * place) * agree * (0.7 + 0.3 * _time_factor(new, old))
+    if new.category != old.category:
+        # Related categories (one group) are a weaker sign of one problem than one category.
+        score *= CROSS_CATEGORY
     score = round(min(1.0, max(0.0, score)), 4)
     verdict = "linked" if score >= policy.link_at else \
         "suggested" if score >= policy.suggest_at else None
