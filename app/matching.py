@@ -323,7 +323,12 @@ _TEXT_LANDMARK_MARKS = frozenset({"depan", "dekat", "samping", "sebelah", "seber
 # Sentence words that end a street's name when an address runs on into a sentence.
 _STREET_ENDS = frozenset({"ada", "yang", "ke", "di", "dari", "dan", "itu", "ini", "sudah",
                           "belum", "tidak", "mohon", "tolong", "sejak", "karena", "sangat",
-                          "banget", "lagi", "sering", "selalu", "masih", "tapi", "kalau"})
+                          "banget", "lagi", "sering", "selalu", "masih", "tapi", "kalau",
+                          "tiap", "setiap", "sampai", "hingga", "jadi", "makin", "semakin",
+                          "untuk", "agar", "supaya", "saat", "waktu", "pada", "oleh", "bagi",
+                          "dengan", "atau", "juga", "bisa", "harus", "akan", "sedang", "pas",
+                          "terus", "kok", "sih", "deh", "dong", "nih", "tuh", "aja", "saja",
+                          "kemarin", "sekarang", "tadi", "malam", "pagi", "siang", "sore"})
 _SEGMENT = re.compile(r"[,;()/|]+")
 
 
@@ -372,6 +377,10 @@ def _street_in(words: list[str], free_text: bool) -> tuple[list[str], str | None
         if word in ("jalan", "gang") and not street:
             continue
         if word in _ADDRESS_MARKS or word in _LANDMARK_MARKS or (street and word in _STREET_ENDS):
+            break
+        # In a sentence "jalan" is also just a road ("ke jalan", "badan jalan"): a street named
+        # there is at most four words that are no sentence words.
+        if free_text and (word in _STREET_ENDS or len(street) == 4):
             break
         if word[:1].isdigit():
             if street and not free_text:

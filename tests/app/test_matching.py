@@ -105,6 +105,9 @@ def test_an_address_yields_street_number_rt_and_rw() -> None:
     assert hint is not None and (hint.street, hint.number, hint.rt) == (None, "5", "3")
     assert parse_address("hujan deras 3 hari", free_text=True) is None
     assert parse_address("di jl kenari 12 ada lubang", free_text=True).street == "kenari"
+    # "jalan" in a sentence is a road, not a street's name.
+    assert parse_address("lapak smp ke jalan. tiap sore macet", free_text=True) is None
+    assert parse_address("sampah di kolong jl panjang, bau", free_text=True).street == "panjang"
 
 
 _coordinate = st.one_of(st.none(), st.floats(allow_nan=True, allow_infinity=True),
