@@ -34,7 +34,9 @@ from typing import TypeVar
 from rapidfuzz import fuzz, process
 
 # Stored with every decision: a score means what this version of the matcher meant by it.
-MATCHER_VERSION = 1
+# 1: the first interface, thresholds not yet tuned; 2: tuned on tests/data/duplicate_pairs.json
+# (docs/DUPLICATES.md#evaluation).
+MATCHER_VERSION = 2
 
 K = TypeVar("K")
 
