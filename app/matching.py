@@ -119,6 +119,9 @@ def cells_near(lat: float, lon: float, radius_m: float) -> list[str]:
     The window is the exact spherical bound of the radius (the widest longitude span a circle
     of that size reaches at this latitude), widened by a hair so rounding never narrows it.
     """
+    if not radius_m >= 0 or not (math.isfinite(lat) and math.isfinite(lon)):
+        raise ValueError(f"cells_near needs a finite point and a radius ≥ 0, got "
+                         f"({lat}, {lon}) and {radius_m} m")
     angle = radius_m / EARTH_RADIUS_M * 1.000001 + 1e-12
     dlat = math.degrees(angle)
     south, north = max(-90.0, lat - dlat), min(90.0, lat + dlat)

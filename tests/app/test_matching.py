@@ -187,6 +187,12 @@ def test_cells_near_never_misses_a_point_within_the_radius(
         assert len(cells_near(lat, lon, radius)) <= 9
 
 
+def test_cells_near_refuses_what_has_no_area() -> None:
+    for lat, lon, radius in [(-6.2, 106.8, -1.0), (-6.2, 106.8, math.nan), (math.nan, 106.8, 50)]:
+        with pytest.raises(ValueError, match="cells_near"):
+            cells_near(lat, lon, radius)
+
+
 @given(lat=st.floats(-85, 85), lon=st.floats(-180, 180),
        dlat=st.floats(-0.002, 0.002), dlon=st.floats(-0.002, 0.002))
 @settings(max_examples=500, deadline=None)
@@ -268,6 +274,37 @@ def test_related_categories_score_below_one_category() -> None:
     assert DEFAULT_POLICY.groups["fasilitas_umum"] == DEFAULT_POLICY.groups["jalan_rusak"]
     same = compare(new, replace(old, category="jalan_rusak"))
     assert 0 < compare(new, old).score < same.score
+
+
+_variant = st.fixed_dictionaries({
+    "title": st.sampled_from(["Jalan berlubang", "Aspal rusak", "jln bolong", "Lampu mati"]),
+    "description": st.sampled_from(["Lubang besar, motor jatuh", "Aspal retak di tengah jalan",
+                                    "jln dpn rmh bolong gede bgt", "PJU padam, gelap"]),
+    "address": st.sampled_from(["Jl. Kenari No. 12", "Jl. Kenari No. 80", None, "Jl. Mangga 3"]),
+    "category": st.sampled_from(["jalan_rusak", "fasilitas_umum", "sampah"]),
+    "hours": st.integers(-2000, 2000),
+    "metres": st.floats(0, 80),
+})
+
+
+@given(st.lists(_variant, max_size=8))
+@settings(max_examples=100, deadline=None)
+def test_best_is_the_highest_scoring_verdict(variants: list[dict]) -> None:
+    new = report(reported_at=T0 + timedelta(days=100))
+    stored = [(i, report(title=v["title"], description=v["description"], address=v["address"],
+                         category=v["category"], lat=north(*KENARI, v["metres"])[0],
+                         reported_at=T0 + timedelta(days=100, hours=v["hours"])))
+              for i, v in enumerate(variants)]
+    found = best(new, stored)
+    matches = [(i, compare(new, old)) for i, old in stored]
+    with_verdict = [(i, m) for i, m in matches if m.verdict is not None]
+    if not with_verdict:
+        assert found is None
+    else:
+        assert found is not None
+        top = max(m.score for _, m in with_verdict)
+        assert found[1].score == top
+        assert found[0] == next(i for i, m in with_verdict if m.score == top)
 
 
 def test_best_picks_the_highest_score() -> None:
