@@ -558,10 +558,11 @@ class _Features:
     address: Address | None
 
 
-@lru_cache(maxsize=8192)
+@lru_cache(maxsize=4096)
 def _features(report: Report) -> _Features:
     """What a report's text yields, once per report (the intake compares one new report with
-    many stored ones, and a stored one is met again by the next new report)."""
+    many stored ones, and a stored one is met again by the next new report). The cache holds
+    the reports themselves, descriptions included: 4,096 of them are a few MB at most."""
     segments = _segments(f"{report.title}, {report.description}")
     hints = _address_of(segments, free_text=True)
     address = parse_address(report.address) if report.address else None
