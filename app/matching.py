@@ -562,7 +562,7 @@ class _Features:
 def _features(report: Report) -> _Features:
     """What a report's text yields, once per report (the intake compares one new report with
     many stored ones, and a stored one is met again by the next new report). The cache holds
-    the reports themselves, descriptions included: 4,096 of them are a few MB at most."""
+    the reports themselves, descriptions included: 4,096 of 4,000 characters are ~16 MB."""
     segments = _segments(f"{report.title}, {report.description}")
     hints = _address_of(segments, free_text=True)
     address = parse_address(report.address) if report.address else None
