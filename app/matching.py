@@ -213,6 +213,10 @@ _SAME: dict[str, str] = {
     "jualan": "dagang", "dagang": "dagang", "lapak": "dagang",
 }
 
+# "Tidak menyala" is "padam": a negated stem that names a state of its own.
+_NEGATED: dict[str, str] = {"nyala": "padam", "fungsi": "rusak", "alir": "sumbat",
+                            "angkut": "tumpuk"}
+
 # Words every complaint has: they say nothing about which problem it is.
 _FILLER = frozenset("""
     mohon tolong segera cepat terima kasih warga lapor laporan aduan adu keluh keluhan bapak ibu
@@ -295,10 +299,15 @@ def terms(text: str) -> tuple[str, ...]:
 def _terms_of(words: Iterable[str]) -> tuple[str, ...]:
     stop = _stop_words()
     seen: dict[str, None] = {}
+    negated = False
     for word in words:
         if word in stop or len(word) < 3 or not word.isalpha():
+            negated = word in ("tidak", "belum")
             continue
         root = stem(word)
+        if negated:
+            root = _NEGATED.get(root, root)
+        negated = False
         if root not in stop and len(root) >= 3:
             seen.setdefault(root, None)
     return tuple(seen)

@@ -86,6 +86,7 @@ def test_terms_drop_filler_stem_and_fold_synonyms() -> None:
     assert "mohon" not in read and "warga" not in read
     assert "sumbat" in read and "banjir" in read
     assert terms("Selokan tersumbat") == terms("got mampet")
+    assert terms("Lampu tidak menyala") == terms("PJU padam") == terms("lampu gak nyala")
 
 
 def test_huge_numbers_do_not_break_the_reader() -> None:
