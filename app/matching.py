@@ -60,6 +60,13 @@ class Report:
     reported_at: datetime
     terminal_at: datetime | None = None
 
+    def __post_init__(self) -> None:
+        # A naive time would fail deep inside compare (aware minus naive); say so here.
+        for name in ("reported_at", "terminal_at"):
+            moment = getattr(self, name)
+            if moment is not None and moment.utcoffset() is None:
+                raise ValueError(f"Report.{name} must be timezone-aware, got {moment!r}")
+
 
 @dataclass(frozen=True)
 class Policy:
@@ -70,6 +77,15 @@ class Policy:
     radius_m: float = 50.0
     terminal_days: int = 14
     groups: Mapping[str, str] = field(default_factory=dict, hash=False)
+
+    def __post_init__(self) -> None:
+        # link_at above 1 is allowed: it turns linking off and leaves every match a suggestion.
+        if not 0 <= self.suggest_at <= self.link_at:
+            raise ValueError(f"the matcher's policy needs 0 ≤ suggest_at ≤ link_at, got "
+                             f"suggest_at={self.suggest_at}, link_at={self.link_at}")
+        if not (0 <= self.radius_m < math.inf) or self.terminal_days < 0:
+            raise ValueError(f"the matcher's policy needs radius_m ≥ 0 and terminal_days ≥ 0, "
+                             f"got {self.radius_m} m and {self.terminal_days} days")
 
 
 @dataclass(frozen=True)

@@ -206,6 +206,22 @@ def test_cells_near_never_misses_any_nearby_point(
 
 # --- the candidate rule ------------------------------------------------------------------------
 
+def test_a_naive_time_or_an_impossible_policy_is_refused_with_its_name() -> None:
+    with pytest.raises(ValueError, match="reported_at must be timezone-aware"):
+        report(reported_at=datetime(2026, 11, 20, 8, 0))
+    with pytest.raises(ValueError, match="terminal_at must be timezone-aware"):
+        report(terminal_at=datetime(2026, 11, 20, 8, 0))
+    with pytest.raises(ValueError, match="suggest_at ≤ link_at"):
+        Policy(link_at=0.2, suggest_at=0.45)
+    with pytest.raises(ValueError, match="radius_m ≥ 0"):
+        Policy(link_at=0.45, suggest_at=0.2, radius_m=-5)
+    with pytest.raises(ValueError, match="radius_m ≥ 0"):
+        Policy(link_at=0.45, suggest_at=0.2, radius_m=math.nan)
+    suggest_only = Policy(link_at=1.1, suggest_at=0.2)
+    assert compare(report(reported_at=T0 + timedelta(hours=1)), report(),
+                   suggest_only).verdict == "suggested"
+
+
 def test_the_same_report_twice_links() -> None:
     old = report()
     new = report(reported_at=T0 + timedelta(hours=2))
