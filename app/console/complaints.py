@@ -160,7 +160,7 @@ def _seen_seqs(db: Session, account_id: int, ids: list[uuid.UUID]) -> dict[uuid.
         select(ConsoleSeen.complaint_id, ConsoleSeen.seq).where(
             ConsoleSeen.account_id == account_id, ConsoleSeen.complaint_id.in_(ids)
         )
-    ).tuples().all())
+    ).all())
 
 
 def _mark_seen(db: Session, account_id: int, complaint: Complaint) -> int | None:
