@@ -244,3 +244,23 @@ def test_english_on_request(member) -> None:
 def test_indonesian_by_default(member) -> None:
     html = member("PSI").get("/posko/aduan/baru").get_data(as_text=True)
     assert '<html lang="id">' in html and "Aduan baru" in html and "Simpan dan teruskan" in html
+
+
+def test_odd_input_is_named_never_a_500(member) -> None:
+    client = member("PSI")
+    for query in ("sebelum=garbage", "dari=2026-13-45", "kelurahan=%F0%9F%92%A9",
+                  "q=%25%5F%5C", "q=" + "x" * 5000, "kota=31.71.01", "terlambat=ya",
+                  "status=" + "s" * 300, "instansi=%00"):
+        response = client.get(f"/posko/aduan?{query}")
+        assert response.status_code in (200, 400), (query, response.status_code)
+    for path in ("/posko/aduan/" + "J" * 300, "/posko/aduan/%F0%9F%92%A9", "/posko/tim/abc",
+                 "/posko/undangan/" + "x" * 500, "/posko/tidak-ada"):
+        assert client.get(path).status_code in (403, 404), path
+    form = _form(client)
+    odd = {**VALID, "title": "a\x00b", "description": "x" * 5000, "lat": "1e999",
+           "occurred_at": "kemarin", "visibility": "semua"}
+    response = client.post("/posko/aduan/baru", data={**form, **odd})
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    for name in ("title", "description", "lat", "occurred_at", "visibility"):
+        assert f'id="{name}-error"' in html, name
