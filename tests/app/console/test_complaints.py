@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from urllib.parse import unquote
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from app.models import Complaint, OutboxMessage
 from tests.app.console.conftest import csrf_of
@@ -166,6 +166,15 @@ def test_the_list_filters_and_searches_and_marks_what_changed(member, client, ke
     assert "Judul nomor 0" in psi.get("/posko/aduan?q=nomor 0").get_data(as_text=True)
     assert "Judul nomor 1" not in psi.get("/posko/aduan?kota=31.71").get_data(as_text=True)
     assert "Judul nomor 0" in psi.get("/posko/aduan?kelurahan=Gambir").get_data(as_text=True)
+    with db.transaction() as session:
+        session.execute(update(Complaint).where(Complaint.external_id == "PSI-1")
+                        .values(agency="Dinas Sumber Daya Air"))
+    by_agency = psi.get("/posko/aduan?instansi=Dinas Sumber Daya Air").get_data(as_text=True)
+    assert "Judul nomor 1" in by_agency and "Judul nomor 0" not in by_agency
+    assert "Judul nomor 1" in psi.get("/posko/aduan?dari=2000-01-01&sampai=2999-01-01"
+                                      ).get_data(as_text=True)
+    assert "Judul nomor 1" not in psi.get("/posko/aduan?sampai=2001-01-01").get_data(
+        as_text=True)
     bad = psi.get("/posko/aduan?status=bogus&dari=kemarin")
     assert bad.status_code == 400
     assert 'href="#s-status"' in bad.get_data(as_text=True)
