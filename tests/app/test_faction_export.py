@@ -1,0 +1,130 @@
+"""A faction's own export (app/faction_export.py): its complaints only, reporter data included,
+filters as the console list, every text cell formula-safe by the open data's rule."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date
+from typing import Any
+
+import pytest
+from flask import Flask
+from openpyxl import load_workbook
+from sqlalchemy import select, update
+
+from app.faction_export import (
+    HEADERS,
+    BadFilter,
+    ExportFilters,
+    csv_chunks,
+    export_records,
+    parse_export_filters,
+    xlsx_bytes,
+)
+from app.models import Complaint, Faction
+from app.public.opendata import neutralise
+from app.reference import REFERENCE_DIR, load_categories
+from tests.support.complaints import store_complaint
+from tests.test_imports import WEB, load_tree, matches_any
+
+CATEGORIES = load_categories(str(REFERENCE_DIR / "categories.toml"))
+HOSTILE = "=HYPERLINK(\"http://127.0.0.1/x\",\"klik\")"
+
+
+def _records(app: Flask, code: str = "PSI", **filters: Any) -> list[dict[str, Any]]:
+    with app.extensions["db"].session() as session:
+        faction = session.scalars(select(Faction).where(Faction.code == code)).one()
+        return list(export_records(session, faction.id, ExportFilters(**filters), CATEGORIES))
+
+
+def _csv_rows(records: list[dict[str, Any]]) -> list[dict[str, str]]:
+    text = "".join(csv_chunks(iter(records)))
+    assert text.startswith("\ufeff")
+    return list(csv.DictReader(io.StringIO(text[1:])))
+
+
+@pytest.fixture
+def stored(app: Flask, keys: Any) -> dict[str, Complaint]:
+    hostile = store_complaint(
+        app, external_id="PSI-1", title=HOSTILE, description="@SUM(A1:A9)",
+        reporter={"name": "-Siti+", "phone": "+6281234567890", "email": "siti@example.org",
+                  "nik": "3171010101900001"},
+    )
+    road = store_complaint(app, external_id="PSI-2", category="jalan_rusak",
+                           location={"kelurahan_code": "31.74.01.1001"})
+    other = store_complaint(app, "PKS", external_id="PKS-1", title="Milik fraksi lain")
+    return {"hostile": hostile, "road": road, "other": other}
+
+
+def test_csv_cells_are_formula_safe_like_the_open_data_and_carry_the_reporter(
+    app: Flask, stored: dict[str, Complaint]
+) -> None:
+    rows = _csv_rows(_records(app))
+    assert [r["no_aduan"] for r in rows] == ["PSI-1", "PSI-2"]
+    hostile = rows[0]
+    assert list(hostile) == list(HEADERS)
+    assert hostile["judul"] == "'" + HOSTILE == neutralise(HOSTILE)
+    assert hostile["uraian"] == "'@SUM(A1:A9)"
+    assert hostile["nama_pelapor"] == "'-Siti+"
+    assert hostile["telepon"] == "+6281234567890"  # a plain number stays as typed
+    assert hostile["nik"] == "3171010101900001"
+    assert hostile["skpd"] == "Dinas Lingkungan Hidup"
+    assert hostile["kelurahan_nama"] == "Gambir"
+    assert hostile["terlambat"] == "tidak"
+    assert hostile["diterima"].endswith("+07:00")
+
+
+def test_xlsx_cells_are_strings_never_formulas(app: Flask, stored: dict[str, Complaint]) -> None:
+    data = xlsx_bytes(iter(_records(app)))
+    sheet = load_workbook(io.BytesIO(data)).active
+    rows = list(sheet.iter_rows())
+    assert [c.value for c in rows[0]] == list(HEADERS)
+    assert all(c.data_type != "f" for row in rows for c in row)
+    judul = HEADERS.index("judul")
+    assert rows[1][judul].value == "'" + HOSTILE
+    assert rows[1][HEADERS.index("nik")].value == "3171010101900001"
+    assert rows[1][HEADERS.index("diterima")].is_date
+    assert len(rows) == 3
+
+
+def test_only_the_factions_own_complaints_and_the_filters_apply(
+    app: Flask, stored: dict[str, Complaint]
+) -> None:
+    assert [r["no_aduan"] for r in _records(app, "PKS")] == ["PKS-1"]
+    assert [r["no_aduan"] for r in _records(app, category="jalan_rusak")] == ["PSI-2"]
+    assert [r["no_aduan"] for r in _records(app, kota="31.74")] == ["PSI-2"]
+    assert [r["no_aduan"] for r in _records(app, kelurahan="31.71.01.1001")] == ["PSI-1"]
+    assert [r["no_aduan"] for r in _records(app, agency="Dinas Bina Marga")] == ["PSI-2"]
+    assert _records(app, status="resolved") == []
+    assert _records(app, since=date(2999, 1, 1)) == []
+    assert len(_records(app, until=date(2999, 1, 1))) == 2
+    with app.extensions["db"].transaction() as session:
+        session.execute(update(Complaint).where(Complaint.external_id == "PSI-1")
+                        .values(overdue=True))
+        session.execute(update(Complaint).where(Complaint.external_id == "PSI-2")
+                        .values(agency="Suku Dinas Bina Marga Jakarta Selatan"))
+    assert [r["no_aduan"] for r in _records(app, overdue=True)] == ["PSI-1"]
+    # The CRM's agency, once known, is the one that counts.
+    assert _records(app, agency="Dinas Bina Marga") == []
+
+
+def test_filters_are_parsed_and_a_bad_one_is_named() -> None:
+    parsed = parse_export_filters(
+        {"status": "received", "kategori": "sampah", "kota": "31.71", "terlambat": "1",
+         "dari": "2026-11-01", "sampai": "2026-11-30", "skpd": "Dinas Bina Marga"},
+        CATEGORIES,
+    )
+    assert parsed == ExportFilters("received", "sampah", "Dinas Bina Marga", "31.71", "", True,
+                                   date(2026, 11, 1), date(2026, 11, 30))
+    for name, value in (("status", "done"), ("kategori", "x"), ("kota", "31.71.01"),
+                        ("kelurahan", "31.71"), ("terlambat", "ya"), ("dari", "kemarin"),
+                        ("skpd", "Dinas Rahasia")):
+        with pytest.raises(BadFilter) as caught:
+            parse_export_filters({name: value}, CATEGORIES)
+        assert caught.value.name == name
+
+
+def test_the_module_needs_no_web_framework() -> None:
+    module = load_tree()["app.faction_export"]
+    assert [str(i) for i in module.imports if matches_any(i.target, WEB)] == []
