@@ -25,6 +25,7 @@ BLUEPRINTS = [
     "app.ops:bp",
     "app.open311:bp",
     "app.public:bp",
+    "app.console:bp",
 ]
 API_BLUEPRINTS = [
     "app.api.categories:blp",
@@ -45,6 +46,8 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     app.config.from_mapping(settings.flask_config())
     app.config.update(_openapi_config())
     app.extensions["settings"] = settings
+    # The public site's catalogue and the posko console's (each surface keeps its own).
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", "translations;console/translations")
     # Requests follow each other closely: ping pooled connections only after idling.
     app.extensions["db"] = Database(
         settings.DATABASE_URL, listeners=core_listeners(settings), pool_pre_ping=False
@@ -71,12 +74,18 @@ def _error_renderers() -> dict[str, ErrorRenderer]:
     `<errors>` and the public site's HTML page (the rest: problem+json under /api/, else a
     plain page; app/errors.py)."""
     # Imported here, like the blueprints: importing `app` must not load every surface.
+    from app.console import PREFIX as CONSOLE_PREFIX
+    from app.console.responses import render_console_error
     from app.open311 import PREFIX as OPEN311_PREFIX
     from app.open311.envelope import render_open311_error
     from app.public import PUBLIC_PREFIXES
     from app.public.responses import render_error
 
-    return {OPEN311_PREFIX: render_open311_error, **dict.fromkeys(PUBLIC_PREFIXES, render_error)}
+    return {
+        OPEN311_PREFIX: render_open311_error,
+        CONSOLE_PREFIX: render_console_error,
+        **dict.fromkeys(PUBLIC_PREFIXES, render_error),
+    }
 
 
 HSTS = "max-age=31536000; includeSubDomains"

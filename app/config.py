@@ -109,6 +109,14 @@ class Settings:
     # Where visitors report a problem with the public site (an e-mail address or an https
     # URL), named on its accessibility statement; empty: the statement says none is published.
     PUBLIC_CONTACT: str = ""
+    # The posko console (docs/CONSOLE.md): a session idle this long signs out; an invitation
+    # link works once, for this many hours; sign-in stops for an e-mail address (or a client
+    # address) after that many failures within the window.
+    CONSOLE_IDLE_TIMEOUT_S: float = 1800.0
+    CONSOLE_INVITATION_TTL_H: float = 72.0
+    CONSOLE_LOGIN_WINDOW_S: float = 900.0
+    CONSOLE_LOGIN_MAX_FAILURES: int = 5
+    CONSOLE_LOGIN_MAX_FAILURES_PER_ADDRESS: int = 20
     CATEGORIES_FILE: str = str(REFERENCE_DIR / "categories.toml")
     STATUS_MAP_FILE: str = str(REFERENCE_DIR / "status_map.toml")
     # Reverse proxies in front of the web process that append to X-Forwarded-For (0: none;

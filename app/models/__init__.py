@@ -1,5 +1,13 @@
 """The data model, one module per aggregate; importing this registers every table."""
 
+from app.models.account import (
+    CONSOLE_ROLES,
+    ConsoleAccount,
+    ConsoleFactionSettings,
+    ConsoleInvitation,
+    ConsoleLoginFailure,
+    ConsoleSeen,
+)
 from app.models.complaint import VISIBILITIES, Complaint, StatusEvent
 from app.models.coordination import CircuitBreaker, Lease, SyncCursor
 from app.models.crm_update import CrmUpdate
@@ -10,12 +18,18 @@ from app.models.records import AuditEntry, IdempotencyRecord
 from app.models.webhook import WebhookSubscription
 
 __all__ = [
+    "CONSOLE_ROLES",
     "ROLES",
     "VISIBILITIES",
     "ApiKey",
     "AuditEntry",
     "CircuitBreaker",
     "Complaint",
+    "ConsoleAccount",
+    "ConsoleFactionSettings",
+    "ConsoleInvitation",
+    "ConsoleLoginFailure",
+    "ConsoleSeen",
     "CrmUpdate",
     "Faction",
     "IdempotencyRecord",
