@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -31,6 +32,7 @@ from app.public.opendata import neutralise
 from app.reference import Category, areas
 
 BATCH = 500
+TRACKING_CODE = re.compile(r"^JBT-[0-9A-Z]{6,12}$")
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,7 @@ class ExportFilters:
     overdue: bool = False
     since: date | None = None
     until: date | None = None
+    search: str = ""
 
 
 class BadFilter(ValueError):
@@ -59,12 +62,14 @@ class BadFilter(ValueError):
 
 def parse_export_filters(args: Mapping[str, str],
                          categories: Mapping[str, Category]) -> ExportFilters:
-    """Filters from query arguments (status, kategori, skpd, kota, kelurahan, terlambat, dari,
-    sampai); a value that names nothing raises BadFilter naming the argument."""
+    """Filters from the console list's query arguments (q, status, kategori, instansi, kota,
+    kelurahan, terlambat, dari, sampai), so "export this list" takes the list's own link; a
+    value that names nothing raises BadFilter naming the argument."""
     def value(name: str) -> str:
-        return (args.get(name) or "").strip()
+        return (args.get(name) or "").strip()[:200]
 
-    status, category, agency = value("status"), value("kategori"), value("skpd")
+    status, category = value("status"), value("kategori")
+    agency = value("instansi") or value("skpd")
     if status and status not in STATUSES:
         raise BadFilter("status", f"Status tidak dikenal: {status[:40]}.",
                         f"Unknown status: {status[:40]}.")
@@ -72,7 +77,7 @@ def parse_export_filters(args: Mapping[str, str],
         raise BadFilter("kategori", f"Kategori tidak dikenal: {category[:40]}.",
                         f"Unknown category: {category[:40]}.")
     if agency and agency not in {c.agency for c in categories.values()}:
-        raise BadFilter("skpd", f"SKPD tidak dikenal: {agency[:60]}.",
+        raise BadFilter("instansi", f"SKPD tidak dikenal: {agency[:60]}.",
                         f"Unknown agency: {agency[:60]}.")
     known = areas()
     places = {}
@@ -96,7 +101,7 @@ def parse_export_filters(args: Mapping[str, str],
                             f"{name} must be a date like 2026-11-29.") from None
     return ExportFilters(status=status, category=category, agency=agency, kota=places["kota"],
                          kelurahan=places["kelurahan"], overdue=overdue == "1",
-                         since=days["dari"], until=days["sampai"])
+                         since=days["dari"], until=days["sampai"], search=value("q"))
 
 
 def faction_complaints(faction_id: int, filters: ExportFilters,
@@ -107,6 +112,19 @@ def faction_complaints(faction_id: int, filters: ExportFilters,
     responsible SKPD, as the export's own `skpd` column shows it.
     """
     query = select(Complaint).where(Complaint.faction_id == faction_id)
+    if filters.search:
+        code = filters.search.upper()
+        if TRACKING_CODE.match(code):
+            query = query.where(Complaint.tracking_code == code)
+        else:
+            escaped = filters.search.replace("\\", "\\\\").replace("%", "\\%").replace(
+                "_", "\\_")
+            pattern = f"%{escaped}%"
+            query = query.where(or_(
+                Complaint.title.ilike(pattern, escape="\\"),
+                Complaint.description.ilike(pattern, escape="\\"),
+                Complaint.external_id == filters.search,
+            ))
     if filters.status:
         query = query.where(Complaint.status == filters.status)
     if filters.category:

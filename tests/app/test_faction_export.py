@@ -97,6 +97,10 @@ def test_only_the_factions_own_complaints_and_the_filters_apply(
     assert [r["no_aduan"] for r in _records(app, kelurahan="31.71.01.1001")] == ["PSI-1"]
     assert [r["no_aduan"] for r in _records(app, agency="Dinas Bina Marga")] == ["PSI-2"]
     assert _records(app, status="resolved") == []
+    assert [r["no_aduan"] for r in _records(app, search="HYPERLINK")] == ["PSI-1"]
+    code = stored["road"].tracking_code
+    assert [r["no_aduan"] for r in _records(app, search=code.lower())] == ["PSI-2"]
+    assert _records(app, search="100%_") == []
     assert _records(app, since=date(2999, 1, 1)) == []
     assert len(_records(app, until=date(2999, 1, 1))) == 2
     with app.extensions["db"].transaction() as session:
@@ -112,14 +116,14 @@ def test_only_the_factions_own_complaints_and_the_filters_apply(
 def test_filters_are_parsed_and_a_bad_one_is_named() -> None:
     parsed = parse_export_filters(
         {"status": "received", "kategori": "sampah", "kota": "31.71", "terlambat": "1",
-         "dari": "2026-11-01", "sampai": "2026-11-30", "skpd": "Dinas Bina Marga"},
+         "dari": "2026-11-01", "sampai": "2026-11-30", "instansi": "Dinas Bina Marga"},
         CATEGORIES,
     )
     assert parsed == ExportFilters("received", "sampah", "Dinas Bina Marga", "31.71", "", True,
-                                   date(2026, 11, 1), date(2026, 11, 30))
+                                   date(2026, 11, 1), date(2026, 11, 30), "")
     for name, value in (("status", "done"), ("kategori", "x"), ("kota", "31.71.01"),
                         ("kelurahan", "31.71"), ("terlambat", "ya"), ("dari", "kemarin"),
-                        ("skpd", "Dinas Rahasia")):
+                        ("instansi", "Dinas Rahasia")):
         with pytest.raises(BadFilter) as caught:
             parse_export_filters({name: value}, CATEGORIES)
         assert caught.value.name == name
