@@ -46,9 +46,10 @@ INVITATION_PATH = "/posko/undangan/"
 class AccountError(ValueError):
     """A request about accounts that cannot be honoured; `field` names the input at fault."""
 
-    def __init__(self, message: str, field: str | None = None) -> None:
+    def __init__(self, message: str, field: str | None = None, code: str = "invalid") -> None:
         super().__init__(message)
         self.field = field
+        self.code = code
 
 
 @dataclass(frozen=True)
@@ -167,7 +168,8 @@ def add_account(
     ).first()
     if account is not None:
         if account.faction_id != faction.id or account.has_password or not account.active:
-            raise AccountError("This e-mail address already has an account.", "email")
+            raise AccountError("This e-mail address already has an account.", "email",
+                               code="taken")
         account.role = role
     else:
         account = ConsoleAccount(faction_id=faction.id, email=address, role=role, active=True,
@@ -218,11 +220,11 @@ def open_invitation(
     if invitation is None:
         raise AccountError("This invitation link is not valid.")
     if invitation.used_at is not None:
-        raise AccountError("This invitation link was already used.")
+        raise AccountError("This invitation link was already used.", code="used")
     if as_utc(invitation.expires_at) <= now:
-        raise AccountError("This invitation link has expired.")
+        raise AccountError("This invitation link has expired.", code="expired")
     if not invitation.account.active:
-        raise AccountError("This account is disabled.")
+        raise AccountError("This account is disabled.", code="disabled")
     return invitation
 
 

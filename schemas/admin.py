@@ -357,3 +357,22 @@ class GatewayStatusSchema(Schema):
     last_poll_at = fields.DateTime(dump_only=True, allow_none=True)
     last_poll_age_seconds = fields.Float(dump_only=True, allow_none=True)
     last_forward_at = fields.DateTime(dump_only=True, allow_none=True)
+
+
+# --- posko console accounts ------------------------------------------------------------
+
+
+class ConsoleAccountCreateSchema(_Strict):
+    email = Text(required=True, validate=validate.Length(min=3, max=254))
+    role = Text(load_default="koordinator", validate=validate.OneOf(["koordinator", "staf"]))
+
+
+class ConsoleInvitationSchema(Schema):
+    email = fields.String(dump_only=True)
+    role = fields.String(dump_only=True)
+    faction = fields.String(dump_only=True)
+    invitation_url = fields.String(
+        dump_only=True,
+        metadata={"description": "Single use, until expires_at; shown this once, not kept."},
+    )
+    expires_at = fields.DateTime(dump_only=True)

@@ -12,6 +12,7 @@ from marshmallow import RAISE
 from app.admin.audit_log import list_audit
 from app.admin.breakers import list_breakers, reset_breaker
 from app.admin.complaints import complaint_summary, list_complaints
+from app.admin.console_accounts import add_console_account
 from app.admin.factions import add_faction, list_factions, set_faction_active
 from app.admin.keys import issue_api_key, list_keys, revoke_key
 from app.admin.outbox import list_messages, outbox_stats, replay_dead_letters
@@ -30,6 +31,8 @@ from schemas.admin import (
     AuditQueryArgsSchema,
     BreakerListSchema,
     BreakerSchema,
+    ConsoleAccountCreateSchema,
+    ConsoleInvitationSchema,
     DeadLetterQueryArgsSchema,
     FactionCreateSchema,
     FactionDisableSchema,
@@ -128,6 +131,33 @@ class FactionEnable(MethodView):
         faction = set_faction_active(session, g.actor, code, True)
         session.commit()
         return faction
+
+
+@blp.route("/factions/<code>/console-accounts")
+class ConsoleAccounts(MethodView):
+    @blp.arguments(ConsoleAccountCreateSchema)
+    @blp.response(201, ConsoleInvitationSchema)
+    @blp.alt_response(404, response="NOT_FOUND")
+    @blp.alt_response(409, response="CONFLICT")
+    def post(self, body: dict[str, Any], code: str) -> Any:
+        """Create a posko console account (the faction's first koordinator) and its
+        single-use invitation link (docs/CONSOLE.md#accounts)."""
+        from datetime import timedelta
+
+        settings = current_app.extensions["settings"]
+        session = request_session()
+        invitation = add_console_account(
+            session, g.actor, code, body["email"], body["role"],
+            timedelta(hours=settings.CONSOLE_INVITATION_TTL_H),
+        )
+        session.commit()
+        return {
+            "email": invitation.account.email,
+            "role": invitation.account.role,
+            "faction": invitation.account.faction.code,
+            "invitation_url": invitation.link(settings.PUBLIC_URL),
+            "expires_at": invitation.expires_at,
+        }
 
 
 # --- keys ------------------------------------------------------------------------------

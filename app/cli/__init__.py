@@ -23,6 +23,7 @@ from app.cli import (
     reporter,
     retention,
     status,
+    users,
 )
 from app.config import ConfigError
 
@@ -58,3 +59,4 @@ main.add_command(breaker.breaker)            # breaker list|reset
 main.add_command(audit.audit_group)          # audit list
 main.add_command(demo.demo)                  # demo
 main.add_command(status.status)              # status
+main.add_command(users.users)                # users add|list|invite|disable|enable

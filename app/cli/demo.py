@@ -121,6 +121,35 @@ def _subscribe_to_sink(session: Any, faction_code: str, url: str) -> bool:
     return True
 
 
+DEMO_CONSOLE_PASSWORD = "posko-demo-2026"
+
+
+def demo_koordinator_email(faction_code: str) -> str:
+    """The demo koordinator of a faction (an address under the reserved .example domain)."""
+    return f"koordinator.{faction_code.lower()}@posko.example"
+
+
+def _demo_koordinators(session: Any) -> list[str]:
+    """One koordinator per faction for the posko console, signed in with the demo password
+    (JEMBATAN_ENV=demo only: the password is in this source). Existing ones stay as they are."""
+    from datetime import timedelta
+
+    from sqlalchemy import select
+
+    from app import accounts
+    from app.models import Faction
+
+    emails = []
+    for faction in session.scalars(select(Faction).order_by(Faction.code)):
+        email = demo_koordinator_email(faction.code)
+        if accounts.find_account(session, email) is None:
+            invitation = accounts.add_account(session, faction, email, "koordinator",
+                                              created_by="demo", ttl=timedelta(minutes=1))
+            accounts.accept_invitation(session, invitation.token, DEMO_CONSOLE_PASSWORD)
+        emails.append(email)
+    return emails
+
+
 @click.command()
 @click.option("--port", type=int, default=None)
 @click.option("--crm-port", type=int, default=5011, show_default=True)
@@ -151,6 +180,7 @@ def demo(port: int | None, crm_port: int, speed: float) -> None:
     with database.transaction() as session:
         for faction in seed_factions(session):
             issued.append(issue_key(session, "faction", faction, label="demo"))
+        koordinators = _demo_koordinators(session)
         notified = _subscribe_to_sink(
             session, example_faction, f"http://127.0.0.1:{crm_port}{WEBHOOK_SINK_PATH}"
         )
@@ -193,6 +223,7 @@ def demo(port: int | None, crm_port: int, speed: float) -> None:
     click.echo("Jembatan is running (Ctrl-C stops everything):")
     click.echo(f"  public site      {base}/")
     click.echo(f"  API docs         {base}/api/v1/docs")
+    click.echo(f"  posko console    {base}/posko/masuk")
     click.echo(f"  CRM simulator    http://127.0.0.1:{crm_port}/open311/v2/services.xml")
     click.echo(f"  logs             {', '.join(str(child.log) for child in children)}")
     if issued:
@@ -213,6 +244,10 @@ def demo(port: int | None, crm_port: int, speed: float) -> None:
     else:
         click.echo("\nFactions were seeded before; their keys were shown then.")
         click.echo("Issue a new one with: .venv/bin/jembatan keys issue --faction PSI")
+    if koordinators:
+        click.echo(f"\nPosko console: sign in at {base}/posko/masuk as any faction's demo "
+                   f"koordinator, password {DEMO_CONSOLE_PASSWORD}:")
+        click.echo("  " + ", ".join(koordinators))
     if notified:
         click.echo(f"\n{example_faction}'s webhook goes to the CRM simulator, so its deliveries "
                    "show below too.")

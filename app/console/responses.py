@@ -52,8 +52,6 @@ def sign_in_page(*, next_url: str | None = None, draft: dict[str, str] | None = 
                  email: str = "") -> Response:
     """The sign-in form (also shown in place of a form sent after the session expired, with
     what was typed kept in hidden fields)."""
-    if g.pop("console_session_expired", False) and message is None:
-        message = _("You were signed out after a period of inactivity. Sign in again.")
     body = render_template("console/login.html", next_url=next_url or request.args.get("next"),
                            draft=draft or {}, message=message, error=error, email=email)
     return Response(body, status=status, mimetype="text/html")

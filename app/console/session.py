@@ -16,17 +16,20 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
 
-from flask import abort, current_app, g, redirect, request, session, url_for
+from flask import abort, current_app, flash, g, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 
+from app import accounts
 from app import audit as audit_log
 from app.console.blueprint import bp
-from app.console.responses import sign_in_page
+from app.console.responses import render_console_error, sign_in_page
 from app.database import request_session
 from app.models import ConsoleAccount, Faction
 
 SESSION_KEY = "posko"
+# Pages a member without TOTP can reach when the faction requires it: enrolment itself.
+TOTP_EXEMPT = frozenset({"console.totp_setup", "console.security"})
 
 View = TypeVar("View", bound=Callable[..., Any])
 
@@ -122,6 +125,10 @@ def login_required(role: str | None = None) -> Callable[[View], View]:
             member = current_member()
             if member is None:
                 return _to_sign_in()
+            if (request.endpoint not in TOTP_EXEMPT and not member.has_totp
+                    and accounts.totp_required(request_session(), member.faction_id)):
+                # The faction requires a second factor: enrol before anything else.
+                return redirect(url_for("console.totp_setup", **_lang_arg()))
             if role is not None and member.role != role:
                 g.console_error_detail = _("Only a koordinator of your faction can do this.")
                 abort(403)
@@ -159,7 +166,7 @@ def _keep_session_alive() -> None:
     if isinstance(state, dict):
         if current_member() is None:
             session.pop(SESSION_KEY, None)
-            g.console_session_expired = True
+            flash(_("You were signed out after a period of inactivity. Sign in again."), "info")
         elif request.endpoint != "console.static":
             state["seen"] = time.time()
             session.modified = True
@@ -183,7 +190,8 @@ def _csrf_refused(error: CSRFError) -> Any:
     redisplay = getattr(view, "redisplay", None)
     if redisplay is not None:
         return redisplay(**(request.view_args or {}))
+    # (An error handler cannot abort again: the page is rendered here.)
     g.console_error_detail = _(
         "This form had expired, so nothing was changed. Go back, reload the page and try again."
     )
-    abort(400)
+    return render_console_error(400, "Bad Request", "")
