@@ -239,3 +239,8 @@ def test_english_on_request(member) -> None:
     html = member("PSI").get("/posko/aduan/baru?lang=en").get_data(as_text=True)
     assert '<html lang="en">' in html and "New complaint" in html
     assert 'action="/posko/aduan/baru?lang=en"' in html
+
+
+def test_indonesian_by_default(member) -> None:
+    html = member("PSI").get("/posko/aduan/baru").get_data(as_text=True)
+    assert '<html lang="id">' in html and "Aduan baru" in html and "Simpan dan teruskan" in html
