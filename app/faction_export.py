@@ -26,7 +26,7 @@ from sqlalchemy import Select, and_, or_, select
 from sqlalchemy.orm import Session
 
 from app.clock import WIB, as_utc
-from app.lifecycle import STATUSES, status_label
+from app.lifecycle import status_label
 from app.models import Complaint
 from app.public.opendata import neutralise
 from app.reference import Category, areas
@@ -37,7 +37,7 @@ TRACKING_CODE = re.compile(r"^JBT-[0-9A-Z]{6,12}$")
 
 @dataclass(frozen=True)
 class ExportFilters:
-    """The console list's filters, validated (parse_export_filters)."""
+    """The console list's filters, validated (app.console.filters reads them from a URL)."""
 
     status: str = ""
     category: str = ""
@@ -48,60 +48,6 @@ class ExportFilters:
     since: date | None = None
     until: date | None = None
     search: str = ""
-
-
-class BadFilter(ValueError):
-    """A filter value that names nothing: which one, in Indonesian and English."""
-
-    def __init__(self, name: str, message_id: str, message_en: str) -> None:
-        super().__init__(message_en)
-        self.name = name
-        self.message_id = message_id
-        self.message_en = message_en
-
-
-def parse_export_filters(args: Mapping[str, str],
-                         categories: Mapping[str, Category]) -> ExportFilters:
-    """Filters from the console list's query arguments (q, status, kategori, instansi, kota,
-    kelurahan, terlambat, dari, sampai), so "export this list" takes the list's own link; a
-    value that names nothing raises BadFilter naming the argument."""
-    def value(name: str) -> str:
-        return (args.get(name) or "").strip()[:200]
-
-    status, category = value("status"), value("kategori")
-    agency = value("instansi") or value("skpd")
-    if status and status not in STATUSES:
-        raise BadFilter("status", f"Status tidak dikenal: {status[:40]}.",
-                        f"Unknown status: {status[:40]}.")
-    if category and category not in categories:
-        raise BadFilter("kategori", f"Kategori tidak dikenal: {category[:40]}.",
-                        f"Unknown category: {category[:40]}.")
-    if agency and agency not in {c.agency for c in categories.values()}:
-        raise BadFilter("instansi", f"SKPD tidak dikenal: {agency[:60]}.",
-                        f"Unknown agency: {agency[:60]}.")
-    known = areas()
-    places = {}
-    for name in ("kota", "kelurahan"):
-        code = value(name)
-        area = known.by_code.get(code)
-        if code and (area is None or area.level != name):
-            raise BadFilter(name, f"Kode {name} tidak dikenal: {code[:20]}.",
-                            f"Unknown {name} code: {code[:20]}.")
-        places[name] = code
-    overdue = value("terlambat")
-    if overdue not in {"", "0", "1"}:
-        raise BadFilter("terlambat", "terlambat harus 1 atau 0.", "terlambat must be 1 or 0.")
-    days: dict[str, date | None] = {}
-    for name in ("dari", "sampai"):
-        text = value(name)
-        try:
-            days[name] = date.fromisoformat(text) if text else None
-        except ValueError:
-            raise BadFilter(name, f"{name} harus tanggal seperti 2026-11-29.",
-                            f"{name} must be a date like 2026-11-29.") from None
-    return ExportFilters(status=status, category=category, agency=agency, kota=places["kota"],
-                         kelurahan=places["kelurahan"], overdue=overdue == "1",
-                         since=days["dari"], until=days["sampai"], search=value("q"))
 
 
 def faction_complaints(faction_id: int, filters: ExportFilters,

@@ -25,6 +25,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from app.bulk_import import COLUMNS, ImportRefused, Preview, import_rows, parse_upload
 from app.clock import WIB, utcnow
 from app.console.blueprint import bp
+from app.console.filters import parse_filters
 from app.console.responses import render_console_error
 from app.console.session import (
     actor,
@@ -35,13 +36,7 @@ from app.console.session import (
     require_write,
 )
 from app.database import request_session
-from app.faction_export import (
-    BadFilter,
-    csv_chunks,
-    export_records,
-    parse_export_filters,
-    xlsx_bytes,
-)
+from app.faction_export import ExportFilters, csv_chunks, export_records, xlsx_bytes
 from app.lifecycle import STATUSES
 from app.public.blueprint import current_locale
 from app.reference import areas
@@ -292,11 +287,15 @@ def export() -> Any:
         message = "Format harus csv atau xlsx." if lang == "id" else "format must be csv or xlsx."
         return _export_page({"format": message}, status=400)
     categories = _categories()
-    try:
-        filters = parse_export_filters(request.args, categories)
-    except BadFilter as bad:
-        return _export_page({bad.name: bad.message_id if lang == "id" else bad.message_en},
-                            status=400)
+    # The list's own filters (app.console.filters), so an export is exactly "this list".
+    listed = parse_filters(request.args, categories)
+    if listed.errors:
+        return _export_page(listed.errors, status=400)
+    filters = ExportFilters(
+        status=listed.status, category=listed.category, agency=listed.agency, kota=listed.kota,
+        kelurahan=listed.kelurahan, overdue=listed.overdue, since=listed.since,
+        until=listed.until, search=listed.q,
+    )
     faction = current_faction()
     faction_id, code = faction.id, faction.code
     # Reporter data leaves the gateway: who took which complaints goes to the audit log first.

@@ -15,11 +15,9 @@ from sqlalchemy import select, update
 
 from app.faction_export import (
     HEADERS,
-    BadFilter,
     ExportFilters,
     csv_chunks,
     export_records,
-    parse_export_filters,
     xlsx_bytes,
 )
 from app.models import Complaint, Faction
@@ -111,22 +109,6 @@ def test_only_the_factions_own_complaints_and_the_filters_apply(
     assert [r["no_aduan"] for r in _records(app, overdue=True)] == ["PSI-1"]
     # The CRM's agency, once known, is the one that counts.
     assert _records(app, agency="Dinas Bina Marga") == []
-
-
-def test_filters_are_parsed_and_a_bad_one_is_named() -> None:
-    parsed = parse_export_filters(
-        {"status": "received", "kategori": "sampah", "kota": "31.71", "terlambat": "1",
-         "dari": "2026-11-01", "sampai": "2026-11-30", "instansi": "Dinas Bina Marga"},
-        CATEGORIES,
-    )
-    assert parsed == ExportFilters("received", "sampah", "Dinas Bina Marga", "31.71", "", True,
-                                   date(2026, 11, 1), date(2026, 11, 30), "")
-    for name, value in (("status", "done"), ("kategori", "x"), ("kota", "31.71.01"),
-                        ("kelurahan", "31.71"), ("terlambat", "ya"), ("dari", "kemarin"),
-                        ("instansi", "Dinas Rahasia")):
-        with pytest.raises(BadFilter) as caught:
-            parse_export_filters({name: value}, CATEGORIES)
-        assert caught.value.name == name
 
 
 def test_the_module_needs_no_web_framework() -> None:

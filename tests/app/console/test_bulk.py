@@ -233,10 +233,14 @@ def test_the_csv_export_holds_only_the_factions_own_complaints_formula_safe(
     filtered = client.get("/posko/ekspor?format=csv&kategori=jalan_rusak")
     assert "PSI-1" not in filtered.get_data(as_text=True)
     assert "PSI-2" in filtered.get_data(as_text=True)
+    # The list's own arguments: a kelurahan by name, a search.
+    by_name = client.get("/posko/ekspor?format=csv&kelurahan=Gambir&q=HYPERLINK")
+    assert [r["no_aduan"] for r in csv.DictReader(
+        io.StringIO(by_name.get_data(as_text=True).lstrip("\ufeff")))] == ["PSI-1"]
     with app.extensions["db"].session() as session:
         audit = session.scalars(select(AuditEntry).where(
             AuditEntry.action == "complaints.export")).all()
-        assert [a.detail["format"] for a in audit] == ["csv", "csv"]
+        assert [a.detail["format"] for a in audit] == ["csv", "csv", "csv"]
 
 
 def test_the_xlsx_export_has_no_formula_cells(app: Flask, member: Member, stored: None) -> None:
@@ -257,7 +261,8 @@ def test_a_bad_export_filter_is_named_next_to_its_field(
     response = client.get("/posko/ekspor?format=csv&kota=99")
     assert response.status_code == 400
     html = response.get_data(as_text=True)
-    assert 'id="galat-kota"' in html and "Kode kota tidak dikenal: 99." in html
+    assert 'id="galat-kota"' in html
+    assert client.get("/posko/ekspor?format=csv&dari=kemarin").status_code == 400
     assert client.get("/posko/ekspor?format=pdf").status_code == 400
     page = client.get("/posko/ekspor")
     assert page.status_code == 200 and 'name="format"' in page.get_data(as_text=True)
