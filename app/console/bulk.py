@@ -65,10 +65,18 @@ def _limits() -> dict[str, int]:
 
 
 def _pending_dir() -> Path:
-    """The private directory where uploaded files wait (created 0700 on first use)."""
+    """The private directory where uploaded files wait (created 0700 on first use).
+
+    Shared by the web workers of one host (a name per user, under the system's temporary
+    directory); one that another user owns or others may read is never used.
+    """
     configured = current_app.config.get("CONSOLE_IMPORT_DIR")
-    folder = Path(configured or Path(tempfile.gettempdir()) / "jembatan-posko-imports")
+    folder = Path(configured or Path(tempfile.gettempdir()) / f"jembatan-posko-imports-"
+                  f"{os.getuid()}")
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    status = folder.stat()
+    if status.st_uid != os.getuid() or status.st_mode & 0o077:
+        raise RuntimeError(f"{folder} must be a directory of this user, mode 0700")
     return folder
 
 
@@ -185,7 +193,15 @@ def import_upload() -> Any:
         preview = parse_upload(upload.filename, data, categories=_categories(), **limits)
     except ImportRefused as refused:
         return _form_page(refused.message(lang), status=400)
-    token = _hold(upload.filename, data) if preview.valid_rows else ""
+    try:
+        token = _hold(upload.filename, data) if preview.valid_rows else ""
+    except (OSError, RuntimeError) as exc:
+        current_app.logger.error("console import: cannot hold the upload: %s", exc)
+        message = ("Server tidak dapat menyimpan berkas untuk sementara; tidak ada yang diimpor. "
+                   "Beri tahu pengelola Jembatan." if lang == "id" else
+                   "The server cannot hold the file for now; nothing was imported. Tell "
+                   "Jembatan's operators.")
+        return _form_page(message, status=503)
     return _preview_page(preview, token)
 
 

@@ -89,9 +89,16 @@ def test_an_import_with_two_bad_rows_stores_the_valid_ones_and_names_the_bad_cel
         assert audit.actor.startswith("posko:") and audit.detail["created"] == 3
 
 
-def test_reimporting_the_same_file_is_harmless(app: Flask, member: Member) -> None:
+def test_reimporting_the_same_file_is_harmless(
+    app: Flask, member: Member, _import_dir: Path
+) -> None:
     client = member("PSI")
-    confirm(client, upload(client, FILE).get_data(as_text=True))
+    html = upload(client, FILE).get_data(as_text=True)
+    (held,) = _import_dir.glob("*.upload")
+    assert held.stat().st_mode & 0o777 == 0o600 and held.read_bytes() == FILE
+    assert _import_dir.stat().st_mode & 0o077 == 0
+    confirm(client, html)
+    assert not list(_import_dir.glob("*"))  # the held file is gone once imported
     again = confirm(client, upload(client, FILE).get_data(as_text=True))
     assert "0 aduan baru disimpan, 3 sudah ada sebelumnya (tidak berubah), 2 tidak diimpor." \
         in again.get_data(as_text=True)
@@ -165,6 +172,18 @@ def test_a_preview_token_of_another_session_imports_nothing(app: Flask, member: 
     assert confirm(owner, html).status_code == 200
     assert confirm(owner, html).status_code == 409
     assert count(app) == 3
+
+
+def test_a_waiting_room_others_may_read_is_never_used(
+    app: Flask, member: Member, _import_dir: Path
+) -> None:
+    client = member("PSI")
+    _import_dir.mkdir(mode=0o755)
+    _import_dir.chmod(0o755)
+    response = upload(client, FILE)
+    assert response.status_code == 503
+    assert "tidak ada yang diimpor" in response.get_data(as_text=True)
+    assert not list(_import_dir.glob("*"))
 
 
 def test_without_the_csrf_token_nothing_is_read_or_imported(app: Flask, member: Member) -> None:
