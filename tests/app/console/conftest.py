@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
@@ -12,6 +13,7 @@ from flask.testing import FlaskClient
 from app import accounts
 from app.database import Database
 from app.factions import find_faction
+from tests.support.browser import CHROMIUM_ARGS, chromium_path, sync_api
 
 PASSWORD = "kata-sandi-yang-panjang"
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -46,6 +48,19 @@ def sign_in(client: FlaskClient, email: str, password: str = PASSWORD) -> FlaskC
     })
     assert response.status_code == 302, response.get_data(as_text=True)
     return client
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """One headless Debian Chromium per test module (as the public site's tests use)."""
+    api = sync_api()
+    executable = chromium_path()
+    with api.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
 
 
 @pytest.fixture
