@@ -5,12 +5,25 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from flask import Flask
 from flask.testing import FlaskClient
 
+from tests.app.console.conftest import PASSWORD, add_member
+from tests.app.test_bulk_import import csv_bytes, good_row
 from tests.app.test_monthly_report import november  # noqa: F401 - the known data
+from tests.support.browser import (
+    Violation,
+    assert_no_blocking,
+    axe_context,
+    axe_script,
+    axe_violations,
+)
+from tests.support.processes import live_server
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
 
 Member = Callable[..., FlaskClient]
 
@@ -57,3 +70,61 @@ def test_a_bad_or_future_month_is_named_next_to_the_field(member: Member) -> Non
         assert response.status_code == 400, value
         assert 'id="galat-bulan"' in response.get_data(as_text=True)
     assert client.get("/posko/laporan").status_code == 200  # this month by default
+
+
+def test_the_import_export_and_report_pages_pass_axe(
+    app: Flask, db: Any, november: Any, tmp_path: Path, browser: Any  # noqa: F811
+) -> None:
+    """WCAG 2.1 A/AA by axe-core in Chromium (as tests/app/console/test_accessibility.py):
+    the import form, a preview with bad cells, the import result, the export form with a bad
+    filter and the monthly report, in both languages; the preview and report on a phone."""
+    axe_script()  # fail (CI) or skip here, before any page is opened
+    app.config["CONSOLE_IMPORT_DIR"] = str(tmp_path / "pending")
+    add_member(db, "PSI", "ketua@psi.example.org", role="koordinator")
+    sheet = tmp_path / "reses.csv"
+    sheet.write_bytes(csv_bytes([good_row(1), good_row(2, nik="12"), good_row(3, kelurahan="X")]))
+    found: list[Violation] = []
+    with live_server(app) as base:
+        context = axe_context(browser, viewport={"width": 1280, "height": 900})
+        try:
+            page = context.new_page()
+            page.goto(base + "/posko/masuk")
+            page.locator("#email").fill("ketua@psi.example.org")
+            page.locator("#password").fill(PASSWORD)
+            page.locator("form.form button[type=submit]").click()
+            page.wait_for_url(base + "/posko/aduan")
+            for lang in ("id", "en"):
+                suffix = "?lang=en" if lang == "en" else ""
+                for name, path in (("import form", "/posko/impor"),
+                                   ("export form", "/posko/ekspor"),
+                                   ("monthly report", "/posko/laporan?bulan=2026-11"),
+                                   ("bad month", "/posko/laporan?bulan=2026-13")):
+                    url = path + (suffix if "?" not in path else suffix.replace("?", "&"))
+                    page.goto(base + url)
+                    assert page.locator("html").get_attribute("lang") == lang, url
+                    found += axe_violations(page, f"{name} ({lang})")
+                page.goto(base + "/posko/ekspor?format=csv&kota=99" + suffix.replace("?", "&"))
+                found += axe_violations(page, f"export with a bad filter ({lang})")
+                page.goto(base + "/posko/impor" + suffix)
+                page.set_input_files("#berkas", str(sheet))
+                page.locator("form.form button[type=submit]").click()
+                page.wait_for_selector("#sel-salah")
+                found += axe_violations(page, f"import preview ({lang})")
+                if lang == "id":
+                    page.set_viewport_size({"width": 390, "height": 844})
+                    found += axe_violations(page, "import preview on a phone")
+                    page.set_viewport_size({"width": 1280, "height": 900})
+                page.locator("form.form button[type=submit]").first.click()
+                page.wait_for_selector("#ringkasan")
+                found += axe_violations(page, f"import result ({lang})")
+            page.set_viewport_size({"width": 390, "height": 844})
+            page.goto(base + "/posko/laporan?bulan=2026-11")
+            found += axe_violations(page, "monthly report on a phone")
+            ARTIFACTS.mkdir(exist_ok=True)
+            page.set_viewport_size({"width": 1280, "height": 900})
+            page.emulate_media(media="print")
+            page.screenshot(path=str(ARTIFACTS / "console-monthly-report-print.png"),
+                            full_page=True)
+        finally:
+            context.close()
+    assert_no_blocking(found, ARTIFACTS / "axe-console-bulk.json")
