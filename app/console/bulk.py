@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import secrets
 import tempfile
 import time
@@ -48,6 +49,7 @@ IMPORT_MAX_ROWS = 1000
 # How long an uploaded file waits for its confirmation.
 PENDING_TTL_S = 3600
 PENDING_KEY = "posko_import"
+_TOKEN = re.compile(r"[A-Za-z0-9_-]{32}")  # secrets.token_urlsafe(24)
 # What a multipart request adds around the file itself.
 FORM_OVERHEAD = 64 * 1024
 
@@ -96,6 +98,9 @@ def _hold(filename: str, data: bytes) -> str:
     """Keep the uploaded file for the confirmation; its random name goes in the session."""
     folder = _pending_dir()
     _forget_old(folder)
+    previous = session.get(PENDING_KEY)
+    if isinstance(previous, str) and _TOKEN.fullmatch(previous):
+        _release(previous)  # one preview per session: the newer upload replaces it
     token = secrets.token_urlsafe(24)
     member = current_member()
     assert member is not None
@@ -111,9 +116,7 @@ def _hold(filename: str, data: bytes) -> str:
 
 def _held(token: str) -> tuple[str, bytes] | None:
     """The held file for `token`, if this session holds it and this member uploaded it."""
-    if not token or session.get(PENDING_KEY) != token or not token.replace("-", "").replace(
-        "_", ""
-    ).isalnum():
+    if not _TOKEN.fullmatch(token) or session.get(PENDING_KEY) != token:
         return None
     folder = _pending_dir()
     try:

@@ -99,7 +99,12 @@ def test_reimporting_the_same_file_is_harmless(
     assert _import_dir.stat().st_mode & 0o077 == 0
     confirm(client, html)
     assert not list(_import_dir.glob("*"))  # the held file is gone once imported
-    again = confirm(client, upload(client, FILE).get_data(as_text=True))
+    # A second upload replaces the first preview (its file removed, its form stale).
+    first = upload(client, FILE).get_data(as_text=True)
+    second = upload(client, FILE).get_data(as_text=True)
+    assert len(list(_import_dir.glob("*.upload"))) == 1
+    assert confirm(client, first).status_code == 409
+    again = confirm(client, second)
     assert "0 aduan baru disimpan, 3 sudah ada sebelumnya (tidak berubah), 2 tidak diimpor." \
         in again.get_data(as_text=True)
     assert count(app) == 3
