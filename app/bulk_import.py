@@ -448,6 +448,11 @@ class _RowChecker:
         self.layout = layout
         self.categories = categories
         self.where = {c.key: (get_column_letter(i + 1), written) for i, c, written in layout}
+        # One schema for every row: building one (with its nested schemas) costs more than
+        # loading a row with it (bench/console_bulk.py).
+        self.schema = ComplaintCreateSchema()
+        # The 267 names are unique (app/reference/jakarta-wilayah.csv).
+        self.kelurahan_names = {a.name.lower(): a.code for a in areas().of_level("kelurahan")}
         self.category_names: dict[str, str] = {}
         for code, category in categories.items():
             for name in (code, category.label_id, category.label_en):
@@ -473,7 +478,7 @@ class _RowChecker:
         payload = _payload(converted)
         with categories_context(self.categories):
             try:
-                fields = ComplaintCreateSchema().load(payload)
+                fields = self.schema.load(payload)
             except ValidationError as exc:
                 fields = None
                 for key, message in _flatten(exc.messages):
@@ -501,7 +506,7 @@ class _RowChecker:
                 )
             return code
         if key == "kelurahan":
-            return _kelurahan(_text(value))
+            return _kelurahan(_text(value), self.kelurahan_names)
         if key == "visibility":
             text = _text(value).strip().lower()
             if text not in VISIBILITY_WORDS:
@@ -615,15 +620,13 @@ def _phone(value: Any) -> str:
     return _text(value).strip()
 
 
-def _kelurahan(text: str) -> str:
+def _kelurahan(text: str, by_name: Mapping[str, str]) -> str:
     wanted = text.strip()
-    known = areas()
-    if known.kelurahan(wanted) is not None:
+    if areas().kelurahan(wanted) is not None:
         return wanted
     name = re.sub(r"^(kelurahan|kel\.?)\s+", "", wanted.lower()).strip()
-    for area in known.of_level("kelurahan"):
-        if area.name.lower() == name:
-            return area.code
+    if name in by_name:
+        return by_name[name]
     raise _CellProblem(
         f"Kelurahan tidak dikenal: {wanted[:60]}. Tulis kodenya (mis. 31.71.01.1001) atau "
         "namanya persis seperti di daftar 267 kelurahan.",
