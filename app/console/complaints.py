@@ -262,8 +262,8 @@ def visibility_texts() -> dict[str, str]:
 def duplicate_suggestions(db: Session, faction: Faction, fields: dict[str, Any]) -> list[Any]:
     """Complaints that may be the same problem, shown before submitting.
 
-    A seam for duplicate matching (docs/CONSOLE.md#duplicates): nothing to suggest until it
-    exists on main; then this asks it and the form shows what it returns.
+    A seam for duplicate matching (docs/CONSOLE.md#entering-a-complaint): nothing to suggest
+    until it exists; then this asks it and the form shows what it returns.
     """
     return []
 

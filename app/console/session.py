@@ -148,6 +148,8 @@ def _to_sign_in() -> Any:
                             **_lang_arg()))
 
 
+# Forms shown to people not signed in.
+OPEN_FORMS = frozenset({"console.login", "console.login_code", "console.invitation"})
 DRAFT_EXCLUDED = frozenset({"csrf_token", "password", "code", "new_password", "confirm"})
 
 
@@ -179,9 +181,13 @@ def _csrf_refused(error: CSRFError) -> Any:
     """A form without a valid token: never acted on. Signed in, the form comes back with
     what was typed (a new token); otherwise the sign-in page keeps it."""
     current_app.logger.info("console CSRF refusal on %s: %s", request.path, error.description)
+    if request.endpoint in OPEN_FORMS:
+        # Sign-in, its code, an invitation: nothing worth keeping but the page itself.
+        flash(_("The form had expired. Please try again."), "warn")
+        return redirect(request.full_path.rstrip("?"))
     member = current_member()
     if member is None:
-            return sign_in_page(next_url=request.path, draft=_draft(request.form), status=400,
+        return sign_in_page(next_url=request.path, draft=_draft(request.form), status=400,
                             message=_("Your session expired. Sign in again to continue."))
     g.console_form_expired = True
     g.console_draft = _draft(request.form)

@@ -91,12 +91,19 @@ def test_invite_sign_in_enter_follow_and_sign_out(db, keys, database_url: str, t
             staf.get_by_label("Telepon / WhatsApp").fill("081234567890")
             staf.get_by_label("NIK", exact=True).fill("12345")
             staf.get_by_role("button", name="Simpan dan teruskan").click()
-            error = staf.locator("#reporter_nik-error")
-            assert "16" in error.inner_text()
+            # Checked in the page first: the browser does not send a 5-digit NIK.
+            assert "/posko/aduan/baru" in staf.url
+            assert not staf.locator("#f-reporter_nik").evaluate("e => e.validity.valid")
+            staf.get_by_label("NIK", exact=True).fill("3171010101900001")
+            # Then on the server: no kelurahan of that name.
+            staf.get_by_label("Kelurahan", exact=True).fill("Atlantis")
+            staf.get_by_role("button", name="Simpan dan teruskan").click()
+            error = staf.locator("#kelurahan-error")
+            assert "Atlantis" not in error.inner_text() and error.inner_text()
             assert staf.get_by_label("Nama", exact=True).input_value() == "Siti Aminah"
             _shot(staf, "form-errors-phone")
             assert staf.evaluate("document.documentElement.scrollWidth") <= 390
-            staf.get_by_label("NIK", exact=True).fill("3171010101900001")
+            staf.get_by_label("Kelurahan", exact=True).fill("Gambir")
             staf.get_by_role("button", name="Simpan dan teruskan").click()
             staf.wait_for_url(re.compile(r"/posko/aduan/JBT-"))
             code = staf.url.rsplit("/", 1)[1]

@@ -108,6 +108,14 @@ def test_a_form_without_its_csrf_token_is_refused_and_changes_nothing(app, db, k
     assert client.get("/posko/aduan").status_code == 200  # still signed in
     forged = client.post("/posko/keluar", data={"csrf_token": "forged"})
     assert forged.status_code == 400
+    # A sign-in form whose token expired: back to a fresh sign-in page, nothing counted.
+    other = app.test_client()
+    refused = other.post("/posko/masuk", data={"email": "rina@psi.example.org",
+                                               "password": PASSWORD})
+    assert refused.status_code == 302 and refused.headers["Location"] == "/posko/masuk"
+    assert "kedaluwarsa" in other.get("/posko/masuk").get_data(as_text=True)
+    assert other.get("/posko/aduan").status_code == 302
+    assert audit_entries(db, "console.sign_in_failed") == []
 
 
 def test_the_api_is_not_subject_to_the_consoles_csrf(client, keys) -> None:

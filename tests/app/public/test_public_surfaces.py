@@ -69,7 +69,13 @@ NO_COMPLAINT_DATA = {
     "/api/v1/docs",
     "/api/v1/docs/assets/<path:filename>",
     "/api/v1/openapi.json",
+    # The posko console's sign-in and invitation pages and its assets (docs/CONSOLE.md).
+    "/posko/masuk",
+    "/posko/undangan/<token>",
+    "/posko/static/<path:filename>",
 }
+# Where a console page sends a request without a session: its sign-in page (a refusal).
+CONSOLE_SIGN_IN = "/posko/masuk"
 FORMATS = ("xml", "json")
 
 
@@ -233,7 +239,10 @@ def unlisted_keyless_routes(app: Flask, client: FlaskClient) -> list[tuple[str, 
         if "GET" not in (rule.methods or ()) or rule.rule in CRAWLED | NO_COMPLAINT_DATA:
             continue
         values = {arg: "json" if arg == "fmt" else "x" for arg in rule.arguments}
-        status = client.get(adapter.build(rule.endpoint, values)).status_code
+        response = client.get(adapter.build(rule.endpoint, values))
+        status = response.status_code
+        if status == 302 and response.headers["Location"].startswith(CONSOLE_SIGN_IN):
+            continue
         if status not in (401, 403):
             found.append((rule.rule, status))
     return found
