@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Response, current_app, render_template, request, session, stream_with_context
+from flask_babel import gettext as _
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from app.bulk_import import COLUMNS, ImportRefused, Preview, import_rows, parse_upload
@@ -144,7 +145,7 @@ def _lang() -> str:
 
 def _form_page(error: str | None = None, status: int = 200) -> Response:
     body = render_template("console/import.html", columns=COLUMNS, error=error,
-                           limits=_limits(), lang_code=_lang())
+                           limits=_limits())
     return Response(body, status=status, mimetype="text/html")
 
 
@@ -186,9 +187,7 @@ def import_upload() -> Any:
     lang = _lang()
     upload = request.files.get("berkas")
     if upload is None or not upload.filename:
-        message = ("Pilih berkas .xlsx atau .csv untuk diunggah." if lang == "id"
-                   else "Choose an .xlsx or .csv file to upload.")
-        return _form_page(message, status=400)
+        return _form_page(_("Choose an .xlsx or .csv file to upload."), status=400)
     data = upload.stream.read(limits["max_bytes"] + 1)
     if len(data) > limits["max_bytes"]:
         return _form_page(_too_large(limits["max_bytes"]).message(lang), status=413)
@@ -200,25 +199,19 @@ def import_upload() -> Any:
         token = _hold(upload.filename, data) if preview.valid_rows else ""
     except (OSError, RuntimeError) as exc:
         current_app.logger.error("console import: cannot hold the upload: %s", exc)
-        message = ("Server tidak dapat menyimpan berkas untuk sementara; tidak ada yang diimpor. "
-                   "Beri tahu pengelola Jembatan." if lang == "id" else
-                   "The server cannot hold the file for now; nothing was imported. Tell "
-                   "Jembatan's operators.")
-        return _form_page(message, status=503)
+        return _form_page(_("The server cannot hold the file for now; nothing was imported. "
+                            "Tell Jembatan's operators."), status=503)
     return _preview_page(preview, token)
 
 
 def _expired_form(**_view_args: Any) -> Response:
     """Shown for an upload or confirmation whose form had expired (CSRF): nothing was read."""
-    message = ("Formulir ini sudah kedaluwarsa, jadi tidak ada yang diimpor. Unggah berkasnya "
-               "lagi." if _lang() == "id" else
-               "This form had expired, so nothing was imported. Upload the file again.")
-    return _form_page(message, status=400)
+    return _form_page(_("This form had expired, so nothing was imported. Upload the file "
+                        "again."), status=400)
 
 
 def _preview_page(preview: Preview, token: str) -> Response:
-    body = render_template("console/import_preview.html", preview=preview, token=token,
-                           lang_code=_lang())
+    body = render_template("console/import_preview.html", preview=preview, token=token)
     return Response(body, mimetype="text/html")
 
 
@@ -231,12 +224,8 @@ def import_confirm() -> Any:
     token = request.form.get("token", "")
     held = _held(token)
     if held is None:
-        message = (
-            "Pratinjau ini sudah kedaluwarsa atau sudah diimpor. Unggah berkasnya lagi."
-            if lang == "id" else
-            "This preview has expired or was already imported. Upload the file again."
-        )
-        return _form_page(message, status=409)
+        return _form_page(_("This preview has expired or was already imported. Upload the "
+                            "file again."), status=409)
     filename, data = held
     categories = _categories()
     try:
@@ -250,8 +239,7 @@ def import_confirm() -> Any:
         _release(token)
         return _form_page(refused.message(lang), status=400)
     _release(token)
-    body = render_template("console/import_report.html", report=report, preview=preview,
-                           lang_code=lang)
+    body = render_template("console/import_report.html", report=report, preview=preview)
     return Response(body, mimetype="text/html")
 
 
@@ -289,7 +277,7 @@ def _export_page(errors: dict[str, str] | None = None, status: int = 200) -> Res
     body = render_template(
         "console/export.html", errors=errors or {}, args=request.args, categories=categories,
         statuses=list(STATUSES), agencies=sorted({c.agency for c in categories.values()}),
-        kotas=sorted(areas().of_level("kota"), key=lambda a: a.code), lang_code=_lang(),
+        kotas=sorted(areas().of_level("kota"), key=lambda a: a.code),
     )
     return Response(body, status=status, mimetype="text/html")
 
@@ -301,10 +289,8 @@ def export() -> Any:
     kind = (request.args.get("format") or "").strip().lower()
     if not kind:
         return _export_page()
-    lang = _lang()
     if kind not in FORMATS:
-        message = "Format harus csv atau xlsx." if lang == "id" else "format must be csv or xlsx."
-        return _export_page({"format": message}, status=400)
+        return _export_page({"format": _("The format must be csv or xlsx.")}, status=400)
     categories = _categories()
     # The list's own filters (app.console.filters), so an export is exactly "this list".
     listed = parse_filters(request.args, categories)
