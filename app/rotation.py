@@ -27,6 +27,7 @@ ENCRYPTED_COLUMNS: dict[str, tuple[str, tuple[str, ...]]] = {
     "idempotency_records": ("id", ("response_body",)),
     "webhook_subscriptions": ("id", ("secret", "previous_secret")),
     "factions": ("id", ("feed_api_key",)),
+    "console_accounts": ("id", ("totp_secret",)),
 }
 
 

@@ -137,6 +137,7 @@ class FactionEnable(MethodView):
 class ConsoleAccounts(MethodView):
     @blp.arguments(ConsoleAccountCreateSchema)
     @blp.response(201, ConsoleInvitationSchema)
+    @blp.alt_response(400, response="BAD_REQUEST")
     @blp.alt_response(404, response="NOT_FOUND")
     @blp.alt_response(409, response="CONFLICT")
     def post(self, body: dict[str, Any], code: str) -> Any:

@@ -140,9 +140,10 @@ def complaints() -> Response:
     if more:
         next_url = console_url("console.complaints", **filters.args,
                                sebelum=list_cursor(rows[-1]))
-    agencies = sorted(a for a in db.scalars(
-        select(Complaint.agency).where(Complaint.faction_id == member.faction_id).distinct()
-    ) if a)
+    # The agencies the categories name (configuration, no scan of the faction's complaints),
+    # and the one asked for if the CRM named another.
+    agencies = sorted({c.agency for c in categories().values()} | (
+        {filters.agency} if filters.agency else set()))
     body = render_template(
         "console/complaints.html",
         complaints=rows, seen=seen, filters=filters, next_url=next_url,

@@ -103,3 +103,41 @@ def test_throttling_counts_failures_per_email_and_per_address(db, keys) -> None:
         # The window passes: everyone may try again.
         later = now + timedelta(seconds=61)
         assert not accounts.is_throttled(session, "a@x.org", "10.0.0.1", throttle, later)
+
+
+def test_the_totp_secret_is_encrypted_at_rest_and_rotated_with_the_data_keys(
+    db, keys, database_url
+) -> None:
+    from click.testing import CliRunner
+    from sqlalchemy import text
+
+    from app import crypto
+    from app.cli import main
+    from app.config import DEMO_DATA_KEY, Settings
+    from app.crypto import EncryptedText, Keyring, generate_key
+    from app.database import Base
+    from app.rotation import ENCRYPTED_COLUMNS
+    from tests.support.complaints import cli_env
+
+    secret = accounts.new_totp_secret()
+    with db.transaction() as session:
+        account = _invite(session).account
+        accounts.enable_totp(account, secret, pyotp.TOTP(secret).now())
+    with db.engine.connect() as connection:
+        (stored,) = connection.execute(text("SELECT totp_secret FROM console_accounts")).one()
+    assert secret not in stored
+    new_key = generate_key()
+    env = {**cli_env(database_url), "JEMBATAN_DATA_KEYS": f"{new_key},{DEMO_DATA_KEY}"}
+    try:
+        result = CliRunner().invoke(main, ["keys", "rotate-data"], env=env)
+        assert result.exit_code == 0, result.output
+        with db.engine.connect() as connection:
+            (rotated,) = connection.execute(text("SELECT totp_secret FROM console_accounts")).one()
+        assert Keyring([new_key]).is_current(rotated)
+    finally:
+        crypto.configure(Settings(ENV="test", DATA_KEYS=DEMO_DATA_KEY))
+    # Every encrypted column of every table is rotated (a new one cannot be forgotten).
+    encrypted = {(table.name, c.name) for table in Base.metadata.sorted_tables
+                 for c in table.columns if isinstance(c.type, EncryptedText)}
+    listed = {(name, c) for name, (_pk, columns) in ENCRYPTED_COLUMNS.items() for c in columns}
+    assert encrypted == listed

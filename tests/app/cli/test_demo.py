@@ -60,6 +60,19 @@ def test_demo_forwards_a_new_complaint_within_seconds(tmp_path: Path) -> None:
         tickets = requests.get(f"http://127.0.0.1:{crm_port}/_sim/tickets", timeout=5).json()
         assert [t["gateway_ref"] for t in tickets] == [complaint["tracking_code"]]
         assert (tmp_path / "instance" / "crm-sim.db").exists()
+
+        # The posko console: one demo koordinator per faction, signing in as printed.
+        printed = wait_until(lambda: "posko.example" in log.read_text() and log.read_text(),
+                             timeout=10, what="the console's sign-in")
+        email = re.search(r"koordinator\.psi@posko\.example", printed).group(0)  # type: ignore[union-attr]
+        password = re.search(r"password (\S+):", printed).group(1)  # type: ignore[union-attr]
+        browser = requests.Session()
+        page = browser.get(f"http://127.0.0.1:{port}/posko/masuk", timeout=10).text
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
+        signed = browser.post(f"http://127.0.0.1:{port}/posko/masuk", timeout=10,
+                              data={"csrf_token": token, "email": email, "password": password})
+        assert signed.ok and signed.url.endswith("/posko/aduan")
+        assert complaint["tracking_code"] in signed.text
     finally:
         assert stop(demo, signal.SIGTERM, timeout=20) == 0
     # Stopping the demo stops its three children too.

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from urllib.parse import unquote
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from app.models import Complaint, OutboxMessage
 from tests.app.console.conftest import csrf_of
@@ -166,6 +166,15 @@ def test_the_list_filters_and_searches_and_marks_what_changed(member, client, ke
     assert "Judul nomor 0" in psi.get("/posko/aduan?q=nomor 0").get_data(as_text=True)
     assert "Judul nomor 1" not in psi.get("/posko/aduan?kota=31.71").get_data(as_text=True)
     assert "Judul nomor 0" in psi.get("/posko/aduan?kelurahan=Gambir").get_data(as_text=True)
+    with db.transaction() as session:
+        session.execute(update(Complaint).where(Complaint.external_id == "PSI-1")
+                        .values(agency="Dinas Sumber Daya Air"))
+    by_agency = psi.get("/posko/aduan?instansi=Dinas Sumber Daya Air").get_data(as_text=True)
+    assert "Judul nomor 1" in by_agency and "Judul nomor 0" not in by_agency
+    assert "Judul nomor 1" in psi.get("/posko/aduan?dari=2000-01-01&sampai=2999-01-01"
+                                      ).get_data(as_text=True)
+    assert "Judul nomor 1" not in psi.get("/posko/aduan?sampai=2001-01-01").get_data(
+        as_text=True)
     bad = psi.get("/posko/aduan?status=bogus&dari=kemarin")
     assert bad.status_code == 400
     assert 'href="#s-status"' in bad.get_data(as_text=True)
@@ -244,3 +253,23 @@ def test_english_on_request(member) -> None:
 def test_indonesian_by_default(member) -> None:
     html = member("PSI").get("/posko/aduan/baru").get_data(as_text=True)
     assert '<html lang="id">' in html and "Aduan baru" in html and "Simpan dan teruskan" in html
+
+
+def test_odd_input_is_named_never_a_500(member) -> None:
+    client = member("PSI")
+    for query in ("sebelum=garbage", "dari=2026-13-45", "kelurahan=%F0%9F%92%A9",
+                  "q=%25%5F%5C", "q=" + "x" * 5000, "kota=31.71.01", "terlambat=ya",
+                  "status=" + "s" * 300, "instansi=%00"):
+        response = client.get(f"/posko/aduan?{query}")
+        assert response.status_code in (200, 400), (query, response.status_code)
+    for path in ("/posko/aduan/" + "J" * 300, "/posko/aduan/%F0%9F%92%A9", "/posko/tim/abc",
+                 "/posko/undangan/" + "x" * 500, "/posko/tidak-ada"):
+        assert client.get(path).status_code in (403, 404), path
+    form = _form(client)
+    odd = {**VALID, "title": "a\x00b", "description": "x" * 5000, "lat": "1e999",
+           "occurred_at": "kemarin", "visibility": "semua"}
+    response = client.post("/posko/aduan/baru", data={**form, **odd})
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    for name in ("title", "description", "lat", "occurred_at", "visibility"):
+        assert f'id="{name}-error"' in html, name
