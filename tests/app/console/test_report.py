@@ -110,6 +110,9 @@ def test_the_import_export_and_report_pages_pass_axe(
                 page.locator("form.form button[type=submit]").click()
                 page.wait_for_selector("#sel-salah")
                 found += axe_violations(page, f"import preview ({lang})")
+                ARTIFACTS.mkdir(exist_ok=True)
+                page.screenshot(path=str(ARTIFACTS / f"console-import-preview-{lang}.png"),
+                                full_page=True)
                 if lang == "id":
                     page.set_viewport_size({"width": 390, "height": 844})
                     found += axe_violations(page, "import preview on a phone")
