@@ -10,6 +10,8 @@ from typing import Any
 
 import pytest
 from flask import Flask
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from openpyxl import load_workbook
 from sqlalchemy import select, update
 
@@ -21,7 +23,7 @@ from app.faction_export import (
     xlsx_bytes,
 )
 from app.models import Complaint, Faction
-from app.public.opendata import neutralise
+from app.public.opendata import FORMULA_START, PLAIN_NUMBER, neutralise
 from app.reference import REFERENCE_DIR, load_categories
 from tests.support.complaints import store_complaint
 from tests.test_imports import WEB, load_tree, matches_any
@@ -114,3 +116,26 @@ def test_only_the_factions_own_complaints_and_the_filters_apply(
 def test_the_module_needs_no_web_framework() -> None:
     module = load_tree()["app.faction_export"]
     assert [str(i) for i in module.imports if matches_any(i.target, WEB)] == []
+
+
+_TEXT = st.text(alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters=(
+    [chr(c) for c in range(32) if chr(c) not in "\t\n\r"] + ["\x7f", "\ufffe", "\uffff"])),
+    max_size=40)
+
+
+@settings(max_examples=150, deadline=None)
+@given(title=_TEXT, name=_TEXT)
+def test_no_text_becomes_a_formula_in_either_format(title: str, name: str) -> None:
+    record = dict.fromkeys(HEADERS)
+    record |= {"judul": title, "nama_pelapor": name, "terlambat": False}
+    (row,) = _csv_rows([record])
+    for typed, written in ((title, row["judul"]), (name, row["nama_pelapor"])):
+        assert written == neutralise(typed)
+        assert not written.startswith(FORMULA_START) or PLAIN_NUMBER.fullmatch(written)
+    sheet = load_workbook(io.BytesIO(xlsx_bytes(iter([record])))).active
+    cells = list(sheet.iter_rows())[1]
+    assert all(c.data_type != "f" for c in cells)
+    judul = cells[HEADERS.index("judul")].value or ""
+    # XML reads every line end as LF (CR and CRLF included): the line breaks stay breaks.
+    expected = neutralise(title).replace("\r\n", "\n").replace("\r", "\n")
+    assert judul == expected or not title
