@@ -213,12 +213,7 @@ def parse_upload(
     a bad file: it is listed in the Preview with each bad cell named.
     """
     if len(data) > max_bytes:
-        raise ImportRefused(
-            f"Berkas terlalu besar ({len(data):,} bita; maksimal {max_bytes:,}). "
-            "Bagi menjadi beberapa berkas.",
-            f"The file is too large ({len(data):,} bytes; at most {max_bytes:,}). "
-            "Split it into several files.",
-        )
+        raise too_large(max_bytes)
     if not data.strip():
         raise ImportRefused("Berkas kosong.", "The file is empty.")
     kind = _kind(filename, data)
@@ -227,6 +222,15 @@ def parse_upload(
     else:
         table = _read_csv(data, max_rows)
     return _preview(filename, table, categories)
+
+
+def too_large(max_bytes: int) -> ImportRefused:
+    """The refusal of a file over `max_bytes` (also what a view says when the upload itself
+    was cut off at that size)."""
+    return ImportRefused(
+        f"Berkas terlalu besar (maksimal {max_bytes:,} bita). Bagi menjadi beberapa berkas.",
+        f"The file is too large (at most {max_bytes:,} bytes). Split it into several files.",
+    )
 
 
 def _kind(filename: str, data: bytes) -> str:

@@ -24,7 +24,14 @@ from flask import Response, current_app, render_template, request, session, stre
 from flask_babel import gettext as _
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from app.bulk_import import COLUMNS, ImportRefused, Preview, import_rows, parse_upload
+from app.bulk_import import (
+    COLUMNS,
+    ImportRefused,
+    Preview,
+    import_rows,
+    parse_upload,
+    too_large,
+)
 from app.clock import WIB, utcnow
 from app.console.blueprint import bp
 from app.console.filters import parse_filters
@@ -156,13 +163,6 @@ def import_form() -> Any:
     return _form_page()
 
 
-def _too_large(max_bytes: int) -> ImportRefused:
-    return ImportRefused(
-        f"Berkas terlalu besar (maksimal {max_bytes:,} bita). Bagi menjadi beberapa berkas.",
-        f"The file is too large (at most {max_bytes:,} bytes). Split it into several files.",
-    )
-
-
 @bp.before_app_request
 def _upload_limit() -> None:
     """The upload's own size limit, set before anything (the CSRF check) reads the form."""
@@ -171,10 +171,10 @@ def _upload_limit() -> None:
 
 
 @bp.errorhandler(RequestEntityTooLarge)
-def _upload_too_large(error: RequestEntityTooLarge) -> Response:
+def _uploadtoo_large(error: RequestEntityTooLarge) -> Response:
     """A file over the limit: the import form again, saying so (nothing was read)."""
     if request.endpoint == "console.import_upload":
-        return _form_page(_too_large(_limits()["max_bytes"]).message(_lang()), status=413)
+        return _form_page(too_large(_limits()["max_bytes"]).message(_lang()), status=413)
     return render_console_error(413, "Too large", "")
 
 
@@ -190,7 +190,7 @@ def import_upload() -> Any:
         return _form_page(_("Choose an .xlsx or .csv file to upload."), status=400)
     data = upload.stream.read(limits["max_bytes"] + 1)
     if len(data) > limits["max_bytes"]:
-        return _form_page(_too_large(limits["max_bytes"]).message(lang), status=413)
+        return _form_page(too_large(limits["max_bytes"]).message(lang), status=413)
     try:
         preview = parse_upload(upload.filename, data, categories=_categories(), **limits)
     except ImportRefused as refused:
