@@ -20,6 +20,8 @@ def console_url(endpoint: str, **values: Any) -> str:
 
 def render_console_error(status: int, title: str, detail: str) -> Response:
     """The console's own error page (app/__init__.py gives it every error under /posko)."""
+    if status >= 500:
+        g.console_without_database = True
     titles = {
         400: _("The request could not be understood"),
         401: _("Please sign in"),

@@ -16,6 +16,7 @@ from flask import (
     Response,
     current_app,
     flash,
+    g,
     redirect,
     render_template,
     request,
@@ -31,7 +32,6 @@ from app.console.blueprint import PREFIX, bp
 from app.console.responses import client_address, console_url, sign_in_page
 from app.console.session import (
     audit,
-    can_write,
     current_member,
     login_required,
     settings,
@@ -57,9 +57,11 @@ def _console_context() -> dict[str, Any]:
     if request.blueprint != "console" and not request.path.startswith(PREFIX):
         return {}
     functions = current_app.view_functions
+    # A 5xx page may be about the database itself: it is drawn without asking it.
+    signed_in = None if g.get("console_without_database") else current_member()
     return {
-        "member": current_member(),
-        "can_write": can_write(),
+        "member": signed_in,
+        "can_write": signed_in is not None and signed_in.faction.active,
         "console_extra_nav": [(e, str(label)) for e, label in EXTRA_NAV if e in functions],
         "console_asset_version": _asset_version(),
     }

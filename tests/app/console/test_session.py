@@ -211,3 +211,26 @@ def test_a_koordinator_can_require_totp_and_members_must_enrol(app, db, keys, me
     assert staf.get("/posko/aduan").status_code == 200
     # Another faction is not affected.
     assert member("PKS").get("/posko/aduan").status_code == 200
+
+
+def test_a_database_outage_is_the_consoles_503_page(app, db, keys, database_url,
+                                                      tmp_path) -> None:
+    import os
+
+    import pytest
+
+    if not database_url.startswith("sqlite"):
+        pytest.skip("simulated by moving the SQLite file away")
+    add_member(db, "PSI", "rina@psi.example.org")
+    client = sign_in(app.test_client(), "rina@psi.example.org")
+    path = database_url.removeprefix("sqlite:///")
+    os.rename(path, tmp_path / "away.db")
+    db.engine.dispose()
+    try:
+        response = client.get("/posko/aduan")
+        assert response.status_code == 503
+        assert "Sementara tidak tersedia" in response.get_data(as_text=True)
+        assert response.headers["Retry-After"] == "5"
+    finally:
+        db.engine.dispose()
+        os.replace(tmp_path / "away.db", path)
