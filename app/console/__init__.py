@@ -44,4 +44,12 @@ def _setup(state: Any) -> None:
 
 
 # The hooks and routes on bp (importing them registers nothing anywhere but on bp).
-from app.console import account_pages, complaints, session, team, views  # noqa: E402,F401
+from app.console import (  # noqa: E402,F401
+    account_pages,
+    bulk,
+    complaints,
+    report,
+    session,
+    team,
+    views,
+)
