@@ -1,7 +1,8 @@
 """The console in a real headless Chromium, against real processes: the web server, the worker
 and the CRM simulator. A koordinator invites a staff member, who sets a password, enters a
-complaint, sees it forwarded and its status move as the simulator advances the ticket, and
-signs out. Screenshots go to tests/artifacts/."""
+complaint, imports a reses file with two bad rows (the valid one is stored, the bad cells are
+named), sees her complaint forwarded and its status move as the simulator advances the ticket,
+and signs out. Screenshots go to tests/artifacts/."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from sqlalchemy import select
 
 from app.models import Complaint
 from tests.app.console.conftest import PASSWORD, add_member
+from tests.app.test_bulk_import import csv_bytes, good_row
 from tests.support.crmsim import open311_url, running_crm_sim
 from tests.support.processes import (
     _answers,
@@ -111,6 +113,32 @@ def test_invite_sign_in_enter_follow_and_sign_out(db, keys, database_url: str, t
             assert "/lacak/" + code in staf.locator("#status-link").inner_text()
             assert staf.get_by_role("link", name="Bagikan lewat WhatsApp").get_attribute(
                 "href").startswith("https://wa.me/6281234567890?text=")
+
+            # Reses in bulk: one good row and two bad ones. The preview names the bad cells,
+            # the good row is imported, the bad ones are listed for correction.
+            sheet = tmp_path / "reses.csv"
+            sheet.write_bytes(csv_bytes([
+                good_row(1, kategori="jalan_rusak", judul="Jalan berlubang depan SD 03",
+                         alamat="Jl. Tanah Abang II No. 8", lat="", lon=""),
+                good_row(2, nik="12"),
+                good_row(3, kelurahan="Atlantis"),
+            ]))
+            staf.get_by_role("link", name="Impor").first.click()
+            staf.set_input_files("#berkas", str(sheet))
+            staf.get_by_role("button", name="Unggah dan periksa").click()
+            bad = staf.locator("#sel-salah").inner_text()
+            assert "NIK" in bad.upper() and "Atlantis" in bad, bad
+            _shot(staf, "import-preview-phone")
+            staf.get_by_role("button", name=re.compile("Impor 1 baris")).click()
+            summary = staf.locator("#ringkasan").inner_text()
+            assert summary.startswith("1 "), summary
+            with db.session() as session:
+                imported = session.scalars(select(Complaint).where(
+                    Complaint.external_id == "RESES-1")).one()
+                assert session.scalars(select(Complaint).where(
+                    Complaint.external_id.in_(["RESES-2", "RESES-3"]))).all() == []
+            assert imported.title == "Jalan berlubang depan SD 03"
+            staf.goto(base + "/posko/aduan/" + code)
 
             # The worker forwards it; the simulator moves the ticket; the page follows.
             def forwarded() -> bool:
