@@ -16,7 +16,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-BENCHES = ["intake.py", "forward.py", "poll.py", "latency.py", "public.py", "redact.py", "ops.py"]
+BENCHES = ["intake.py", "forward.py", "poll.py", "latency.py", "public.py", "redact.py", "ops.py",
+           "console.py", "console_bulk.py", "dedup.py"]
 
 
 def machine() -> str:
