@@ -245,6 +245,22 @@ def accept_invitation(
     return account
 
 
+INVITATION_KEEP = timedelta(days=30)
+
+
+def purge_invitations(session: Session, now: datetime | None = None,
+                      keep: timedelta = INVITATION_KEEP) -> int:
+    """Delete invitations used or expired more than `keep` ago; how many (never commits).
+
+    Kept that long so a person who clicks an old link is told it was used or has expired,
+    not that it never existed; after that a link only says it is not valid."""
+    cutoff = (now or utcnow()) - keep
+    result = session.execute(delete(ConsoleInvitation).where(
+        (ConsoleInvitation.used_at < cutoff) | (ConsoleInvitation.expires_at < cutoff)
+    ))
+    return int(result.rowcount or 0)
+
+
 def set_active(account: ConsoleAccount, active: bool, now: datetime | None = None) -> None:
     """Disable (every session ends at once) or re-enable an account."""
     account.active = active

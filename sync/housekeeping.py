@@ -1,7 +1,8 @@
 """Housekeeping: what is finished is not kept forever, so costs follow work, not history.
 
 Delivered outbox messages are deleted JEMBATAN_OUTBOX_KEEP_DAYS after they were done (dead
-letters are kept until replayed or handled), and expired Idempotency-Key records go too.
+letters are kept until replayed or handled); expired Idempotency-Key records go too, and the
+console's invitations a month after they were used or expired (app/accounts.py).
 Everything runs in small batches, each its own transaction.
 """
 
@@ -12,6 +13,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select
 
+from app.accounts import purge_invitations
 from app.clock import utcnow
 from app.database import Database
 from app.models import OutboxMessage
@@ -51,9 +53,12 @@ def purge_idempotency(db: Database, now: datetime | None = None) -> int:
 
 
 def housekeeping_job(context: WorkerContext) -> None:
-    """Worker job: purge delivered outbox messages and expired idempotency records."""
+    """Worker job: purge delivered outbox messages, expired idempotency records and old
+    console invitations."""
     delivered = purge_delivered(context.db, context.settings.OUTBOX_KEEP_DAYS)
     expired = purge_idempotency(context.db)
-    if delivered or expired:
-        log.info("housekeeping removed %d delivered outbox messages, %d idempotency records",
-                 delivered, expired)
+    with context.db.transaction() as session:
+        invitations = purge_invitations(session)
+    if delivered or expired or invitations:
+        log.info("housekeeping removed %d delivered outbox messages, %d idempotency records,"
+                 " %d old console invitations", delivered, expired, invitations)

@@ -48,6 +48,30 @@ def test_an_invitation_expires_and_a_new_one_replaces_the_old(db, keys) -> None:
         assert accounts.open_invitation(session, second.token).account is first.account
 
 
+def test_housekeeping_forgets_invitations_a_month_after_they_were_used_or_expired(
+    db, keys
+) -> None:
+    start = utcnow()
+    with db.transaction() as session:
+        used = _invite(session, "used@psi.example.org", now=start)
+        accounts.accept_invitation(session, used.token, "correct horse battery", now=start)
+        lapsed = _invite(session, "lapsed@psi.example.org", now=start)
+        fresh = _invite(session, "fresh@psi.example.org", ttl=timedelta(days=60), now=start)
+    month = start + accounts.INVITATION_KEEP
+    with db.transaction() as session:
+        # A month to the second: a person clicking the link still learns what happened to it.
+        assert accounts.purge_invitations(session, now=month) == 0
+        assert accounts.purge_invitations(session, now=month + timedelta(hours=2)) == 2
+    with db.transaction() as session:
+        for gone in (used, lapsed):
+            with pytest.raises(accounts.AccountError) as unknown:
+                accounts.open_invitation(session, gone.token, now=month)
+            assert unknown.value.code != "used"
+        # The one still open is untouched.
+        assert accounts.open_invitation(session, fresh.token, now=month).account.email \
+            == "fresh@psi.example.org"
+
+
 def test_an_address_in_use_is_refused_and_a_disabled_account_cannot_sign_in(db, keys) -> None:
     with db.transaction() as session:
         invitation = _invite(session)
