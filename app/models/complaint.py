@@ -43,6 +43,8 @@ PUBLIC_OVERDUE_SQL = OVERDUE_SQL.replace(
     "overdue AND ", "overdue AND visibility <> 'confidential' AND ", 1
 )
 SOURCES = ("gateway", "crm", "admin")
+# A complaint's standing as a duplicate (docs/ARCHITECTURE.md#duplicates); NULL: none found.
+DUPLICATE_STATES = ("suggested", "linked", "rejected")
 
 
 class Complaint(Base):
@@ -71,6 +73,14 @@ class Complaint(Base):
         Index("ix_complaints_kota_created", "kota_code", "created_at", "id"),
         Index("ix_complaints_kecamatan_created", "kecamatan_code", "created_at", "id"),
         Index("ix_complaints_kelurahan_created", "kelurahan_code", "created_at", "id"),
+        # Duplicate candidates (app/duplicates.py): same category, nearby cell or same
+        # kelurahan, open (an `IN` over the open statuses) or terminal with a recent
+        # `updated_at` (a range per terminal status). Both read the open backlog and the
+        # last few days only, never the terminal history: the same cost at 10k and 1M rows.
+        Index("ix_complaints_dedup_cell", "category", "geocell", "status", "updated_at"),
+        Index(
+            "ix_complaints_dedup_kelurahan", "category", "kelurahan_code", "status", "updated_at"
+        ),
         # Public overdue complaints (dashboard and the `overdue` filter): a small partial index.
         Index(
             "ix_complaints_public_overdue",
@@ -130,10 +140,24 @@ class Complaint(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
+    # Duplicates (app/duplicates.py): the primary this complaint duplicates (linked or
+    # suggested), the decision's state, score and matcher version, and when a person (or the
+    # review timeout) last decided. `geocell` is app.matching.cell(lat, lon), for the
+    # candidate search; NULL without coordinates.
+    duplicate_of_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("complaints.id"), index=True
+    )
+    duplicate_state: Mapped[str | None] = mapped_column(String(16))
+    duplicate_score: Mapped[float | None] = mapped_column(Float)
+    matcher_version: Mapped[int | None] = mapped_column(Integer)
+    duplicate_decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    geocell: Mapped[str | None] = mapped_column(String(16))
+
     faction: Mapped[Faction] = relationship(lazy="joined")
     events: Mapped[list[StatusEvent]] = relationship(
         back_populates="complaint", order_by="StatusEvent.seq"
     )
+    duplicate_of: Mapped[Complaint | None] = relationship(remote_side=[id], lazy="select")
 
     @hybrid_property
     def is_overdue(self) -> bool:
