@@ -48,6 +48,7 @@ from app.config import Settings
 from app.events import append_event
 from app.lifecycle import OPEN_STATUSES, STATUSES, TERMINAL, mysociety_status
 from app.models import Complaint, OutboxMessage, StatusEvent
+from app.models.complaint import SUGGESTED_SQL
 from app.models.outbox import enqueue
 
 # The forwarding topics (intake re-exports the first two under their old names).
@@ -508,7 +509,7 @@ def _check_pair(session: Session, complaint: Complaint, primary: Complaint) -> N
 def suggestions(session: Session, *, limit: int = 50,
                 after: uuid.UUID | None = None) -> list[Complaint]:
     """Complaints awaiting review, oldest first (keyset after the complaint `after`)."""
-    query = select(Complaint).where(Complaint.duplicate_state == SUGGESTED)
+    query = select(Complaint).where(text(SUGGESTED_SQL))
     if after is not None:
         last = session.execute(select(Complaint.created_at, Complaint.id)
                                .where(Complaint.id == after)).first()
@@ -536,7 +537,7 @@ def expire_suggestions(session: Session, settings: Settings, now: datetime,
     """
     cutoff = now - timedelta(seconds=settings.DEDUP_REVIEW_TIMEOUT_S)
     query = (select(Complaint)
-             .where(Complaint.duplicate_state == SUGGESTED, Complaint.created_at <= cutoff)
+             .where(text(SUGGESTED_SQL), Complaint.created_at <= cutoff)
              .order_by(Complaint.created_at, Complaint.id).limit(limit))
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(of=Complaint, skip_locked=True)
@@ -557,4 +558,4 @@ def expire_suggestions(session: Session, settings: Settings, now: datetime,
 def count_suggestions(session: Session) -> int:
     """How many complaints await review (for metrics and the CLI)."""
     return int(session.scalar(select(func.count()).select_from(Complaint)
-                              .where(Complaint.duplicate_state == SUGGESTED)) or 0)
+                              .where(text(SUGGESTED_SQL))) or 0)
