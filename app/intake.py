@@ -2,7 +2,9 @@
 
 Every surface (native API, Open311 facade, feed mirroring) ends here, so the rules are the
 same whichever way a complaint arrives: in ONE transaction the complaint, its first status
-event `received` (seq 1), its deadline, and the outbox message `crm.submit`.
+event `received` (seq 1), its deadline, and what forwards it: the outbox message `crm.submit`,
+or, for a duplicate of a stored complaint, what app.duplicates decides (a `crm.update` on
+the primary's ticket, or a wait for review).
 """
 
 from __future__ import annotations
@@ -15,25 +17,25 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import BigInteger, bindparam, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, make_transient_to_detached
 
-from app import ids
+from app import duplicates, ids
 from app.clock import utcnow
+from app.config import Settings
 from app.database import insert_row
+from app.duplicates import CRM_DESTINATION as CRM_DESTINATION  # re-exported: their old home
+from app.duplicates import CRM_SUBMIT as CRM_SUBMIT
 from app.events import next_event, notify_listeners
 from app.factions import ensure_can_submit
 from app.metrics import INTAKE_TOTAL
 from app.models import Complaint, Faction
-from app.models.outbox import enqueue
 from app.redaction import VERSION as REDACTION_VERSION
 from app.redaction import Identity, redact
 from app.reference import Category, areas
 from app.sla import add_working_days
 
-CRM_SUBMIT = "crm.submit"
-CRM_DESTINATION = "crm"
 RECEIVED_NOTE = "Aduan diterima oleh Jembatan."
 
 # The submitted fields that make up a complaint's content (for replay vs conflict).
@@ -80,6 +82,7 @@ def submit_complaint(
     *,
     categories: Mapping[str, Category],
     source: str = "api",
+    settings: Settings | None = None,
 ) -> IntakeResult:
     """Store a validated complaint for `faction`, or find the one already stored.
 
@@ -88,6 +91,9 @@ def submit_complaint(
     complaint and whether it was created now; raises DuplicateConflict when the same
     `external_id` was submitted with other content. Never commits: the caller's commit
     makes the 201 true. Runs alike from a view, a job or a script: no Flask needed.
+    With `settings`, a new complaint is matched against stored ones (app.duplicates,
+    JEMBATAN_DEDUP_*); without (scripts and tests that do not care), it is forwarded as its
+    own ticket.
     """
     ensure_can_submit(faction)
     fingerprint = content_hash(fields)
@@ -120,6 +126,7 @@ def submit_complaint(
         "address": location.get("address"),
         "lat": location.get("lat"),
         "lon": location.get("lon"),
+        "geocell": duplicates.geocell_of(location.get("lat"), location.get("lon")),
         "reporter_name": reporter.get("name"),
         "reporter_phone": reporter.get("phone"),
         "reporter_email": reporter.get("email"),
@@ -158,9 +165,14 @@ def submit_complaint(
         # first, finds the stored row instead of failing, with neither a savepoint nor a
         # prior lookup (a twin still in flight makes this statement wait for its commit).
         values = {column.key: getattr(complaint, column.key) for column in _COLUMNS}
-        inserted = session.execute(
-            _insert_statement(session.get_bind().dialect.name), values
-        ).first()
+        dialect = session.get_bind().dialect.name
+        # On PostgreSQL the same statement takes the duplicate search's area locks.
+        lock_keys = duplicates.intake_lock_keys(
+            settings, dialect, category.code, kelurahan.code, location.get("lat"),
+            location.get("lon"))
+        if lock_keys:
+            values[LOCK_KEYS] = lock_keys
+        inserted = session.execute(_insert_statement(dialect, bool(lock_keys)), values).first()
     if inserted is None:
         existing = _find(session, faction.id, fields["external_id"])
         if existing is None:  # pragma: no cover - the conflicting row cannot vanish
@@ -171,14 +183,11 @@ def submit_complaint(
     make_transient_to_detached(complaint)
     session.add(complaint)
     insert_row(session, event)
-    enqueue(
-        session,
-        topic=CRM_SUBMIT,
-        destination=CRM_DESTINATION,
-        payload={"complaint_id": str(complaint.id)},
-        complaint_id=complaint.id,
-    )
     notify_listeners(session, complaint, event)
+    if settings is None:
+        duplicates.forward_own(session, complaint)
+    else:
+        duplicates.match_at_intake(session, complaint, settings, area_locked=bool(lock_keys))
     INTAKE_TOTAL.labels(faction=faction.code, outcome="created").inc()
     return IntakeResult(complaint, True)
 
@@ -186,15 +195,32 @@ def submit_complaint(
 _COLUMNS = tuple(Complaint.__table__.columns)
 
 
+LOCK_KEYS = "dedup_lock_keys"
+
+
 @lru_cache(maxsize=4)
-def _insert_statement(dialect: str) -> Any:
-    """INSERT … ON CONFLICT (faction_id, external_id) DO NOTHING RETURNING id, built once."""
+def _insert_statement(dialect: str, locking: bool = False) -> Any:
+    """INSERT … ON CONFLICT (faction_id, external_id) DO NOTHING RETURNING id, built once.
+
+    `locking` (PostgreSQL): RETURNING also takes the advisory locks LOCK_KEYS names, in
+    order, after the row is in (app/duplicates.py's search area; a replay takes none), and
+    makes the rest of the transaction use cached generic plans (`plan_cache_mode`, local to
+    the transaction): the candidate search's plan does not depend on its values, and
+    planning it afresh each time would cost more than running it.
+    """
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     table = Complaint.__table__
+    returning: list[Any] = [table.c.id]
+    if locking:
+        keys = func.unnest(bindparam(LOCK_KEYS, type_=postgresql.ARRAY(BigInteger)))
+        key = keys.table_valued("key").render_derived()
+        returning.append(select(func.count(func.pg_advisory_xact_lock(key.c.key)))
+                         .scalar_subquery())
+        returning.append(func.set_config("plan_cache_mode", "force_generic_plan", True))
     return (
         insert(table)
         .on_conflict_do_nothing(index_elements=["faction_id", "external_id"])
-        .returning(table.c.id)
+        .returning(*returning)
     )
 
 

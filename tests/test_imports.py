@@ -33,7 +33,7 @@ CORE = (
     "app.retention", "app.rotation", "app.factions", "app.reconciliation", "app.models",
     "app.clock", "app.ids", "app.crypto", "app.outbound", "app.reference", "app.feeds",
     "app.wiring", "app.pagination", "app.health", "app.progress", "app.breaker", "app.notify",
-    "app.matching", "app.accounts",
+    "app.matching", "app.accounts", "app.duplicates", "app.bulk_import",
 )
 WEB = ("flask", "flask_*", "werkzeug")
 SURFACES = ("app.api", "app.open311", "app.public", "app.console", "app.admin", "app.cli")

@@ -43,6 +43,18 @@ PUBLIC_OVERDUE_SQL = OVERDUE_SQL.replace(
     "overdue AND ", "overdue AND visibility <> 'confidential' AND ", 1
 )
 SOURCES = ("gateway", "crm", "admin")
+# A complaint's standing as a duplicate (docs/ARCHITECTURE.md#duplicates); NULL: none found.
+DUPLICATE_STATES = ("suggested", "linked", "rejected")
+# Primaries a new complaint may duplicate, open or terminal, as SQL text: the predicates of
+# the candidate search's partial indexes, and its filters (literals, so that any cached plan
+# can use the indexes).
+_PRIMARY_SQL = "duplicate_of_id IS NULL AND status "
+_TERMINAL_LIST = "(" + ", ".join(f"'{s}'" for s in _TERMINAL_ORDERED) + ")"
+DEDUP_OPEN_SQL = _PRIMARY_SQL + "NOT IN " + _TERMINAL_LIST
+DEDUP_CLOSED_SQL = _PRIMARY_SQL + "IN " + _TERMINAL_LIST
+# Awaiting review, as SQL text: the partial index's predicate and the queries' filter (a
+# literal, so the planner can use the index whatever plan it caches).
+SUGGESTED_SQL = "duplicate_state = 'suggested'"
 
 
 class Complaint(Base):
@@ -71,6 +83,26 @@ class Complaint(Base):
         Index("ix_complaints_kota_created", "kota_code", "created_at", "id"),
         Index("ix_complaints_kecamatan_created", "kecamatan_code", "created_at", "id"),
         Index("ix_complaints_kelurahan_created", "kelurahan_code", "created_at", "id"),
+        # Duplicate candidates (app/duplicates.py): primaries of one category near one spot
+        # (grid cell, or kelurahan), open — the backlog alone — or terminal since a recent
+        # `updated_at` — a range. Partial indexes whose predicates the search repeats as
+        # literal SQL: neither reads the terminal history, so the search costs the same at 10k
+        # and 1M rows, and a new complaint enters the two small open ones only.
+        *(
+            # Open: the kelurahan's key ends with the cell, for "stored without coordinates".
+            Index(f"ix_complaints_dedup_{state}_{area}", "category", area,
+                  *(("updated_at",) if state == "closed" else
+                    ("geocell",) if area == "kelurahan_code" else ()),
+                  postgresql_where=text(predicate), sqlite_where=text(predicate))
+            for state, predicate in (("open", DEDUP_OPEN_SQL), ("closed", DEDUP_CLOSED_SQL))
+            for area in ("geocell", "kelurahan_code")
+        ),
+        # Suggestions awaiting review, oldest first (the review list and its timeout): a
+        # partial index, as small as the review queue.
+        Index(
+            "ix_complaints_suggested", "created_at", "id",
+            postgresql_where=text(SUGGESTED_SQL), sqlite_where=text(SUGGESTED_SQL),
+        ),
         # Public overdue complaints (dashboard and the `overdue` filter): a small partial index.
         Index(
             "ix_complaints_public_overdue",
@@ -130,10 +162,24 @@ class Complaint(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
+    # Duplicates (app/duplicates.py): the primary this complaint duplicates (linked or
+    # suggested), the decision's state, score and matcher version, and when a person (or the
+    # review timeout) last decided. `geocell` is app.matching.cell(lat, lon), for the
+    # candidate search; NULL without coordinates.
+    duplicate_of_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("complaints.id"), index=True
+    )
+    duplicate_state: Mapped[str | None] = mapped_column(String(16))
+    duplicate_score: Mapped[float | None] = mapped_column(Float)
+    matcher_version: Mapped[int | None] = mapped_column(Integer)
+    duplicate_decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    geocell: Mapped[str | None] = mapped_column(String(16))
+
     faction: Mapped[Faction] = relationship(lazy="joined")
     events: Mapped[list[StatusEvent]] = relationship(
         back_populates="complaint", order_by="StatusEvent.seq"
     )
+    duplicate_of: Mapped[Complaint | None] = relationship(remote_side=[id], lazy="select")
 
     @hybrid_property
     def is_overdue(self) -> bool:
