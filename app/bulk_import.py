@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session
 
 from app.audit import record
 from app.clock import WIB
+from app.config import Settings
 from app.intake import DuplicateConflict, submit_complaint
 from app.models import Faction
 from app.reference import Category, areas
@@ -764,6 +765,7 @@ def import_rows(
     categories: Mapping[str, Category],
     actor: str,
     source: str = "import",
+    settings: Settings | None = None,
 ) -> ImportReport:
     """Store the preview's valid rows through the intake; list the rest, row by row.
 
@@ -771,7 +773,8 @@ def import_rows(
     is harmless); stored with other content, it is refused as a conflict naming the stored
     complaint. Bad rows are refused with their cells. Never commits: the caller's commit makes
     the whole import true at once (and an error before it stores nothing). Refuses outright
-    (ImportRefused) when the faction is disabled.
+    (ImportRefused) when the faction is disabled. With `settings`, each row is matched against
+    the stored complaints like any intake (app/duplicates.py): the console always passes them.
     """
     if not faction.active:
         raise ImportRefused(
@@ -786,7 +789,8 @@ def import_rows(
             continue
         try:
             result = submit_complaint(
-                session, faction, row.fields, categories=categories, source=source
+                session, faction, row.fields, categories=categories, source=source,
+                settings=settings,
             )
         except DuplicateConflict as conflict:
             report.refused.append(RefusedRow(

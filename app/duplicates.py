@@ -642,3 +642,36 @@ def count_suggestions(session: Session) -> int:
     """How many complaints await review (for metrics and the CLI)."""
     return int(session.scalar(select(func.count()).select_from(Complaint)
                               .where(text(SUGGESTED_SQL))) or 0)
+
+
+# --- before intake --------------------------------------------------------------------------
+
+
+def possible_duplicates(session: Session, fields: dict[str, Any], settings: Settings, *,
+                        limit: int = 5) -> list[tuple[Complaint, matching.Match]]:
+    """The stored complaints a report not yet stored would be matched with, best first.
+
+    `fields` has the native API's validated shape. The posko console shows them before its
+    staff store a complaint (nothing is written here). Each comes with the matcher's verdict
+    (linked or suggested) so the page can say what storing will do. The caller decides what
+    of another faction's complaint it may show (app/projection.py's public text only).
+    """
+    if not settings.DEDUP_ENABLED:
+        return []
+    policy = policy_of(settings)
+    location = fields["location"]
+    probe = Complaint(
+        id=uuid.uuid4(), category=fields["category"], title=fields["title"],
+        description=fields["description"], kelurahan_code=location["kelurahan_code"],
+        address=location.get("address"), lat=location.get("lat"), lon=location.get("lon"),
+        status="received", created_at=utcnow(),
+    )
+    now = utcnow()
+    new = report_of(probe)
+    scored = [(key, matching.compare(new, report, policy))
+              for key, report in candidates(session, probe, policy, now)]
+    best_first = sorted(((key, match) for key, match in scored if match.verdict is not None),
+                        key=lambda pair: -pair[1].score)[:limit]
+    found = {c.id: c for c in session.scalars(
+        select(Complaint).where(Complaint.id.in_([key for key, _ in best_first])))}
+    return [(found[key], match) for key, match in best_first if key in found]

@@ -43,6 +43,7 @@ from app.console.session import (
     current_member,
     login_required,
     require_write,
+    settings,
 )
 from app.database import request_session
 from app.faction_export import ExportFilters, csv_chunks, export_records, xlsx_bytes
@@ -232,7 +233,7 @@ def import_confirm() -> Any:
         preview = parse_upload(filename, data, categories=categories, **_limits())
         db_session = request_session()
         report = import_rows(db_session, current_faction(), preview, categories=categories,
-                             actor=actor())
+                             actor=actor(), settings=settings())
         db_session.commit()
     except ImportRefused as refused:
         request_session().rollback()

@@ -35,10 +35,12 @@ from app.console.session import (
     settings,
 )
 from app.database import request_session
+from app.duplicates import possible_duplicates
 from app.errors import flatten_messages
 from app.intake import DuplicateConflict, submit_complaint
 from app.lifecycle import STATUSES
 from app.models import VISIBILITIES, Complaint, ConsoleSeen, Faction, StatusEvent
+from app.projection import is_public
 from app.status_link import status_link
 from app.wiring import categories_of
 from schemas.complaint import ComplaintCreateSchema, categories_context
@@ -260,13 +262,28 @@ def visibility_texts() -> dict[str, str]:
     }
 
 
-def duplicate_suggestions(db: Session, faction: Faction, fields: dict[str, Any]) -> list[Any]:
-    """Complaints that may be the same problem, shown before submitting.
+def duplicate_suggestions(db: Session, faction: Faction, fields: dict[str, Any]
+                          ) -> list[dict[str, Any]]:
+    """Stored complaints that may be the same problem, shown before storing (app.duplicates).
 
-    A seam for duplicate matching (docs/CONSOLE.md#entering-a-complaint): nothing to suggest
-    until it exists; then this asks it and the form shows what it returns.
+    The faction's own complaints show their title; another faction's show only what the
+    public site shows of it (its redacted title, never a confidential one), so the console
+    reveals nothing of other factions' reporters.
     """
-    return []
+    found = []
+    for complaint, match in possible_duplicates(db, fields, settings()):
+        own = complaint.faction_id == faction.id
+        if not own and not is_public(complaint.visibility):
+            continue
+        found.append({
+            "tracking_code": complaint.tracking_code,
+            "title": complaint.title if own else complaint.public_title,
+            "faction": complaint.faction.name,
+            "status": complaint.status,
+            "linked": match.verdict == "linked",
+            "own": own,
+        })
+    return found
 
 
 @bp.route("/aduan/baru", methods=["GET", "POST"])
@@ -285,11 +302,15 @@ def new_complaint() -> Response:
     assert member is not None
     db = request_session()
     faction = member.faction
-    suggestions = duplicate_suggestions(db, faction, fields)
+    # A form sent again (its external id stored already) replays; it suggests nothing.
+    resent = db.scalar(select(Complaint.id).where(
+        Complaint.faction_id == faction.id, Complaint.external_id == fields["external_id"]))
+    suggestions = [] if resent else duplicate_suggestions(db, faction, fields)
     if suggestions and request.form.get("confirm_new") != "1":
         return complaint_form_page(draft=form, suggestions=suggestions)
     try:
-        result = submit_complaint(db, faction, fields, categories=categories(), source=SOURCE)
+        result = submit_complaint(db, faction, fields, categories=categories(), source=SOURCE,
+                                  settings=settings())
     except DuplicateConflict as conflict:
         db.rollback()
         flash(_("This form was already sent (as %(code)s) with other content. Open that "

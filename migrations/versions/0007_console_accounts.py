@@ -3,7 +3,7 @@
 Tables for app/models/account.py (docs/CONSOLE.md). Nothing existing changes.
 
 Revision ID: 0007
-Revises: 0005
+Revises: 0006
 Create Date: 2026-12-05 00:00:00
 """
 
@@ -16,7 +16,7 @@ import app.crypto
 import app.database
 
 revision: str = '0007'
-down_revision: str | None = '0005'
+down_revision: str | None = '0006'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -375,6 +375,23 @@ def test_valid_rows_are_stored_bad_ones_listed_and_reimport_is_harmless(
         assert audit[0].actor == "test:siti"
 
 
+def test_imported_rows_are_matched_like_any_intake(app: Flask, keys: Any) -> None:
+    """A reses file often holds the same problem twice: with the settings, the second row is
+    linked to the first (one CRM ticket), as through the API."""
+    data = csv_bytes([good_row(1), good_row(2)])
+    preview = parse("reses.csv", data)
+    db = app.extensions["db"]
+    with db.transaction() as session:
+        faction = session.scalars(select(Faction).where(Faction.code == "PSI")).one()
+        report = import_rows(session, faction, preview, categories=CATEGORIES, actor="test",
+                             settings=app.extensions["settings"])
+    assert len(report.created) == 2
+    with db.session() as session:
+        first, second = session.scalars(select(Complaint).order_by(Complaint.external_id))
+        assert first.duplicate_state is None
+        assert (second.duplicate_state, second.duplicate_of_id) == ("linked", first.id)
+
+
 def test_changed_content_for_a_stored_number_is_a_conflict_not_an_error(
     app: Flask, keys: Any
 ) -> None:

@@ -273,3 +273,44 @@ def test_odd_input_is_named_never_a_500(member) -> None:
     html = response.get_data(as_text=True)
     for name in ("title", "description", "lat", "occurred_at", "visibility"):
         assert f'id="{name}-error"' in html, name
+
+
+def test_the_same_problem_stored_by_another_faction_is_suggested_before_storing(
+    member, db, app
+) -> None:
+    """Another faction's report of the same spot is shown (only its public text), a
+    confidential one is not; storing anyway links the new report: one ticket."""
+    from tests.support.complaints import store_complaint
+
+    place = {"kelurahan_code": "31.71.01.1001", "address": "Jl. Kali Pasir No. 3",
+             "lat": -6.1754, "lon": 106.8272}
+    seen = store_complaint(
+        app, "PKS", external_id="PKS-1", category="sampah", visibility="public",
+        title="Sampah menumpuk di Jl. Kali Pasir, kata Pak Wiryo",
+        description="Sudah seminggu tidak diangkut.", reporter={"name": "Wiryo Hartono"},
+        location=place)
+    hidden = store_complaint(
+        app, "GERINDRA", external_id="GER-1", category="sampah", visibility="confidential",
+        title="Sampah menumpuk di Jl. Kali Pasir No. 3",
+        description="Sudah seminggu tidak diangkut.", location=place)
+    client = member("PSI")
+    data = {**_form(client), **VALID}
+    page = client.post("/posko/aduan/baru", data=data)
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and 'id="mirip"' in html
+    assert seen.tracking_code in html and "Wiryo" not in html  # the public, redacted title
+    assert hidden.tracking_code not in html
+    with db.session() as session:
+        assert session.scalars(select(Complaint).where(
+            Complaint.faction_id != seen.faction_id, Complaint.external_id
+            == data["external_id"])).first() is None  # nothing stored yet
+    stored = client.post("/posko/aduan/baru", data={**data, "confirm_new": "1"})
+    assert stored.status_code == 302
+    code = stored.headers["Location"].rsplit("/", 1)[1]
+    with db.session() as session:
+        mine = session.scalars(select(Complaint).where(Complaint.tracking_code == code)).one()
+        assert mine.duplicate_state in ("linked", "suggested")
+        assert mine.duplicate_of_id in (seen.id, hidden.id)
+        assert session.scalars(select(OutboxMessage).where(
+            OutboxMessage.complaint_id == mine.id, OutboxMessage.topic == "crm.submit")
+        ).first() is None  # no second ticket
