@@ -40,7 +40,12 @@ from app.open311.params import (
     require_form_body,
     window,
 )
-from app.projection import projected_complaints, public_complaints, read_public
+from app.projection import (
+    duplicate_of_codes,
+    projected_complaints,
+    public_complaints,
+    read_public,
+)
 from schemas.open311 import parse_attributes, render_request_created, render_requests
 
 REQUESTS_LIMIT = 1000  # the spec's default page: "the most recent 1000 requests"
@@ -165,7 +170,9 @@ def _request_documents(session: Session, query: Any, api_key: ApiKey | None) -> 
         return [
             public_request_document(c, known.get(c.category)) for c in read_public(session, query)
         ]
-    return [request_document(c, known.get(c.category)) for c in session.scalars(query)]
+    complaints = list(session.scalars(query))
+    primaries = duplicate_of_codes(session, complaints)
+    return [request_document(c, known.get(c.category), primaries.get(c.id)) for c in complaints]
 
 
 @bp.get("/requests.<fmt>")
