@@ -104,6 +104,18 @@ class Settings:
     RETENTION_INTERVAL_S: float = 3600.0
     # Delivered outbox messages are deleted this long after they were done.
     OUTBOX_KEEP_DAYS: float = 14.0
+    # Duplicates across factions (docs/OPERATIONS.md#duplicates): matching at intake, its
+    # thresholds, radius, terminal window and category groups ("jalan+drainase;…"); unset
+    # values take app.matching.DEFAULT_POLICY's. A suggestion waits for review at most
+    # REVIEW_TIMEOUT_S, then goes to the CRM as its own ticket (checked every INTERVAL_S).
+    DEDUP_ENABLED: bool = True
+    DEDUP_LINK_AT: float | None = None
+    DEDUP_SUGGEST_AT: float | None = None
+    DEDUP_RADIUS_M: float | None = None
+    DEDUP_TERMINAL_DAYS: int | None = None
+    DEDUP_GROUPS: str = ""
+    DEDUP_REVIEW_TIMEOUT_S: float = 14400.0
+    DEDUP_INTERVAL_S: float = 60.0
     PORT: int = 5000
     PUBLIC_URL: str = "http://127.0.0.1:5000"
     # Where visitors report a problem with the public site (an e-mail address or an https

@@ -2,7 +2,9 @@
 
 Every surface (native API, Open311 facade, feed mirroring) ends here, so the rules are the
 same whichever way a complaint arrives: in ONE transaction the complaint, its first status
-event `received` (seq 1), its deadline, and the outbox message `crm.submit`.
+event `received` (seq 1), its deadline, and what forwards it: the outbox message `crm.submit`,
+or, for a duplicate of a stored complaint, what app.duplicates decides (a `crm.update` on
+the primary's ticket, or a wait for review).
 """
 
 from __future__ import annotations
@@ -19,21 +21,21 @@ from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, make_transient_to_detached
 
-from app import ids
+from app import duplicates, ids
 from app.clock import utcnow
+from app.config import Settings
 from app.database import insert_row
+from app.duplicates import CRM_DESTINATION as CRM_DESTINATION  # re-exported: their old home
+from app.duplicates import CRM_SUBMIT as CRM_SUBMIT
 from app.events import next_event, notify_listeners
 from app.factions import ensure_can_submit
 from app.metrics import INTAKE_TOTAL
 from app.models import Complaint, Faction
-from app.models.outbox import enqueue
 from app.redaction import VERSION as REDACTION_VERSION
 from app.redaction import Identity, redact
 from app.reference import Category, areas
 from app.sla import add_working_days
 
-CRM_SUBMIT = "crm.submit"
-CRM_DESTINATION = "crm"
 RECEIVED_NOTE = "Aduan diterima oleh Jembatan."
 
 # The submitted fields that make up a complaint's content (for replay vs conflict).
@@ -80,6 +82,7 @@ def submit_complaint(
     *,
     categories: Mapping[str, Category],
     source: str = "api",
+    settings: Settings | None = None,
 ) -> IntakeResult:
     """Store a validated complaint for `faction`, or find the one already stored.
 
@@ -88,6 +91,9 @@ def submit_complaint(
     complaint and whether it was created now; raises DuplicateConflict when the same
     `external_id` was submitted with other content. Never commits: the caller's commit
     makes the 201 true. Runs alike from a view, a job or a script: no Flask needed.
+    With `settings`, a new complaint is matched against stored ones (app.duplicates,
+    JEMBATAN_DEDUP_*); without (scripts and tests that do not care), it is forwarded as its
+    own ticket.
     """
     ensure_can_submit(faction)
     fingerprint = content_hash(fields)
@@ -120,6 +126,7 @@ def submit_complaint(
         "address": location.get("address"),
         "lat": location.get("lat"),
         "lon": location.get("lon"),
+        "geocell": duplicates.geocell_of(location.get("lat"), location.get("lon")),
         "reporter_name": reporter.get("name"),
         "reporter_phone": reporter.get("phone"),
         "reporter_email": reporter.get("email"),
@@ -171,14 +178,11 @@ def submit_complaint(
     make_transient_to_detached(complaint)
     session.add(complaint)
     insert_row(session, event)
-    enqueue(
-        session,
-        topic=CRM_SUBMIT,
-        destination=CRM_DESTINATION,
-        payload={"complaint_id": str(complaint.id)},
-        complaint_id=complaint.id,
-    )
     notify_listeners(session, complaint, event)
+    if settings is None:
+        duplicates.forward_own(session, complaint)
+    else:
+        duplicates.match_at_intake(session, complaint, settings)
     INTAKE_TOTAL.labels(faction=faction.code, outcome="created").inc()
     return IntakeResult(complaint, True)
 

@@ -18,6 +18,10 @@ through `apply_crm_update`, so the same rules hold whichever way it came:
 - The CRM is the authority on a ticket's state: any newer mapped status applies, so a terminal
   complaint moved back to an open status (REOPEN → in_progress, or any other) is reopened and
   loses its `resolved_at` (append_event does that).
+- A complaint linked to this one as a duplicate follows it: each applied or unmapped update
+  becomes an event of its own too (app.duplicates.follow). Updates Jembatan itself posted on
+  a ticket (update_id `jbt-dup:…`), should the CRM list them back, change nothing
+  (`duplicate`).
 - A malformed update (no update_id, no ticket, a bad or offset-less date, a date in the
   future — usually local time sent as UTC) is recorded as `invalid` with the reason, logged and
   counted, and never raises: the updates after it go on.
@@ -37,6 +41,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from app import duplicates
 from app.clock import as_utc, utcnow
 from app.config import Settings
 from app.events import append_event
@@ -79,6 +84,9 @@ def apply_crm_update(session: Session, update: dict[str, Any], settings: Setting
             "update_id is longer than 128 characters",
         )
 
+    if update_id.startswith(duplicates.UPDATE_ID_PREFIX):
+        count_outcome("duplicate")  # our own word on a primary's ticket, listed back
+        return "duplicate"
     existing = session.scalars(select(CrmUpdate).where(CrmUpdate.update_id == update_id)).first()
     if existing is not None and existing.outcome != "unknown_ticket":
         count_outcome("duplicate")
@@ -141,11 +149,12 @@ def apply_crm_update(session: Session, update: dict[str, Any], settings: Setting
             return _duplicate()
         log.warning("crm update %s: %s; kept as a note", update_id, record.error)
         code = loaded.get("external_status_code") or loaded.get("status")
-        append_event(
+        event = append_event(
             session, complaint, complaint.status, source="crm", occurred_at=updated_at,
             note=f"Status CRM: {code}. {note}" if note else f"Status CRM: {code}.",
             crm_update_id=update_id,
         )
+        duplicates.follow(session, complaint, event)
         count_outcome("unmapped")
         return "unmapped"
 
@@ -164,10 +173,11 @@ def apply_crm_update(session: Session, update: dict[str, Any], settings: Setting
     if not _save(session, record, existing):
         return _duplicate()
     complaint.crm_updated_at = updated_at
-    append_event(
+    event = append_event(
         session, complaint, status, source="crm", occurred_at=updated_at, note=note,
         crm_update_id=update_id,
     )
+    duplicates.follow(session, complaint, event)
     count_outcome("applied")
     return "applied"
 

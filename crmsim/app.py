@@ -329,6 +329,39 @@ def service_request_updates(fmt: str) -> Response:
     return open311_response(render_updates(found, fmt), fmt)
 
 
+@open311.post(f"/servicerequestupdates.{FMT}")
+def post_service_request_update(fmt: str) -> Response:
+    """mySociety POST servicerequestupdates: a client's update on a ticket, kept once per
+    update_id (201 when this POST made it, 200 when it repeats one); 404 for no such ticket.
+    Shown by GET /_sim/tickets/{id}/updates, never in GET servicerequestupdates."""
+    _check_api_key()
+    jurisdiction = _param("jurisdiction_id")
+    if jurisdiction is not None and jurisdiction != current_app.config["CRMSIM_JURISDICTION"]:
+        raise Open311Error(404, f"jurisdiction_id {jurisdiction} tidak dilayani")
+    values = {}
+    for name in ("service_request_id", "update_id", "updated_datetime", "status",
+                 "description"):
+        value = _param(name)
+        if value is None:
+            raise Open311Error(400, f"{name} wajib diisi")
+        values[name] = value
+    if len(values["description"]) > DESCRIPTION_LIMIT:
+        raise Open311Error(400, f"description melebihi {DESCRIPTION_LIMIT} karakter")
+    if len(values["update_id"]) > 128:
+        raise Open311Error(400, "update_id melebihi 128 karakter")
+    try:
+        updated_us = to_us(parse_datetime(values["updated_datetime"]))
+    except ValueError as exc:
+        raise Open311Error(400, f"updated_datetime: {exc}") from None
+    kept = sim().post_update(values["service_request_id"], values["update_id"], updated_us,
+                             values["status"], values["description"])
+    if kept is None:
+        raise Open311Error(
+            404, f"service_request_id {values['service_request_id']} tidak ditemukan")
+    update, created = kept
+    return open311_response(render_updates([update], fmt), fmt, 201 if created else 200)
+
+
 # --- control -------------------------------------------------------------------------------
 
 
@@ -383,6 +416,16 @@ def webhook_sink() -> Response:
 def list_tickets() -> Response:
     """Every ticket with gateway_ref, post_count and status."""
     return jsonify(sim().tickets())
+
+
+@control.get("/tickets/<service_request_id>/updates")
+def ticket_client_updates(service_request_id: str) -> Response:
+    """The updates clients POSTed on a ticket (servicerequestupdates), oldest first."""
+    found = sim().client_updates(service_request_id)
+    if found is None:
+        return jsonify(error="no such ticket"), 404
+    return jsonify([u | {"updated_datetime": u["updated_datetime"].isoformat()}
+                    for u in found])
 
 
 @control.post("/tickets/<service_request_id>/status")

@@ -248,10 +248,71 @@ class CrmSimulator:
             "updated_datetime": from_us(stamp),
         }
 
+    def post_update(
+        self, service_request_id: str, update_id: str, updated_us: int, status: str,
+        description: str,
+    ) -> tuple[dict[str, Any], bool] | None:
+        """Keep a client's update on a ticket, once per update_id (None: no such ticket).
+
+        Returns the update as kept and whether this POST made it: a repeat of an update_id
+        (a retry after a lost answer) changes nothing and answers the first one again. Kept
+        apart from the CRM's own updates: GET servicerequestupdates never lists them.
+        """
+        with self._lock, self.store.write() as db:
+            found = db.execute(
+                "SELECT 1 FROM tickets WHERE service_request_id = ? AND visible_us <= ?",
+                (service_request_id, now_us()),
+            ).fetchone()
+            if not found:
+                return None
+            existing = db.execute(
+                "SELECT * FROM client_updates WHERE update_id = ?", (update_id,)
+            ).fetchone()
+            if existing is not None:
+                db.execute("UPDATE client_updates SET post_count = post_count + 1"
+                           " WHERE number = ?", (existing["number"],))
+                return self._as_client_update(existing), False
+            db.execute(
+                "INSERT INTO client_updates (update_id, service_request_id, status,"
+                " description, updated_us, received_us) VALUES (?, ?, ?, ?, ?, ?)",
+                (update_id, service_request_id, status, description, updated_us, now_us()),
+            )
+            row = db.execute(
+                "SELECT * FROM client_updates WHERE update_id = ?", (update_id,)
+            ).fetchone()
+            return self._as_client_update(row), True
+
+    def client_updates(self, service_request_id: str) -> list[dict[str, Any]] | None:
+        """The updates clients posted on a ticket, oldest first (None: no such ticket)."""
+        with self.store.connect() as db:
+            if not db.execute("SELECT 1 FROM tickets WHERE service_request_id = ?",
+                              (service_request_id,)).fetchone():
+                return None
+            rows = db.execute(
+                "SELECT * FROM client_updates WHERE service_request_id = ? ORDER BY number",
+                (service_request_id,),
+            ).fetchall()
+        return [self._as_client_update(row) | {"post_count": row["post_count"]}
+                for row in rows]
+
+    @staticmethod
+    def _as_client_update(row: sqlite3.Row) -> dict[str, Any]:
+        return {
+            "update_id": row["update_id"],
+            "service_request_id": row["service_request_id"],
+            "status": row["status"],
+            "updated_datetime": from_us(row["updated_us"]).astimezone(WIB),
+            "description": row["description"],
+            "media_url": None,
+            "external_status_code": None,
+        }
+
     def delete_ticket(self, service_request_id: str) -> bool:
         """Forget a ticket and its updates, as if the CRM lost it."""
         with self._lock, self.store.write() as db:
             db.execute("DELETE FROM updates WHERE service_request_id = ?", (service_request_id,))
+            db.execute("DELETE FROM client_updates WHERE service_request_id = ?",
+                       (service_request_id,))
             deleted = db.execute(
                 "DELETE FROM tickets WHERE service_request_id = ?", (service_request_id,)
             ).rowcount
@@ -414,7 +475,9 @@ class CrmSimulator:
         with self.store.connect() as db:
             rows = db.execute(
                 "SELECT t.*, (SELECT COUNT(*) FROM updates u"
-                " WHERE u.service_request_id = t.service_request_id) AS update_count"
+                " WHERE u.service_request_id = t.service_request_id) AS update_count,"
+                " (SELECT COUNT(*) FROM client_updates c"
+                " WHERE c.service_request_id = t.service_request_id) AS client_update_count"
                 " FROM tickets t ORDER BY number"
             ).fetchall()
         overview = []
@@ -436,6 +499,7 @@ class CrmSimulator:
                     "agency": service.agency if service else None,
                     "attributes": json.loads(row["attributes"]),
                     "update_count": row["update_count"],
+                    "client_update_count": row["client_update_count"],
                     "created_at": from_us(row["created_us"]).isoformat(),
                     "updated_at": from_us(row["updated_us"]).isoformat()
                     if row["updated_us"]

@@ -54,6 +54,19 @@ CREATE TABLE IF NOT EXISTS updates (
 );
 CREATE INDEX IF NOT EXISTS updates_by_time ON updates (updated_us, number);
 CREATE INDEX IF NOT EXISTS updates_by_ticket ON updates (service_request_id);
+-- Updates a client POSTed on a ticket (mySociety's servicerequestupdates extension): notes
+-- for the CRM's staff, never part of the CRM's own update feed.
+CREATE TABLE IF NOT EXISTS client_updates (
+    number INTEGER PRIMARY KEY AUTOINCREMENT,
+    update_id TEXT NOT NULL UNIQUE,
+    service_request_id TEXT NOT NULL,
+    status TEXT NOT NULL,
+    description TEXT NOT NULL,
+    updated_us INTEGER NOT NULL,
+    received_us INTEGER NOT NULL,
+    post_count INTEGER NOT NULL DEFAULT 1
+);
+CREATE INDEX IF NOT EXISTS client_updates_by_ticket ON client_updates (service_request_id);
 """
 
 

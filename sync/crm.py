@@ -148,6 +148,43 @@ class CrmClient:
             counts_against_destination=False,
         )
 
+    def post_update(
+        self,
+        service_request_id: str,
+        update_id: str,
+        updated_datetime: datetime,
+        status: str,
+        description: str,
+    ) -> str:
+        """POST servicerequestupdates (mySociety's update extension) on one ticket.
+
+        Jembatan tells the CRM that a duplicate reports the ticket's problem too
+        (docs/API.md#crm). The `update_id` is ours and stable, so a retry after a lost
+        answer is the same update (the CRM keeps it once). Returns the update id the CRM
+        answered with (ours, unless it numbers them itself). Same outcome rules as `submit`:
+        an unknown ticket (404) is fatal.
+        """
+        form: list[tuple[str, str]] = []
+        if self.api_key:
+            form.append(("api_key", self.api_key))
+        form += [
+            ("jurisdiction_id", self.jurisdiction),
+            ("service_request_id", service_request_id),
+            ("update_id", update_id),
+            ("updated_datetime", format_datetime(updated_datetime)),
+            ("status", status),
+            ("description", description[:DESCRIPTION_LIMIT]),
+        ]
+        response = self._call(
+            "POST", f"servicerequestupdates.{self.fmt}", data=form,
+            headers={"Idempotency-Key": update_id},
+        )
+        answers = self._parse(parse_updates_each, response, "POST servicerequestupdates")
+        for answer in answers:
+            if answer.get("update_id"):
+                return str(answer["update_id"])
+        return update_id
+
     def services(self) -> list[dict[str, Any]]:
         """GET services: the CRM's request types (service_code, service_name, …)."""
         response = self._call("GET", f"services.{self.fmt}", params=self._jurisdiction())

@@ -1,9 +1,15 @@
-"""Forwarding complaints to the CRM: the `crm.submit` topic.
+"""Forwarding complaints to the CRM: the `crm.submit` and `crm.update` topics.
 
 Intake enqueues one `crm.submit` message per complaint in the transaction that stores it. Here
 a worker reads what the CRM needs (prepare), POSTs it with the complaint's tracking code as
 `gateway_ref` and `Idempotency-Key` (perform, no transaction open), and records the ticket and
-the `forwarded` status event in the transaction that marks the message done (complete).
+the `forwarded` status event in the transaction that marks the message done (complete);
+complaints linked to it as duplicates follow it there (app.duplicates.follow_many).
+
+A linked duplicate opens no ticket: its `crm.update` message posts an update on the primary's
+ticket ("also reported by Fraksi X, JBT-…", mySociety's POST servicerequestupdates) with an
+update_id made from the duplicate's tracking code, the ticket and the link, so a retry is the
+same update (docs/ARCHITECTURE.md#duplicates).
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ from typing import Any
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, defer, joinedload
 
+from app import duplicates
 from app.breaker import policy_from_settings
 from app.clock import utcnow
 from app.config import Settings
@@ -27,17 +34,19 @@ from app.reference import areas
 from app.wiring import categories_of
 from sync.context import WorkerContext
 from sync.crm import CrmClient, CrmSubmission
-from sync.errors import DeliveryError, FatalError
+from sync.errors import DeliveryError, FatalError, RetriableError
 from sync.outbox import RunStats, TopicPolicy
 
 log = logging.getLogger(__name__)
 
 CRM_SUBMIT = TopicPolicy(CRM_SUBMIT_TOPIC, base_delay_s=2.0, max_delay_s=600.0, max_attempts=50,
                          destination_prefix=CRM_DESTINATION)
+CRM_UPDATE = TopicPolicy(duplicates.CRM_UPDATE, base_delay_s=2.0, max_delay_s=600.0,
+                         max_attempts=50, destination_prefix=CRM_DESTINATION)
 
 
-def crm_submit_policy(settings: Settings) -> TopicPolicy:
-    """The crm.submit retry policy, with the breaker timings the settings give.
+def crm_submit_policy(settings: Settings, topic: str = CRM_SUBMIT.name) -> TopicPolicy:
+    """The crm.submit (or crm.update) retry policy, with the breaker timings the settings give.
 
     A message waits at most the breaker's longest cool-down between attempts: a CRM that is
     down is the breaker's to wait out (an open breaker spends no attempts), so a longer
@@ -45,7 +54,7 @@ def crm_submit_policy(settings: Settings) -> TopicPolicy:
     circuit-breakers).
     """
     return TopicPolicy(
-        CRM_SUBMIT.name,
+        topic,
         base_delay_s=settings.CRM_RETRY_BASE_S,
         max_delay_s=min(CRM_SUBMIT.max_delay_s,
                         max(settings.CRM_BREAKER_MAX_COOLDOWN_S, settings.CRM_RETRY_BASE_S)),
@@ -127,8 +136,8 @@ class ForwardHandler:
         complaint = session.get(Complaint, complaint_id)
         if complaint is None:
             raise FatalError(f"complaint {complaint_id} does not exist")
-        if complaint.crm_ticket_id:
-            return None
+        if complaint.crm_ticket_id or complaint.duplicate_state == duplicates.LINKED:
+            return None  # forwarded already, or a duplicate that follows another's ticket
         faction = session.get(Faction, complaint.faction_id)
         assert faction is not None  # a foreign key
         category = categories_of(self.settings).get(complaint.category)
@@ -176,6 +185,13 @@ class ForwardHandler:
             complaint = complaints.get(result.complaint_id)
             if complaint is None or complaint.crm_ticket_id:
                 continue  # gone, or forwarded already (a replayed message)
+            if complaint.duplicate_state == duplicates.LINKED:
+                # Linked while its ticket was being made (a lease that ran out under a hung
+                # call): the ticket exists, so it is the complaint's own from now on.
+                log.warning("complaint %s was linked while forwarded; it keeps ticket %s",
+                            complaint.tracking_code, result.crm_ticket_id)
+                complaint.duplicate_state = duplicates.REJECTED
+                complaint.duplicate_of_id = None
             complaint.crm_ticket_id = result.crm_ticket_id
             complaint.forwarded_at = now
             note = f"Diteruskan ke CRM dengan nomor tiket {result.crm_ticket_id}."
@@ -189,9 +205,68 @@ class ForwardHandler:
             log.info("complaint %s forwarded: ticket %s", complaint.tracking_code,
                      result.crm_ticket_id)
         store_events(session, appended)
+        # Their duplicates follow them to the CRM (and tell it they report it too).
+        duplicates.follow_many(session, appended)
 
     def dead(self, session: Session, message: OutboxMessage, error: str) -> None:
         """A dead crm.submit stays visible in `jembatan dlq list`; nothing else to do."""
+
+
+@dataclass(frozen=True)
+class PreparedUpdate:
+    """One update on a primary's ticket, ready to POST."""
+
+    service_request_id: str
+    update_id: str
+    status: str
+    description: str
+
+
+class UpdateHandler:
+    """The crm.update handler: a linked duplicate told to the CRM on its primary's ticket."""
+
+    def __init__(self, client: CrmClient) -> None:
+        self.client = client
+
+    def prepare(self, session: Session, message: OutboxMessage) -> PreparedUpdate | None:
+        """The primary's ticket and the update's text; None once the link is gone."""
+        try:
+            complaint_id = uuid.UUID(str(message.payload["complaint_id"]))
+            primary_id = uuid.UUID(str(message.payload["primary_id"]))
+            link = int(message.payload["link"])
+        except (KeyError, TypeError, ValueError) as exc:
+            raise FatalError(f"crm.update payload is incomplete: {exc}") from None
+        complaint = session.get(Complaint, complaint_id, options=NO_REPORTER)
+        primary = session.get(Complaint, primary_id, options=NO_REPORTER)
+        if complaint is None or primary is None:
+            raise FatalError(f"complaint {complaint_id} or {primary_id} does not exist")
+        if complaint.duplicate_of_id != primary.id or complaint.duplicate_state != "linked":
+            return None  # split (or linked elsewhere) since: nothing to tell
+        if not primary.crm_ticket_id:
+            # The primary's ticket is being made again (reconciliation): wait for it.
+            raise RetriableError(f"primary {primary.tracking_code} has no CRM ticket yet",
+                                 retry_after=30.0, counts_against_destination=False)
+        faction = session.get(Faction, complaint.faction_id)
+        assert faction is not None  # a foreign key
+        return PreparedUpdate(
+            service_request_id=primary.crm_ticket_id,
+            update_id=duplicates.update_id_for(complaint, primary.crm_ticket_id, link),
+            status=duplicates.crm_update_status(primary),
+            description=duplicates.update_text(complaint, faction.name),
+        )
+
+    def perform(self, prepared: PreparedUpdate) -> str:
+        """POST the update on the primary's ticket."""
+        return self.client.post_update(
+            prepared.service_request_id, prepared.update_id, utcnow(), prepared.status,
+            prepared.description)
+
+    def complete(self, session: Session, message: OutboxMessage, result: str) -> None:
+        """Nothing to record: the message done is the record that the CRM was told."""
+        log.info("crm update %s posted", result)
+
+    def dead(self, session: Session, message: OutboxMessage, error: str) -> None:
+        """A dead crm.update stays visible in `jembatan dlq list`, replayable."""
 
 
 def _complaint_id(message: OutboxMessage) -> uuid.UUID:
@@ -202,14 +277,17 @@ def _complaint_id(message: OutboxMessage) -> uuid.UUID:
 
 
 def register(context: WorkerContext) -> None:
-    """Register the crm.submit handler (on the context's CRM client) with its retry policy."""
+    """Register the crm.submit and crm.update handlers (on the context's CRM client)."""
     context.outbox.register(crm_submit_policy(context.settings),
                             ForwardHandler(context.crm, context.settings))
+    context.outbox.register(crm_submit_policy(context.settings, CRM_UPDATE.name),
+                            UpdateHandler(context.crm))
 
 
 def forward_job(context: WorkerContext) -> RunStats:
-    """Forward due complaints to the CRM."""
-    return context.outbox.run([CRM_SUBMIT.name], batch=context.settings.BATCH_SIZE)
+    """Forward due complaints to the CRM, and tell it of their duplicates."""
+    return context.outbox.run([CRM_SUBMIT.name, CRM_UPDATE.name],
+                              batch=context.settings.BATCH_SIZE)
 
 
 def check_service_codes(context: WorkerContext) -> list[str]:

@@ -25,6 +25,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.clock import utcnow
+from app.config import Settings
 from app.feeds import FEED_SOURCE, FEED_UPDATE, feed_destination
 from app.intake import DuplicateConflict, submit_complaint
 from app.models import Complaint, Faction, OutboxMessage, StatusEvent
@@ -120,7 +121,7 @@ def mirror_feed(
         categories = categories_of(context.settings)
         for index, item in enumerate(items, start=1):
             stats.items += 1
-            _mirror_item(db, faction_id, code, index, item, stats, categories)
+            _mirror_item(db, faction_id, code, index, item, stats, categories, context.settings)
         try:
             with db.transaction() as session:
                 _advance_cursor(session, cursor_name(code), end)
@@ -133,7 +134,7 @@ def mirror_feed(
 
 def _mirror_item(
     db: Any, faction_id: int, code: str, index: int, item: Any, stats: MirrorStats,
-    categories: Mapping[str, Category],
+    categories: Mapping[str, Category], settings: Settings | None = None,
 ) -> None:
     """Upsert one feed item in its own transaction: a bad one never blocks the rest."""
     if isinstance(item, Open311FormatError):
@@ -151,7 +152,8 @@ def _mirror_item(
         with db.transaction() as session:
             faction = session.get(Faction, faction_id)
             result = submit_complaint(
-                session, faction, fields, categories=categories, source=FEED_SOURCE
+                session, faction, fields, categories=categories, source=FEED_SOURCE,
+                settings=settings,
             )
     except DuplicateConflict:
         # The posko edited a report we already forwarded: the first version stays the record.

@@ -23,7 +23,7 @@ from app.config import Settings, warn_about_demo_secrets
 from app.feeds import FEED_UPDATE
 from app.logging import configure_logging, log_context, new_run_id
 from app.webhooks import WEBHOOK_DELIVER
-from sync import deliver, forward, housekeeping, mirror, poll, reconcile, retention, sla
+from sync import deliver, duplicates, forward, housekeeping, mirror, poll, reconcile, retention, sla
 from sync.context import TopicRegistration, WorkerContext, build_context
 from sync.wake import Listener, Waker
 
@@ -38,6 +38,7 @@ TOPICS: tuple[TopicRegistration, ...] = (forward.register, mirror.register, deli
 # The job a notification of each topic wakes (PostgreSQL, JEMBATAN_NOTIFY; sync/wake.py).
 WOKEN_BY: dict[str, str] = {
     forward.CRM_SUBMIT.name: "forward",
+    forward.CRM_UPDATE.name: "forward",
     WEBHOOK_DELIVER: "deliver",
     FEED_UPDATE: "feed_updates",
 }
@@ -50,6 +51,7 @@ def jobs(settings: Settings) -> list[tuple[str, float, Job]]:
         ("poll", settings.POLL_INTERVAL_S, poll.poll_job),
         ("deliver", settings.DELIVER_INTERVAL_S, deliver.deliver_job),
         ("sla", settings.SWEEP_INTERVAL_S, sla.sweep_job),
+        ("duplicates", settings.DEDUP_INTERVAL_S, duplicates.expire_job),
         ("mirror", settings.MIRROR_INTERVAL_S, mirror.mirror_job),
         ("feed_updates", settings.DELIVER_INTERVAL_S, mirror.deliver_feed_updates),
         ("retention", settings.RETENTION_INTERVAL_S, retention.retention_job),

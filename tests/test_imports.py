@@ -33,6 +33,7 @@ CORE = (
     "app.retention", "app.rotation", "app.factions", "app.reconciliation", "app.models",
     "app.clock", "app.ids", "app.crypto", "app.outbound", "app.reference", "app.feeds",
     "app.wiring", "app.pagination", "app.health", "app.progress", "app.breaker", "app.notify",
+    "app.duplicates",
 )
 WEB = ("flask", "flask_*", "werkzeug")
 SURFACES = ("app.api", "app.open311", "app.public", "app.admin", "app.cli")

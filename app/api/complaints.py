@@ -113,7 +113,8 @@ class Complaints(MethodView):
                 return _send(stored.status, stored.body, replay_headers(stored))
         try:
             result = submit_complaint(
-                session, faction, fields, categories=categories_of(_settings()), source="api"
+                session, faction, fields, categories=categories_of(_settings()), source="api",
+                settings=_settings(),
             )
         except DuplicateConflict as conflict:
             existing = conflict.complaint

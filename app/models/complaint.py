@@ -45,6 +45,9 @@ PUBLIC_OVERDUE_SQL = OVERDUE_SQL.replace(
 SOURCES = ("gateway", "crm", "admin")
 # A complaint's standing as a duplicate (docs/ARCHITECTURE.md#duplicates); NULL: none found.
 DUPLICATE_STATES = ("suggested", "linked", "rejected")
+# Awaiting review, as SQL text: the partial index's predicate and the queries' filter (a
+# literal, so the planner can use the index whatever plan it caches).
+SUGGESTED_SQL = "duplicate_state = 'suggested'"
 
 
 class Complaint(Base):
@@ -80,6 +83,12 @@ class Complaint(Base):
         Index("ix_complaints_dedup_cell", "category", "geocell", "status", "updated_at"),
         Index(
             "ix_complaints_dedup_kelurahan", "category", "kelurahan_code", "status", "updated_at"
+        ),
+        # Suggestions awaiting review, oldest first (the review list and its timeout): a
+        # partial index, as small as the review queue.
+        Index(
+            "ix_complaints_suggested", "created_at", "id",
+            postgresql_where=text(SUGGESTED_SQL), sqlite_where=text(SUGGESTED_SQL),
         ),
         # Public overdue complaints (dashboard and the `overdue` filter): a small partial index.
         Index(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, request
+from flask import Response, current_app, request
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -134,7 +134,8 @@ def create_request(fmt: str) -> Response:
     fields = _submission(faction)
     try:
         result = submit_complaint(
-            session, faction, fields, categories=categories(), source="open311"
+            session, faction, fields, categories=categories(), source="open311",
+            settings=current_app.extensions["settings"],
         )
     except DuplicateConflict:
         raise fail(

@@ -3,7 +3,7 @@
 `complaints` gains `duplicate_of_id` (the primary, a complaint of its own table),
 `duplicate_state` (NULL, suggested, linked, rejected), `duplicate_score`, `matcher_version`,
 `duplicate_decided_at` and `geocell` (app.matching.cell of the coordinates), with the two
-indexes the candidate search reads (docs/ARCHITECTURE.md#duplicates). Existing complaints
+indexes the candidate search reads, and a partial one of the suggestions awaiting review (docs/ARCHITECTURE.md#duplicates). Existing complaints
 keep no state and no cell: the candidate search still finds them by their kelurahan.
 
 Revision ID: 0006
@@ -44,10 +44,15 @@ def upgrade() -> None:
         batch_op.create_index(
             'ix_complaints_dedup_kelurahan',
             ['category', 'kelurahan_code', 'status', 'updated_at'], unique=False)
+        batch_op.create_index(
+            'ix_complaints_suggested', ['created_at', 'id'], unique=False,
+            postgresql_where=sa.text("duplicate_state = 'suggested'"),
+            sqlite_where=sa.text("duplicate_state = 'suggested'"))
 
 
 def downgrade() -> None:
     with op.batch_alter_table('complaints', schema=None) as batch_op:
+        batch_op.drop_index('ix_complaints_suggested')
         batch_op.drop_index('ix_complaints_dedup_kelurahan')
         batch_op.drop_index('ix_complaints_dedup_cell')
         batch_op.drop_index(batch_op.f('ix_complaints_duplicate_of_id'))
