@@ -287,6 +287,12 @@ def test_every_keyed_read_carries_duplicate_of_and_state(
         "/api/v1/complaints", headers=keys.headers("admin")).json["items"]}
     assert listed[second["tracking_code"]]["duplicate_of"] == first["tracking_code"]
     assert listed[first["tracking_code"]]["duplicate_of"] is None
+    summaries = {c["tracking_code"]: c for c in client.get(
+        "/api/v1/admin/complaints", headers=keys.headers("admin")).json["items"]}
+    assert (summaries[second["tracking_code"]]["duplicate_of"],
+            summaries[second["tracking_code"]]["duplicate_state"]) == (first["tracking_code"],
+                                                                        "linked")
+    assert summaries[first["tracking_code"]]["duplicate_state"] is None
 
     # Open311, with the faction's key and an admin's: the extension elements.
     for who in ("PSI", "admin"):
