@@ -28,6 +28,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
+from types import MappingProxyType
 from typing import TypeVar
 
 from rapidfuzz import fuzz, process
@@ -84,7 +85,14 @@ class Match:
     address: float | None = None
 
 
-DEFAULT_POLICY = Policy(link_at=0.75, suggest_at=0.45)
+# Categories a posko files one problem under interchangeably (a stall blocking the pavement is
+# `pkl` to one and `ketertiban_umum` to another): the default of the setting.
+DEFAULT_GROUPS: Mapping[str, str] = MappingProxyType({
+    "ketertiban_umum": "ketertiban", "pkl": "ketertiban", "parkir_liar": "ketertiban",
+    "fasilitas_umum": "prasarana", "jalan_rusak": "prasarana",
+})
+
+DEFAULT_POLICY = Policy(link_at=0.5, suggest_at=0.2, groups=DEFAULT_GROUPS)
 
 
 # --- the grid --------------------------------------------------------------------------------
@@ -168,13 +176,22 @@ _WORDS: dict[str, str] = {
     "dll": "dan", "dsb": "dan", "dkk": "dan", "pd": "pada", "kpd": "kepada", "tp": "tapi",
     "tpi": "tapi", "klo": "kalau", "kalo": "kalau", "kl": "kalau", "sy": "saya", "gw": "saya",
     "gue": "saya", "aq": "saya", "km": "kami", "org": "orang", "jd": "jadi", "jdi": "jadi",
-    "dpn": "depan", "dkt": "dekat", "sblh": "sebelah", "samping": "samping", "blkg": "belakang",
+    "dpn": "depan", "dkt": "dekat", "deket": "dekat", "sblh": "sebelah", "samping": "samping",
+    "blkg": "belakang", "sblm": "sebelum", "stlh": "setelah", "sebrang": "seberang",
+    "sbrg": "seberang", "brt": "barat", "tmr": "timur", "utr": "utara", "sltn": "selatan",
+    "slt": "selatan", "mlm": "malam", "rmh": "rumah", "gede": "besar", "mgg": "minggu",
+    "kyk": "kayak", "dlm": "dalam", "puter": "putar", "puteran": "putar", "turn": "putar",
+    "segra": "segera", "cpt": "cepat", "jatoh": "jatuh", "ujan": "hujan",
+    "dtg": "datang", "ngalir": "mengalir", "luber": "luap", "sal": "saluran",
     "mhn": "mohon", "tlg": "tolong", "tolong": "tolong", "trims": "terima", "makasih": "terima",
     "bpk": "bapak", "ibu": "ibu", "bu": "ibu", "pak": "bapak", "bapak": "bapak",
     # the things complained about
     "pju": "lampu", "lpj": "lampu", "lampu": "lampu", "bolong": "lubang",
     "got": "saluran", "selokan": "saluran", "drainase": "saluran", "saluran": "saluran",
-    "kali": "kali", "tps": "sampah", "sampah": "sampah", "pkl": "pedagang",
+    "alfamart": "minimarket", "indomaret": "minimarket", "spbu": "spbu", "pom": "spbu",
+    "gn": "gunung", "busway": "halte", "transjakarta": "halte", "jpo": "jembatan",
+    "musholla": "musala", "mushola": "musala", "musholah": "musala", "musalla": "musala",
+    "kali": "kali", "sampah": "sampah", "pkl": "pedagang",
     "pedagang": "pedagang", "parkir": "parkir", "trotoar": "trotoar", "trotoir": "trotoar",
 }
 
@@ -184,7 +201,7 @@ _SAME: dict[str, str] = {
     "mati": "padam", "padam": "padam", "redup": "padam",
     "amblas": "ambles", "ambles": "ambles", "ambrol": "ambles",
     "roboh": "tumbang", "tumbang": "tumbang", "rubuh": "tumbang", "patah": "tumbang",
-    "genang": "banjir", "banjir": "banjir", "luap": "banjir", "rendam": "banjir",
+    "terang": "lampu", "genang": "banjir", "banjir": "banjir", "luap": "banjir", "rendam": "banjir",
     "copot": "rusak", "hancur": "rusak", "rusak": "rusak", "retak": "rusak",
     "numpuk": "tumpuk", "tumpuk": "tumpuk", "tumpu": "tumpuk", "onggok": "tumpuk",
     "bau": "bau", "busuk": "bau", "lubang": "lubang", "liang": "lubang",
@@ -197,15 +214,19 @@ _FILLER = frozenset("""
     pak bu kami saya kita sudah belum tidak banget sangat lagi juga sekitar lokasi daerah
     wilayah sini situ tersebut hari minggu bulan tahun pagi siang sore malam kemarin sekarang
     tindak lanjut tindaklanjut perhatian pihak terkait dinas petugas pemerintah pemprov pemda
-    dki jakarta kota kelurahan kecamatan rt rw nomor jalan gang blok kompleks perumahan
+    dki jakarta kota kelurahan kecamatan rt rw nomor jalan gang blok kompleks perumahan raya
     yth hormat min admin tolongin dong deh sih nih kok ya ok oke mas mbak bang
 """.split())
 
 _TOKEN = re.compile(r"[a-z0-9]+")
 _GLUED = re.compile(r"^(rt|rw|no|nomor|jl|jln|gg|kel|kec|blok|blk)(\d+)$")
+# "bolong2", "anak2": the digit 2 doubles a word ("bolong-bolong"), which says nothing more.
+_DOUBLED = re.compile(r"^([a-z]{2,})2$")
 
 
 def _ascii_lower(text: str) -> str:
+    if text.isascii():
+        return text.lower()
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).lower()
 
@@ -215,8 +236,16 @@ def tokens(text: str) -> list[str]:
     numbers without leading zeros ("RT.05/RW.003" → rt 5 rw 3)."""
     out: list[str] = []
     for raw in _TOKEN.findall(_ascii_lower(text)):
+        if raw.isalpha():
+            out.append(_WORDS.get(raw, raw))
+            continue
+        if raw.isdigit():
+            out.append(raw.lstrip("0") or "0")
+            continue
         glued = _GLUED.match(raw)
-        parts = [glued.group(1), glued.group(2)] if glued else [raw]
+        doubled = _DOUBLED.match(raw)
+        parts = [glued.group(1), glued.group(2)] if glued else \
+            [doubled.group(1)] if doubled else [raw]
         for part in parts:
             if part.isdigit():
                 out.append(part.lstrip("0") or "0")
@@ -255,9 +284,13 @@ def stem(word: str) -> str:
 def terms(text: str) -> tuple[str, ...]:
     """The words of a text that say what the problem is: normalised, no stop word, no number,
     stemmed, each once, in order of first appearance."""
+    return _terms_of(tokens(text))
+
+
+def _terms_of(words: Iterable[str]) -> tuple[str, ...]:
     stop = _stop_words()
     seen: dict[str, None] = {}
-    for word in tokens(text):
+    for word in words:
         if word in stop or len(word) < 3 or not word.isalpha():
             continue
         root = stem(word)
@@ -268,9 +301,30 @@ def terms(text: str) -> tuple[str, ...]:
 
 # --- addresses -------------------------------------------------------------------------------
 
+# Words that end a street's name in an address: what follows is a number, an area or a landmark.
 _ADDRESS_MARKS = frozenset({"nomor", "rt", "rw", "kelurahan", "kecamatan", "blok", "jalan",
-                            "gang", "kota", "dki", "jakarta", "depan", "dekat", "samping",
-                            "sebelah", "belakang", "ujung", "pojok", "seberang", "arah"})
+                            "gang", "kota", "dki", "jakarta", "km"})
+# Words that introduce a landmark ("depan masjid", "dekat Taman Tebet", "arah Ps. Minggu").
+_LANDMARK_MARKS = frozenset({"depan", "dekat", "samping", "sebelah", "seberang", "belakang",
+                             "ujung", "pojok", "arah", "sebelum", "setelah", "bawah", "atas",
+                             "sisi", "antara", "persis", "tepat", "di", "ke", "menuju"})
+# In an address these mean a place name, not what they mean in a sentence ("Pd. Kelapa").
+_PLACE_WORDS = {"pd": "pondok", "pada": "pondok", "ps": "pasar", "tj": "tanjung",
+                "kp": "kampung", "moh": "mohammad", "m": "mohammad", "h": "haji", "kh": "kyai",
+                "bdr": "bandar", "lap": "lapangan", "besar": "gede"}
+# Nouns that open an address with the spot rather than the street ("TPS Tebet Barat",
+# "Halte TMP Kalibata, Jl. Raya Kalibata"): they belong to the landmark.
+_LANDMARK_NOUNS = frozenset({"tps", "halte", "gerbang", "pertigaan", "perempatan", "simpang",
+                             "pintu", "kolong", "persimpangan", "putaran", "putar", "jembatan",
+                             "penyeberangan", "terowongan"})
+# In free text only these introduce a landmark ("di" and "ke" start anything in a sentence).
+_TEXT_LANDMARK_MARKS = frozenset({"depan", "dekat", "samping", "sebelah", "seberang",
+                                  "belakang", "ujung", "pojok"})
+# Sentence words that end a street's name when an address runs on into a sentence.
+_STREET_ENDS = frozenset({"ada", "yang", "ke", "di", "dari", "dan", "itu", "ini", "sudah",
+                          "belum", "tidak", "mohon", "tolong", "sejak", "karena", "sangat",
+                          "banget", "lagi", "sering", "selalu", "masih", "tapi", "kalau"})
+_SEGMENT = re.compile(r"[,;()/|]+")
 
 
 @dataclass(frozen=True)
@@ -281,16 +335,18 @@ class Address:
     number: str | None
     rt: str | None
     rw: str | None
+    landmark: tuple[str, ...] = ()
 
     def __bool__(self) -> bool:
-        return any((self.street, self.number, self.rt, self.rw))
+        return any((self.street, self.number, self.rt, self.rw, self.landmark))
 
     def filled_from(self, other: Address | None) -> Address:
         """This address with what it lacks taken from `other` (the text's hints)."""
         if other is None:
             return self
         return Address(street=self.street or other.street, number=self.number or other.number,
-                       rt=self.rt or other.rt, rw=self.rw or other.rw)
+                       rt=self.rt or other.rt, rw=self.rw or other.rw,
+                       landmark=self.landmark or other.landmark)
 
 
 def _number_after(words: list[str], mark: str) -> str | None:
@@ -300,32 +356,95 @@ def _number_after(words: list[str], mark: str) -> str | None:
     return None
 
 
+def _street_in(words: list[str], free_text: bool) -> tuple[list[str], str | None, int]:
+    """(street words, the number right after them, where the street ends) of one segment."""
+    start = next((i + 1 for i, w in enumerate(words) if w in ("jalan", "gang")), None)
+    if start is None:
+        if free_text:
+            return [], None, 0
+        start = 0
+    street: list[str] = []
+    i = start
+    for i in range(start, len(words) + 1):
+        if i == len(words):
+            break
+        word = words[i]
+        if word in ("jalan", "gang") and not street:
+            continue
+        if word in _ADDRESS_MARKS or word in _LANDMARK_MARKS or (street and word in _STREET_ENDS):
+            break
+        if word[:1].isdigit():
+            if street and not free_text:
+                return street, word, i + 1
+            break
+        place = _PLACE_WORDS.get(word, word)
+        if place:
+            street.append(place)
+    return street, None, i
+
+
+def _landmark_in(words: list[str], free_text: bool = False) -> list[str]:
+    """The words after a landmark mark, up to the next mark or number; in free text only the
+    two words after "depan", "dekat", … that are no sentence words."""
+    marks = _TEXT_LANDMARK_MARKS if free_text else _LANDMARK_MARKS
+    found: list[str] = []
+    taking = 0
+    for word in words:
+        if word in marks:
+            taking = 2 if free_text else len(words)
+        elif word in _ADDRESS_MARKS or word in _LANDMARK_MARKS or word[:1].isdigit() or \
+                (free_text and word in _stop_words()):
+            taking = 0
+        elif taking:
+            found.append(word)
+            taking -= 1
+    return found
+
+
 @lru_cache(maxsize=16384)
 def parse_address(text: str, *, free_text: bool = False) -> Address | None:
-    """Street, house number, RT and RW of an address ("Jl. Kenari No. 12 RT 05/RW 03").
+    """Street, house number, RT, RW and landmark of an address ("Jl. Kenari No. 12 RT 05/RW 03",
+    "Jl. Kramat Raya, depan Halte Kramat").
 
-    In an address field the street may come bare ("Kenari 12"); in free text (`free_text`)
-    only a street named after "jalan"/"gang" counts, since any word could precede a number,
-    and a number only after "nomor". None when nothing of an address is found.
+    In an address field the street may come bare ("Kenari 12") and a comma ends it; in free
+    text (`free_text`) only a street named after "jalan"/"gang" counts, since any word could
+    precede a number, and a number only after "nomor". None when nothing of an address is found.
     """
-    words = tokens(text)
-    start = next((i + 1 for i, w in enumerate(words) if w in ("jalan", "gang")), None)
+    return _address_of(_segments(text), free_text)
+
+
+def _segments(text: str) -> list[list[str]]:
+    """The normalised words of each comma-separated part of a text."""
+    return [words for words in (tokens(part) for part in _SEGMENT.split(text)) if words]
+
+
+def _address_of(segments: list[list[str]], free_text: bool) -> Address | None:
+    words = [word for segment in segments for word in segment]
     street: list[str] = []
     number = None
-    if start is not None or not free_text:
-        for word in words[start or 0:]:
-            if word in _ADDRESS_MARKS:
-                if word in ("jalan", "gang") and not street:
-                    continue
-                break
-            if word[:1].isdigit():
-                if street and not free_text:
-                    number = word
-                break
-            street.append(word)
+    landmark: list[str] = []
+    # The street is in the part that says "jalan"/"gang", else (in an address) the first part.
+    named = [i for i, segment in enumerate(segments) if "jalan" in segment or "gang" in segment]
+    at = named[0] if named else (None if free_text or not segments else 0)
+    for i, segment in enumerate(segments):
+        if i == at:
+            lead = 0
+            while not named and lead < len(segment) - 1 and segment[lead] in _LANDMARK_NOUNS:
+                lead += 1
+            landmark += segment[:lead]
+            street, number, end = _street_in(segment[lead:], free_text)
+            landmark += _landmark_in(segment[lead + end:], free_text)
+        elif not free_text and segment[0] in _LANDMARK_NOUNS:
+            landmark += segment
+        else:
+            landmark += _landmark_in(segment, free_text)
+    landmark_terms = tuple(dict.fromkeys(
+        stem(place) for place in (_PLACE_WORDS.get(w, w) for w in landmark)
+        if place.isalpha() and len(place) >= 2 and place not in _STREET_ENDS))
     address = Address(street=" ".join(street) or None,
-                      number=_number_after(words[start or 0:], "nomor") or number,
-                      rt=_number_after(words, "rt"), rw=_number_after(words, "rw"))
+                      number=_number_after(words, "nomor") or number,
+                      rt=_number_after(words, "rt"), rw=_number_after(words, "rw"),
+                      landmark=landmark_terms)
     return address if address else None
 
 
@@ -336,12 +455,49 @@ def _house_gap(a: str, b: str) -> int | None:
     return abs(int(da.group()[:9]) - int(db.group()[:9]))
 
 
+def _same_word(a: str, b: str) -> bool:
+    return a == b or (min(len(a), len(b)) >= 4 and fuzz.ratio(a, b) >= 85)
+
+
+def _is_prefix(short: list[str], long: list[str]) -> bool:
+    return len(short) <= len(long) and all(map(_same_word, short, long))
+
+
+def _is_subsequence(short: list[str], long: list[str]) -> bool:
+    rest = iter(long)
+    return all(any(_same_word(word, other) for other in rest) for word in short)
+
+
 def street_similarity(a: Address, b: Address) -> float | None:
-    """How alike two street names are, 0..1; None when either is unknown."""
+    """How alike two street names are, 0..1; None when either is unknown.
+
+    Names are compared word by word: "Pemuda" and "Pemuda Rawamangun" (an area written on)
+    are one street, "Kramat Raya" and "Kramat Sentiong", or "Cempaka Putih Raya" and "Cempaka
+    Putih Tengah", are two streets that share a name.
+    """
     if not a.street or not b.street:
         return None
-    return max(fuzz.ratio(a.street, b.street), fuzz.partial_ratio(a.street, b.street)
-               if min(len(a.street), len(b.street)) >= 5 else 0) / 100
+    wa, wb = a.street.split(), b.street.split()
+    core_a, core_b = [w for w in wa if w != "raya"], [w for w in wb if w != "raya"]
+    if len(core_a) == len(core_b) and all(map(_same_word, core_a, core_b)):
+        return 1.0
+    short, long = sorted((wa, wb), key=len)
+    if _is_prefix(short, long):
+        return 0.9
+    if _same_word(short[0], long[0]) and _is_subsequence(short, long):
+        return 0.8
+    if _same_word(short[0], long[0]):
+        return 0.3  # one name, two streets (… Raya and … Tengah)
+    return 0.7 * fuzz.ratio(a.street, b.street) / 100
+
+
+def landmark_similarity(a: Address, b: Address) -> float | None:
+    """Whether two addresses name the same landmark ("depan masjid"), 0..1; None when either
+    names none."""
+    if not a.landmark or not b.landmark:
+        return None
+    _, contained = _soft_overlap(a.landmark, b.landmark)
+    return contained
 
 
 def number_agreement(a: Address, b: Address) -> float:
@@ -367,7 +523,8 @@ def address_similarity(a: Address, b: Address) -> float | None:
         return None
     if a.number and a.number == b.number:
         street = min(1.0, street + 0.1)
-    return street * number_agreement(a, b)
+    landmark = landmark_similarity(a, b)
+    return street * number_agreement(a, b) * (1.0 if landmark is None else 0.5 + 0.5 * landmark)
 
 
 # --- the score ---------------------------------------------------------------------------------
@@ -383,11 +540,18 @@ class _Features:
 def _features(report: Report) -> _Features:
     """What a report's text yields, once per report (the intake compares one new report with
     many stored ones, and a stored one is met again by the next new report)."""
-    text = f"{report.title} {report.description}"
-    hints = parse_address(text, free_text=True)
+    segments = _segments(f"{report.title}, {report.description}")
+    hints = _address_of(segments, free_text=True)
     address = parse_address(report.address) if report.address else None
     address = address.filled_from(hints) if address else hints
-    return _Features(words=terms(text), title=terms(report.title), address=address)
+    # The street's name is the place's business (address_similarity), not the text's: two
+    # reports of one street would share it whatever they say.
+    street = {stem(word) for word in address.street.split()} if address and address.street \
+        else set()
+    text = _terms_of(word for segment in segments for word in segment)
+    return _Features(words=tuple(w for w in text if w not in street),
+                     title=tuple(w for w in terms(report.title) if w not in street),
+                     address=address)
 
 
 def _soft_overlap(a: tuple[str, ...], b: tuple[str, ...]) -> tuple[float, float]:
@@ -412,6 +576,15 @@ def text_similarity(new: Report, old: Report) -> float:
     dice, contained = _soft_overlap(fa.words, fb.words)
     title_dice, _ = _soft_overlap(fa.title, fb.title)
     return 0.4 * dice + 0.4 * contained + 0.2 * title_dice
+
+
+def _point(report: Report) -> tuple[float, float] | None:
+    """A report's coordinates when it has usable ones (a NaN or an impossible latitude counts
+    as no coordinates, not as a distance)."""
+    lat, lon = report.lat, report.lon
+    if lat is None or lon is None or not (math.isfinite(lat) and math.isfinite(lon)):
+        return None
+    return (lat, lon) if -90 <= lat <= 90 else None
 
 
 def _related(new: Report, old: Report, groups: Mapping[str, str]) -> bool:
@@ -449,8 +622,9 @@ def compare(new: Report, old: Report, policy: Policy = DEFAULT_POLICY) -> Match:
     addr = address_similarity(fa.address, fb.address) if both else None  # type: ignore[arg-type]
     agree = number_agreement(fa.address, fb.address) if both else 1.0  # type: ignore[arg-type]
     dist = None
-    if None not in (new.lat, new.lon, old.lat, old.lon):
-        dist = distance_m(new.lat, new.lon, old.lat, old.lon)  # type: ignore[arg-type]
+    here, there = _point(new), _point(old)
+    if here is not None and there is not None:
+        dist = distance_m(*here, *there)
         if dist > policy.radius_m:
             return excluded("distance", dist)
         place = 1.0 - 0.5 * dist / policy.radius_m if policy.radius_m > 0 else 1.0
@@ -463,7 +637,7 @@ def compare(new: Report, old: Report, policy: Policy = DEFAULT_POLICY) -> Match:
             return excluded("place")
         place = addr
     text = text_similarity(new, old)
-    score = text * (0.5 + 0.5 * place) * (0.7 + 0.3 * _time_factor(new, old))
+    score = text * (0.3 + 0.7 * place) * (0.7 + 0.3 * _time_factor(new, old))
     score = round(min(1.0, max(0.0, score)), 4)
     verdict = "linked" if score >= policy.link_at else \
         "suggested" if score >= policy.suggest_at else None

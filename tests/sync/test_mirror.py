@@ -128,7 +128,8 @@ def test_mirror_loop(private_settings: Settings, db: Database, keys: Any, feed: 
     server, url = feed
     server.items = [
         feed_item("FEED-1", 50),
-        feed_item("FEED-2", 30),
+        # Elsewhere (~550 m): the same words at the same spot would be a duplicate of FEED-1.
+        feed_item("FEED-2", 30, lat=-6.1752),
         # No kelurahan can be told from this one: skipped and reported, not fatal.
         feed_item("FEED-NOWHERE", 20, address="Di dekat pasar", description="Tidak jelas"),
         feed_item("FEED-3", 2, service_code="pkl", description="PKL di trotoar",

@@ -11,7 +11,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from flask import Flask, Response
+from flask import Flask, Response, request
 from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import event, select, update
@@ -26,7 +26,7 @@ from app.feeds import FEED_UPDATE, feed_destination
 from app.models import CircuitBreaker, Complaint, OutboxMessage, WebhookSubscription
 from app.models.outbox import enqueue
 from app.webhooks import new_secret
-from schemas.open311 import render_request_created
+from schemas.open311 import render_request_created, render_updates
 from sync.context import build_context
 from sync.errors import FatalError, RetriableError
 from sync.outbox import Outbox, TopicPolicy, backoff_delay, replay
@@ -539,6 +539,8 @@ class _Fake:
         self.app = Flask("fake_destinations")
         self.app.add_url_rule("/healthz", "healthz", lambda: "ok")
         self.app.add_url_rule("/crm/requests.json", "crm", self.crm, methods=["POST"])
+        self.app.add_url_rule("/crm/servicerequestupdates.json", "crm_update",
+                              self.crm_update, methods=["POST"])
         self.app.add_url_rule("/hook", "hook", self.answer, methods=["POST"])
         self.app.add_url_rule("/feed/servicerequestupdates.json", "feed", self.answer,
                               methods=["POST"])
@@ -549,6 +551,15 @@ class _Fake:
             return Response("down", status=503)
         self.tickets += 1
         body = render_request_created([{"service_request_id": f"31{self.tickets:05}"}], "json")
+        return Response(body, content_type="application/json")
+
+    def crm_update(self) -> Response:
+        if not self.ok:
+            return Response("down", status=503)
+        body = render_updates([{
+            "update_id": request.form["update_id"], "status": request.form["status"],
+            "service_request_id": request.form["service_request_id"],
+            "updated_datetime": utcnow(), "description": request.form["description"]}], "json")
         return Response(body, content_type="application/json")
 
     def answer(self) -> Response:
@@ -573,12 +584,24 @@ def test_every_registered_handler_performs_with_no_transaction_open(
                 session.add(subscription)
                 faction = find_faction(session, "PSI")
                 faction.feed_url, faction.feed_format = f"{base}/feed/", "json"
-            make_complaints(app, db, 1)
+            # One complaint to forward; a primary with a ticket and its linked duplicate,
+            # whose crm.update tells the CRM (app/duplicates.py).
+            first, linked, primary = make_complaints(app, db, 3)
             with db.transaction() as session:
-                complaint = session.scalars(select(Complaint)).one()
+                by_code = {c.tracking_code: c for c in session.scalars(select(Complaint))}
+                complaint = by_code[first]
                 enqueue(session, topic=FEED_UPDATE, destination=feed_destination("PSI"),
                         payload={"complaint_id": str(complaint.id), "seq": 1},
                         complaint_id=complaint.id)
+                by_code[primary].crm_ticket_id = "3100999"
+                by_code[linked].duplicate_of_id = by_code[primary].id
+                by_code[linked].duplicate_state = "linked"
+                session.execute(update(OutboxMessage).where(OutboxMessage.complaint_id.in_(
+                    [by_code[primary].id, by_code[linked].id])).values(status="done"))
+                enqueue(session, topic="crm.update", destination="crm", payload={
+                    "complaint_id": str(by_code[linked].id),
+                    "primary_id": str(by_code[primary].id), "link": 2},
+                    complaint_id=by_code[linked].id)
 
             engine = context.db.engine
             holding: Counter[int] = Counter()  # connections each thread has checked out
@@ -636,7 +659,7 @@ def test_every_registered_handler_performs_with_no_transaction_open(
                 event.remove(engine, "begin", begin)
         finally:
             context.close()
-    assert set(outcomes) == {"crm.submit", "webhook.deliver", "feed.update"}
+    assert set(outcomes) == {"crm.submit", "crm.update", "webhook.deliver", "feed.update"}
     assert opened == [] and held_at_start == []
     with db.session() as session:
         counted = session.get(WebhookSubscription, subscription.id)
