@@ -201,3 +201,23 @@ def test_a_complaint_linked_at_intake_to_a_confidential_one_names_it_nowhere_pub
                 f"/open311/v2/requests/{shown['tracking_code']}.xml"):
         body = client.get(url).get_data(as_text=True)
         assert hidden["tracking_code"] not in body, url
+
+
+def test_counts_follow_the_matcher_and_the_review(client: FlaskClient, keys) -> None:
+    """Linked at intake, split by a reviewer: the counters move with each, whoever decided."""
+    first = submit(client, keys, "PKS", FLOOD)
+    second = submit(client, keys, "PSI", FLOOD_AGAIN)
+    assert second["duplicate_state"] == "linked"
+    stats = client.get("/data/statistik.json").json
+    assert (stats["total"], stats["linked"], stats["problems"]) == (2, 1, 1)
+    assert stats["breakdowns"]["faction"]["PSI"]["total"] == 1
+
+    split = client.post(f"/api/v1/duplicates/{second['tracking_code']}/split",
+                        headers=keys.headers("admin"))
+    assert split.status_code == 200, split.json
+    stats = client.get("/data/statistik.json").json
+    assert (stats["total"], stats["linked"], stats["problems"]) == (2, 0, 2)
+    linked = client.post(f"/api/v1/duplicates/{second['tracking_code']}/link",
+                         json={"primary": first["tracking_code"]}, headers=keys.headers("crm"))
+    assert linked.status_code == 200, linked.json
+    assert client.get("/data/statistik.json").json["problems"] == 1
