@@ -13,6 +13,7 @@ category → agency map it was built with; web and worker build it from the same
 
 from __future__ import annotations
 
+import weakref
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -86,6 +87,8 @@ class _Deltas:
 
 
 _PENDING = "public_stat_deltas"
+# Complaints this transaction inserted through the ORM, whose link a flush counted.
+_INSERTED_LINKED = "public_stat_inserted_linked"
 
 
 def apply_deltas(session: Session, counts: Counter[Key]) -> None:
@@ -101,6 +104,7 @@ def apply_deltas(session: Session, counts: Counter[Key]) -> None:
 
 
 def _flush_deltas(session: Session) -> None:
+    session.info.pop(_INSERTED_LINKED, None)
     counts = session.info.pop(_PENDING, None)
     if not counts:
         return
@@ -144,6 +148,7 @@ def _sqlite_upsert() -> Any:
 
 def _forget_deltas(session: Session, *_args: object) -> None:
     session.info.pop(_PENDING, None)
+    session.info.pop(_INSERTED_LINKED, None)
 
 
 # A report linked to another as the same problem (docs/API.md#duplicates): the dashboard's
@@ -174,8 +179,12 @@ class _LinkCounter:
             history = inspect(complaint).attrs.duplicate_state.history
             if not history.added and complaint not in session.new:
                 continue
-            was = _committed_duplicate_state(complaint) if complaint not in session.new else None
+            new = complaint in session.new
+            was = None if new else _committed_duplicate_state(complaint)
             now = complaint.duplicate_state
+            if new:
+                # Its first event must not count it again (PublicCounters.status_changed).
+                session.info.setdefault(_INSERTED_LINKED, weakref.WeakSet()).add(complaint)
             if (was == LINKED) == (now == LINKED):
                 continue
             self.counters.count_link(session, complaint, 1 if now == LINKED else -1)
@@ -239,8 +248,10 @@ class PublicCounters(EventListener):
             if complaint.visibility == "confidential":
                 deltas.add("confidential")
             deltas.add("received_week", week_of(event.occurred_at))
-            # Stored already linked (intake's matcher): flushes see no change to count.
-            if complaint not in session.new and _committed_duplicate_state(complaint) == LINKED:
+            # Stored already linked by a Core INSERT (intake): no flush saw it change.
+            if (complaint not in session.new
+                    and complaint not in session.info.get(_INSERTED_LINKED, ())
+                    and _committed_duplicate_state(complaint) == LINKED):
                 deltas.add(LINKED)
         else:
             deltas.add("status", previous, -1)

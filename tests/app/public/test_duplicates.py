@@ -10,11 +10,13 @@ keyless Open311 GETs.
 from __future__ import annotations
 
 import re
+import uuid
 
 import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
+from app.events import append_event
 from app.models import Complaint, PublicStat
 from app.statistics import agencies_of, rebuild
 from app.wiring import categories_of
@@ -221,3 +223,34 @@ def test_counts_follow_the_matcher_and_the_review(client: FlaskClient, keys) -> 
                          json={"primary": first["tracking_code"]}, headers=keys.headers("crm"))
     assert linked.status_code == 200, linked.json
     assert client.get("/data/statistik.json").json["problems"] == 1
+
+
+def _counters(db) -> list[tuple]:
+    with db.session() as session:
+        return sorted(session.execute(
+            select(PublicStat.dimension, PublicStat.metric, PublicStat.value,
+                   PublicStat.bucket, PublicStat.count).where(PublicStat.count != 0)).all())
+
+
+@pytest.mark.parametrize("flush_first", [False, True])
+def test_a_complaint_stored_already_linked_is_counted_once(app, db, seed,
+                                                           flush_first: bool) -> None:
+    """However a linked complaint comes to be stored — the ORM's unit of work, flushed before
+    or after its first event — the counters agree with a rebuild from the complaints."""
+    primary = seed(faction="PSI", visibility="public")
+    with db.transaction() as session:
+        template = session.get(Complaint, primary.id)
+        copy = Complaint(**{column.key: getattr(template, column.key)
+                            for column in Complaint.__table__.columns})
+        copy.id, copy.tracking_code, copy.external_id = uuid.uuid4(), "JBT-COPY0001", "copy"
+        copy.seq, copy.status = 0, "received"
+        copy.duplicate_of_id, copy.duplicate_state = primary.id, "linked"
+        session.add(copy)
+        if flush_first:
+            session.flush()
+        append_event(session, copy, "received", source="gateway", note="x", public_note="x")
+    moved = _counters(db)
+    assert ("all", "linked", "", "", 1) in moved
+    with db.transaction() as session:
+        rebuild(session, agencies_of(categories_of(app.extensions["settings"])))
+    assert _counters(db) == moved
