@@ -39,16 +39,16 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import and_, func, select, text, union_all
+from sqlalchemy import bindparam, func, literal_column, select, text, union_all
 from sqlalchemy.orm import Session
 
 from app import audit, matching
 from app.clock import as_utc, utcnow
 from app.config import Settings
 from app.events import append_event
-from app.lifecycle import OPEN_STATUSES, STATUSES, TERMINAL, mysociety_status
+from app.lifecycle import TERMINAL, mysociety_status
 from app.models import Complaint, OutboxMessage, StatusEvent
-from app.models.complaint import SUGGESTED_SQL
+from app.models.complaint import DEDUP_CLOSED_SQL, DEDUP_OPEN_SQL, SUGGESTED_SQL
 from app.models.outbox import enqueue
 
 # The forwarding topics (intake re-exports the first two under their old names).
@@ -65,8 +65,6 @@ REJECTED = "rejected"
 # Candidates read per search (each area): the open backlog of one category around one spot.
 CANDIDATE_LIMIT = 200
 
-_OPEN = tuple(s for s in STATUSES if s in OPEN_STATUSES)
-_TERMINAL = tuple(s for s in STATUSES if s in TERMINAL)
 
 
 class DecisionRefused(Exception):
@@ -160,36 +158,77 @@ def geocell_of(lat: float | None, lon: float | None) -> str | None:
 
 
 def candidates(session: Session, complaint: Complaint, policy: matching.Policy,
-               now: datetime) -> list[Complaint]:
-    """Primaries the complaint may repeat, oldest first, found through the two indexes.
+               now: datetime) -> list[tuple[uuid.UUID, matching.Report]]:
+    """Primaries the complaint may repeat, as (id, what the matcher reads), oldest first.
 
-    Four index ranges (nearby cells or the kelurahan × open or recently terminal), each
-    reading the open backlog or the last DEDUP_TERMINAL_DAYS of one category around one
-    spot, never the terminal history: the search costs the same at 10k and 1M complaints.
+    Plain rows of the columns the matcher reads (no ORM objects, no reporter data, no
+    faction): the chosen primary alone is loaded whole, by `match_at_intake`.
     """
-    categories = _related_categories(complaint.category, policy.groups)
-    cutoff = now - timedelta(days=policy.terminal_days)
+    located = complaint.lat is not None and complaint.lon is not None
+    rows = session.execute(_candidate_query(located),
+                           _candidate_parameters(complaint, policy, now, located)).all()
+    found = []
+    for row in sorted(rows, key=lambda r: (as_utc(r.created_at), str(r.id))):
+        terminal_at = (row.resolved_at or row.updated_at) if row.status in TERMINAL else None
+        found.append((row.id, matching.Report(
+            category=row.category, title=row.title, description=row.description,
+            kelurahan_code=row.kelurahan_code, address=row.address, lat=row.lat, lon=row.lon,
+            reported_at=as_utc(row.created_at),
+            terminal_at=as_utc(terminal_at) if terminal_at is not None else None)))
+    return found
+
+
+def candidates_statement(complaint: Complaint, policy: matching.Policy,
+                         now: datetime) -> Any:
+    """The candidate search with its values bound (for bench/dedup_scale.py's EXPLAIN)."""
+    located = complaint.lat is not None and complaint.lon is not None
+    return _candidate_query(located).params(
+        _candidate_parameters(complaint, policy, now, located))
+
+
+@lru_cache(maxsize=2)
+def _candidate_query(located: bool) -> Any:
+    """The candidate search, built once: four index ranges, each LIMITed, in one statement.
+
+    Nearby cells (or, for a report without coordinates, its kelurahan) × open or recently
+    terminal: each range reads the open backlog or the last DEDUP_TERMINAL_DAYS of one
+    category group around one spot, never the terminal history, so the search costs the
+    same at 10k and 1M complaints. Stored reports without coordinates are found by their
+    kelurahan (the matcher then compares addresses).
+    """
     c = Complaint.__table__.c
-    base = [c.category.in_(categories), c.id != complaint.id, c.duplicate_of_id.is_(None)]
-    areas = []
-    if complaint.lat is not None and complaint.lon is not None:
-        cells = matching.cells_near(complaint.lat, complaint.lon, policy.radius_m)
-        areas.append([c.geocell.in_(cells)])
-        # Without coordinates of their own, older ones match by kelurahan and address.
-        areas.append([c.kelurahan_code == complaint.kelurahan_code, c.geocell.is_(None)])
-    else:
-        areas.append([c.kelurahan_code == complaint.kelurahan_code])
+    base = [c.category.in_(bindparam("categories", expanding=True)),
+            c.id != bindparam("self_id")]
+    same_kelurahan = c.kelurahan_code == bindparam("kelurahan_code")
+    areas = ([[c.geocell.in_(bindparam("cells", expanding=True))],
+              [same_kelurahan, c.geocell.is_(None)]] if located else [[same_kelurahan]])
+    columns = (c.id, c.created_at, c.category, c.title, c.description, c.kelurahan_code,
+               c.address, c.lat, c.lon, c.status, c.resolved_at, c.updated_at)
     parts = []
     for area in areas:
-        for condition in (c.status.in_(_OPEN),
-                          and_(c.status.in_(_TERMINAL), c.updated_at >= cutoff)):
-            # Each range LIMITed on its own (a subquery: SQLite allows no LIMIT in a UNION).
-            part = select(c.id).where(*base, *area, condition).limit(CANDIDATE_LIMIT)
-            inner = part.subquery()
-            parts.append(select(inner.c.id))
-    found = union_all(*parts).subquery()
-    rows = session.scalars(select(Complaint).where(Complaint.id.in_(select(found.c.id)))).all()
-    return sorted(rows, key=lambda row: (as_utc(row.created_at), str(row.id)))
+        # The partial indexes' own predicates, as literal SQL (the planner must see them).
+        for condition in ([text(DEDUP_OPEN_SQL)],
+                          [text(DEDUP_CLOSED_SQL), c.updated_at >= bindparam("cutoff")]):
+            # Each range LIMITed on its own (in a subquery: SQLite allows no LIMIT in a
+            # UNION). The ranges are disjoint (open or not; a cell or none): UNION ALL.
+            # A literal LIMIT: a bound one would leave a cached (generic) plan guessing.
+            inner = (select(*columns).where(*base, *area, *condition)
+                     .limit(literal_column(str(CANDIDATE_LIMIT))))
+            parts.append(select(inner.subquery()))
+    return union_all(*parts)
+
+
+def _candidate_parameters(complaint: Complaint, policy: matching.Policy, now: datetime,
+                          located: bool) -> dict[str, Any]:
+    parameters: dict[str, Any] = {
+        "categories": _related_categories(complaint.category, policy.groups),
+        "self_id": complaint.id, "kelurahan_code": complaint.kelurahan_code,
+        "cutoff": now - timedelta(days=policy.terminal_days),
+    }
+    if located:
+        parameters["cells"] = matching.cells_near(complaint.lat, complaint.lon,
+                                                  policy.radius_m)
+    return parameters
 
 
 def lock_area(session: Session, complaint: Complaint, policy: matching.Policy) -> None:
@@ -235,18 +274,17 @@ def match_at_intake(session: Session, complaint: Complaint, settings: Settings) 
     lock_area(session, complaint, policy)
     now = utcnow()
     found = candidates(session, complaint, policy, now)
-    chosen = matching.best(report_of(complaint), ((c, report_of(c)) for c in found), policy)
+    chosen = matching.best(report_of(complaint), found, policy)
     if chosen is None:
         forward_own(session, complaint)
         return
-    primary, match = chosen
-    if match.verdict == LINKED and session.get_bind().dialect.name == "postgresql":
-        # Lock the primary and read it again (a review or the forwarder may have changed it
-        # since the search; SQLite's writers are serial already).
-        session.scalars(select(Complaint).where(Complaint.id == primary.id)
-                        .with_for_update(of=Complaint)
-                        .execution_options(populate_existing=True)).one()
-    if primary.duplicate_of_id is not None:  # linked by hand meanwhile
+    primary_id, match = chosen
+    # The primary, whole and locked (a review or the forwarder may change it meanwhile;
+    # SQLite's writers are serial already).
+    primary = session.get(Complaint, primary_id, with_for_update=(
+        {"of": Complaint} if session.get_bind().dialect.name == "postgresql" else None),
+        populate_existing=True)
+    if primary is None or primary.duplicate_of_id is not None:  # linked by hand meanwhile
         forward_own(session, complaint)
         return
     complaint.duplicate_score = float(match.score)

@@ -45,6 +45,13 @@ PUBLIC_OVERDUE_SQL = OVERDUE_SQL.replace(
 SOURCES = ("gateway", "crm", "admin")
 # A complaint's standing as a duplicate (docs/ARCHITECTURE.md#duplicates); NULL: none found.
 DUPLICATE_STATES = ("suggested", "linked", "rejected")
+# Primaries a new complaint may duplicate, open or terminal, as SQL text: the predicates of
+# the candidate search's partial indexes, and its filters (literals, so that any cached plan
+# can use the indexes).
+_PRIMARY_SQL = "duplicate_of_id IS NULL AND status "
+_TERMINAL_LIST = "(" + ", ".join(f"'{s}'" for s in _TERMINAL_ORDERED) + ")"
+DEDUP_OPEN_SQL = _PRIMARY_SQL + "NOT IN " + _TERMINAL_LIST
+DEDUP_CLOSED_SQL = _PRIMARY_SQL + "IN " + _TERMINAL_LIST
 # Awaiting review, as SQL text: the partial index's predicate and the queries' filter (a
 # literal, so the planner can use the index whatever plan it caches).
 SUGGESTED_SQL = "duplicate_state = 'suggested'"
@@ -76,13 +83,19 @@ class Complaint(Base):
         Index("ix_complaints_kota_created", "kota_code", "created_at", "id"),
         Index("ix_complaints_kecamatan_created", "kecamatan_code", "created_at", "id"),
         Index("ix_complaints_kelurahan_created", "kelurahan_code", "created_at", "id"),
-        # Duplicate candidates (app/duplicates.py): same category, nearby cell or same
-        # kelurahan, open (an `IN` over the open statuses) or terminal with a recent
-        # `updated_at` (a range per terminal status). Both read the open backlog and the
-        # last few days only, never the terminal history: the same cost at 10k and 1M rows.
-        Index("ix_complaints_dedup_cell", "category", "geocell", "status", "updated_at"),
-        Index(
-            "ix_complaints_dedup_kelurahan", "category", "kelurahan_code", "status", "updated_at"
+        # Duplicate candidates (app/duplicates.py): primaries of one category near one spot
+        # (grid cell, or kelurahan), open — the backlog alone — or terminal since a recent
+        # `updated_at` — a range. Partial indexes whose predicates the search repeats as
+        # literal SQL: neither reads the terminal history, so the search costs the same at 10k
+        # and 1M rows, and a new complaint enters the two small open ones only.
+        *(
+            # Open: the kelurahan's key ends with the cell, for "stored without coordinates".
+            Index(f"ix_complaints_dedup_{state}_{area}", "category", area,
+                  *(("updated_at",) if state == "closed" else
+                    ("geocell",) if area == "kelurahan_code" else ()),
+                  postgresql_where=text(predicate), sqlite_where=text(predicate))
+            for state, predicate in (("open", DEDUP_OPEN_SQL), ("closed", DEDUP_CLOSED_SQL))
+            for area in ("geocell", "kelurahan_code")
         ),
         # Suggestions awaiting review, oldest first (the review list and its timeout): a
         # partial index, as small as the review queue.

@@ -2,9 +2,11 @@
 
 `complaints` gains `duplicate_of_id` (the primary, a complaint of its own table),
 `duplicate_state` (NULL, suggested, linked, rejected), `duplicate_score`, `matcher_version`,
-`duplicate_decided_at` and `geocell` (app.matching.cell of the coordinates), with the two
-indexes the candidate search reads, and a partial one of the suggestions awaiting review (docs/ARCHITECTURE.md#duplicates). Existing complaints
-keep no state and no cell: the candidate search still finds them by their kelurahan.
+`duplicate_decided_at` and `geocell` (app.matching.cell of the coordinates), with the four
+partial indexes the candidate search reads (open and recently terminal primaries, by grid
+cell and by kelurahan) and a partial one of the suggestions awaiting review
+(docs/ARCHITECTURE.md#duplicates). Existing complaints keep no state and no cell: the
+candidate search still finds them by their kelurahan.
 
 Revision ID: 0006
 Revises: 0005
@@ -23,6 +25,10 @@ down_revision: str | None = '0005'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
+# The candidate search's partial indexes (app/models/complaint.py): primaries, open or terminal.
+_OPEN = "duplicate_of_id IS NULL AND status NOT IN ('resolved', 'rejected', 'closed')"
+_CLOSED = "duplicate_of_id IS NULL AND status IN ('resolved', 'rejected', 'closed')"
+
 
 def upgrade() -> None:
     with op.batch_alter_table('complaints', schema=None) as batch_op:
@@ -38,12 +44,14 @@ def upgrade() -> None:
             ['duplicate_of_id'], ['id'])
         batch_op.create_index(
             batch_op.f('ix_complaints_duplicate_of_id'), ['duplicate_of_id'], unique=False)
-        batch_op.create_index(
-            'ix_complaints_dedup_cell', ['category', 'geocell', 'status', 'updated_at'],
-            unique=False)
-        batch_op.create_index(
-            'ix_complaints_dedup_kelurahan',
-            ['category', 'kelurahan_code', 'status', 'updated_at'], unique=False)
+        for state, predicate in (('open', _OPEN), ('closed', _CLOSED)):
+            for area in ('geocell', 'kelurahan_code'):
+                batch_op.create_index(
+                    f'ix_complaints_dedup_{state}_{area}',
+                    ['category', area, *(['updated_at'] if state == 'closed' else
+                                         ['geocell'] if area == 'kelurahan_code' else [])],
+                    unique=False, postgresql_where=sa.text(predicate),
+                    sqlite_where=sa.text(predicate))
         batch_op.create_index(
             'ix_complaints_suggested', ['created_at', 'id'], unique=False,
             postgresql_where=sa.text("duplicate_state = 'suggested'"),
@@ -53,8 +61,9 @@ def upgrade() -> None:
 def downgrade() -> None:
     with op.batch_alter_table('complaints', schema=None) as batch_op:
         batch_op.drop_index('ix_complaints_suggested')
-        batch_op.drop_index('ix_complaints_dedup_kelurahan')
-        batch_op.drop_index('ix_complaints_dedup_cell')
+        for state in ('closed', 'open'):
+            for area in ('kelurahan_code', 'geocell'):
+                batch_op.drop_index(f'ix_complaints_dedup_{state}_{area}')
         batch_op.drop_index(batch_op.f('ix_complaints_duplicate_of_id'))
         batch_op.drop_constraint(
             batch_op.f('fk_complaints_duplicate_of_id_complaints'), type_='foreignkey')
