@@ -240,13 +240,34 @@ def lock_area(session: Session, complaint: Complaint, policy: matching.Policy) -
     """
     if session.get_bind().dialect.name != "postgresql":
         return
-    group = policy.groups.get(complaint.category, complaint.category)
-    keys = {f"kel:{group}:{complaint.kelurahan_code}"}
-    if complaint.lat is not None and complaint.lon is not None:
-        keys |= {f"cell:{group}:{cell}"
-                 for cell in matching.cells_near(complaint.lat, complaint.lon, policy.radius_m)}
+    keys = area_lock_keys(policy, complaint.category, complaint.kelurahan_code, complaint.lat,
+                          complaint.lon)
     # One statement: unnest yields the sorted keys in order, each locked as its row is made.
-    session.execute(_LOCK_AREA, {"keys": sorted(_lock_key(k) for k in keys)})
+    session.execute(_LOCK_AREA, {"keys": keys})
+
+
+def intake_lock_keys(settings: Settings | None, dialect: str, category: str,
+                     kelurahan_code: str, lat: float | None, lon: float | None) -> list[int]:
+    """The area locks intake takes in its INSERT (PostgreSQL, matching on; else none).
+
+    Taking them in the statement that stores the complaint saves the intake a round trip;
+    the candidate search, a later statement, still sees whatever the lock's previous holder
+    committed (READ COMMITTED takes a snapshot per statement).
+    """
+    if settings is None or not settings.DEDUP_ENABLED or dialect != "postgresql":
+        return []
+    return area_lock_keys(policy_of(settings), category, kelurahan_code, lat, lon)
+
+
+def area_lock_keys(policy: matching.Policy, category: str, kelurahan_code: str,
+                   lat: float | None, lon: float | None) -> list[int]:
+    """The advisory lock keys of a report's search area, sorted (the order they are taken)."""
+    group = policy.groups.get(category, category)
+    keys = {f"kel:{group}:{kelurahan_code}"}
+    if lat is not None and lon is not None:
+        keys |= {f"cell:{group}:{cell}" for cell in matching.cells_near(lat, lon,
+                                                                         policy.radius_m)}
+    return sorted(_lock_key(k) for k in keys)
 
 
 _LOCK_AREA = text(
@@ -259,19 +280,22 @@ def _lock_key(name: str) -> int:
     return int.from_bytes(digest, "big", signed=True)
 
 
-def match_at_intake(session: Session, complaint: Complaint, settings: Settings) -> None:
+def match_at_intake(session: Session, complaint: Complaint, settings: Settings, *,
+                    area_locked: bool = False) -> None:
     """Decide a newly stored complaint's duplicate state and enqueue its forwarding.
 
     Called by app.intake.submit_complaint after the complaint and its `received` event are
     stored, in the same transaction. Linked: no ticket of its own (a `crm.update` on the
     primary's ticket, now or once the primary has one); suggested: nothing is forwarded until
     a person decides or the review timeout passes; otherwise `crm.submit` as always.
+    `area_locked`: the caller holds the search area's locks already (`intake_lock_keys`).
     """
     if not settings.DEDUP_ENABLED:
         forward_own(session, complaint)
         return
     policy = policy_of(settings)
-    lock_area(session, complaint, policy)
+    if not area_locked:
+        lock_area(session, complaint, policy)
     now = utcnow()
     found = candidates(session, complaint, policy, now)
     chosen = matching.best(report_of(complaint), found, policy)

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import BigInteger, bindparam, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, make_transient_to_detached
 
@@ -165,9 +165,14 @@ def submit_complaint(
         # first, finds the stored row instead of failing, with neither a savepoint nor a
         # prior lookup (a twin still in flight makes this statement wait for its commit).
         values = {column.key: getattr(complaint, column.key) for column in _COLUMNS}
-        inserted = session.execute(
-            _insert_statement(session.get_bind().dialect.name), values
-        ).first()
+        dialect = session.get_bind().dialect.name
+        # On PostgreSQL the same statement takes the duplicate search's area locks.
+        lock_keys = duplicates.intake_lock_keys(
+            settings, dialect, category.code, kelurahan.code, location.get("lat"),
+            location.get("lon"))
+        if lock_keys:
+            values[LOCK_KEYS] = lock_keys
+        inserted = session.execute(_insert_statement(dialect, bool(lock_keys)), values).first()
     if inserted is None:
         existing = _find(session, faction.id, fields["external_id"])
         if existing is None:  # pragma: no cover - the conflicting row cannot vanish
@@ -182,7 +187,7 @@ def submit_complaint(
     if settings is None:
         duplicates.forward_own(session, complaint)
     else:
-        duplicates.match_at_intake(session, complaint, settings)
+        duplicates.match_at_intake(session, complaint, settings, area_locked=bool(lock_keys))
     INTAKE_TOTAL.labels(faction=faction.code, outcome="created").inc()
     return IntakeResult(complaint, True)
 
@@ -190,15 +195,28 @@ def submit_complaint(
 _COLUMNS = tuple(Complaint.__table__.columns)
 
 
+LOCK_KEYS = "dedup_lock_keys"
+
+
 @lru_cache(maxsize=4)
-def _insert_statement(dialect: str) -> Any:
-    """INSERT … ON CONFLICT (faction_id, external_id) DO NOTHING RETURNING id, built once."""
+def _insert_statement(dialect: str, locking: bool = False) -> Any:
+    """INSERT … ON CONFLICT (faction_id, external_id) DO NOTHING RETURNING id, built once.
+
+    `locking` (PostgreSQL): RETURNING also takes the advisory locks LOCK_KEYS names, in
+    order, after the row is in (app/duplicates.py's search area; a replay takes none).
+    """
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     table = Complaint.__table__
+    returning: list[Any] = [table.c.id]
+    if locking:
+        keys = func.unnest(bindparam(LOCK_KEYS, type_=postgresql.ARRAY(BigInteger)))
+        key = keys.table_valued("key").render_derived()
+        returning.append(select(func.count(func.pg_advisory_xact_lock(key.c.key)))
+                         .scalar_subquery())
     return (
         insert(table)
         .on_conflict_do_nothing(index_elements=["faction_id", "external_id"])
-        .returning(table.c.id)
+        .returning(*returning)
     )
 
 
