@@ -210,7 +210,7 @@ def list_requests(fmt: str) -> Response:
     return respond(render_requests(_request_documents(session, query, api_key), fmt), fmt)
 
 
-@bp.get("/requests/<service_request_id>.<fmt>")
+@bp.get("/requests/<service_request_id>.<fmt>", merge_slashes=False)  # as services/{code}
 def get_request(service_request_id: str, fmt: str) -> Response:
     """GET requests/{id}: one complaint, as a one-element list."""
     check_format(fmt)
