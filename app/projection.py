@@ -132,7 +132,7 @@ EVENT_COLUMNS = (
 )
 
 
-# The primary a complaint duplicates, joined for its tracking code (never its text).
+# The primary a complaint duplicates, read for its tracking code alone (never its text).
 _PRIMARY = aliased(Complaint, name="primary_complaint")
 LINKED = "linked"
 
