@@ -329,7 +329,6 @@ def test_webhook_data_carries_duplicate_of_and_state(settings: Settings, keys: K
         assert subscribed.status_code == 200, subscribed.json
     first = submit(client, keys, "PKS", FLOOD)
     second = submit(client, keys, "PSI", FLOOD_AGAIN)
-    application.extensions["db"].dispose()
     with db.session() as session:
         bodies = [m.payload["body"]["data"] for m in session.scalars(
             select(OutboxMessage).where(OutboxMessage.topic == "webhook.deliver")
@@ -342,3 +341,11 @@ def test_webhook_data_carries_duplicate_of_and_state(settings: Settings, keys: K
     # The linking event says what it is (and every later one will).
     last = by_code[second["tracking_code"]][-1]
     assert (last["duplicate_of"], last["duplicate_state"]) == (first["tracking_code"], "linked")
+    # The body is what the OpenAPI document says a delivery carries (PUT's callback).
+    spec = client.get("/api/v1/openapi.json").json
+    documented = spec["components"]["schemas"]["WebhookEventData"]["properties"]
+    assert set(last) == set(documented)
+    callback = spec["paths"]["/api/v1/webhook"]["put"]["callbacks"]["complaintEvent"]
+    body = callback["{$request.body#/url}"]["post"]["requestBody"]["content"]
+    assert body["application/json"]["schema"]["$ref"] == "#/components/schemas/WebhookEvent"
+    application.extensions["db"].dispose()
