@@ -23,6 +23,7 @@ from typing import Any
 
 from sqlalchemy import Select, and_, func, literal, or_, select
 from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm.util import identity_key
 
 from app.models import Complaint, Faction, StatusEvent
 from app.progress import NO_PROGRESS, Progress
@@ -266,10 +267,18 @@ def duplicate_of_codes(
               if c.duplicate_of_id is not None and c.duplicate_state in NAMING_STATES}
     if not wanted:
         return {}
-    codes = dict(session.execute(
-        select(Complaint.id, Complaint.tracking_code)
-        .where(Complaint.id.in_(set(wanted.values())))
-    ).all())
+    codes: dict[uuid.UUID, str] = {}
+    for primary_id in set(wanted.values()):
+        # A primary the session holds already (the matcher's, a follow-along's) costs nothing.
+        loaded = session.identity_map.get(identity_key(Complaint, primary_id))
+        if loaded is not None and "tracking_code" in loaded.__dict__:
+            codes[primary_id] = loaded.tracking_code
+    missing = set(wanted.values()) - codes.keys()
+    if missing:
+        rows = session.execute(
+            select(Complaint.id, Complaint.tracking_code).where(Complaint.id.in_(missing))
+        )
+        codes.update((primary_id, code) for primary_id, code in rows)
     return {cid: codes[pid] for cid, pid in wanted.items() if pid in codes}
 
 
