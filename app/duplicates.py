@@ -39,7 +39,17 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import bindparam, func, literal_column, select, text, union_all
+from sqlalchemy import (
+    String,
+    any_,
+    bindparam,
+    func,
+    literal_column,
+    select,
+    text,
+    union_all,
+)
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
 from app import audit, matching
@@ -165,7 +175,7 @@ def candidates(session: Session, complaint: Complaint, policy: matching.Policy,
     faction): the chosen primary alone is loaded whole, by `match_at_intake`.
     """
     located = complaint.lat is not None and complaint.lon is not None
-    rows = session.execute(_candidate_query(located),
+    rows = session.execute(_candidate_query(located, session.get_bind().dialect.name),
                            _candidate_parameters(complaint, policy, now, located)).all()
     found = []
     for row in sorted(rows, key=lambda r: (as_utc(r.created_at), str(r.id))):
@@ -178,16 +188,16 @@ def candidates(session: Session, complaint: Complaint, policy: matching.Policy,
     return found
 
 
-def candidates_statement(complaint: Complaint, policy: matching.Policy,
-                         now: datetime) -> Any:
+def candidates_statement(complaint: Complaint, policy: matching.Policy, now: datetime,
+                         dialect: str = "postgresql") -> Any:
     """The candidate search with its values bound (for bench/dedup_scale.py's EXPLAIN)."""
     located = complaint.lat is not None and complaint.lon is not None
-    return _candidate_query(located).params(
+    return _candidate_query(located, dialect).params(
         _candidate_parameters(complaint, policy, now, located))
 
 
-@lru_cache(maxsize=2)
-def _candidate_query(located: bool) -> Any:
+@lru_cache(maxsize=4)
+def _candidate_query(located: bool, dialect: str) -> Any:
     """The candidate search, built once: four index ranges, each LIMITed, in one statement.
 
     Nearby cells (or, for a report without coordinates, its kelurahan) × open or recently
@@ -197,10 +207,17 @@ def _candidate_query(located: bool) -> Any:
     kelurahan (the matcher then compares addresses).
     """
     c = Complaint.__table__.c
-    base = [c.category.in_(bindparam("categories", expanding=True)),
-            c.id != bindparam("self_id")]
+
+    def one_of(column: Any, name: str) -> Any:
+        # PostgreSQL: one array parameter (`= ANY`), so the SQL text never changes and no
+        # IN list is re-rendered per call; SQLite: an expanding IN.
+        if dialect == "postgresql":
+            return column == any_(bindparam(name, type_=postgresql.ARRAY(String)))
+        return column.in_(bindparam(name, expanding=True))
+
+    base = [one_of(c.category, "categories"), c.id != bindparam("self_id")]
     same_kelurahan = c.kelurahan_code == bindparam("kelurahan_code")
-    areas = ([[c.geocell.in_(bindparam("cells", expanding=True))],
+    areas = ([[one_of(c.geocell, "cells")],
               [same_kelurahan, c.geocell.is_(None)]] if located else [[same_kelurahan]])
     columns = (c.id, c.created_at, c.category, c.title, c.description, c.kelurahan_code,
                c.address, c.lat, c.lon, c.status, c.resolved_at, c.updated_at)
@@ -443,14 +460,18 @@ def _lock(session: Session, ids: Iterable[uuid.UUID]) -> None:
 
 def confirm(session: Session, complaint: Complaint, *, actor: str) -> None:
     """A person confirms a suggestion: the complaint becomes a linked duplicate."""
-    _fresh(session, complaint)
+    # Both rows locked at once, in id order (as `link` does): no deadlock between reviewers.
+    suggested = complaint.duplicate_of_id
+    _lock(session, [complaint.id, *([suggested] if suggested else [])])
+    session.refresh(complaint)
     if complaint.duplicate_state != SUGGESTED or complaint.duplicate_of_id is None:
         raise DecisionRefused(
             f"{complaint.tracking_code} has no suggestion to confirm", "not_suggested")
-    primary = session.get(Complaint, complaint.duplicate_of_id)
+    if complaint.duplicate_of_id != suggested:
+        raise DecisionRefused(
+            f"{complaint.tracking_code}'s suggestion changed meanwhile; look again", "changed")
+    primary = session.get(Complaint, complaint.duplicate_of_id, populate_existing=True)
     assert primary is not None  # a foreign key
-    _lock(session, [complaint.id, primary.id])
-    session.refresh(primary)
     _check_pair(session, complaint, primary)
     _link(session, complaint, primary, source="admin")
     _decided(session, complaint, primary, actor, "duplicate.confirm")

@@ -203,7 +203,10 @@ def _insert_statement(dialect: str, locking: bool = False) -> Any:
     """INSERT … ON CONFLICT (faction_id, external_id) DO NOTHING RETURNING id, built once.
 
     `locking` (PostgreSQL): RETURNING also takes the advisory locks LOCK_KEYS names, in
-    order, after the row is in (app/duplicates.py's search area; a replay takes none).
+    order, after the row is in (app/duplicates.py's search area; a replay takes none), and
+    makes the rest of the transaction use cached generic plans (`plan_cache_mode`, local to
+    the transaction): the candidate search's plan does not depend on its values, and
+    planning it afresh each time would cost more than running it.
     """
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     table = Complaint.__table__
@@ -213,6 +216,7 @@ def _insert_statement(dialect: str, locking: bool = False) -> Any:
         key = keys.table_valued("key").render_derived()
         returning.append(select(func.count(func.pg_advisory_xact_lock(key.c.key)))
                          .scalar_subquery())
+        returning.append(func.set_config("plan_cache_mode", "force_generic_plan", True))
     return (
         insert(table)
         .on_conflict_do_nothing(index_elements=["faction_id", "external_id"])

@@ -34,7 +34,9 @@ from typing import TypeVar
 from rapidfuzz import fuzz, process
 
 # Stored with every decision: a score means what this version of the matcher meant by it.
-MATCHER_VERSION = 1
+# 1: the first interface, thresholds not yet tuned; 2: tuned on tests/data/duplicate_pairs.json
+# (docs/DUPLICATES.md#evaluation).
+MATCHER_VERSION = 2
 
 K = TypeVar("K")
 
@@ -58,6 +60,13 @@ class Report:
     reported_at: datetime
     terminal_at: datetime | None = None
 
+    def __post_init__(self) -> None:
+        # A naive time would fail deep inside compare (aware minus naive); say so here.
+        for name in ("reported_at", "terminal_at"):
+            moment = getattr(self, name)
+            if moment is not None and moment.utcoffset() is None:
+                raise ValueError(f"Report.{name} must be timezone-aware, got {moment!r}")
+
 
 @dataclass(frozen=True)
 class Policy:
@@ -68,6 +77,15 @@ class Policy:
     radius_m: float = 50.0
     terminal_days: int = 14
     groups: Mapping[str, str] = field(default_factory=dict, hash=False)
+
+    def __post_init__(self) -> None:
+        # link_at above 1 is allowed: it turns linking off and leaves every match a suggestion.
+        if not 0 <= self.suggest_at <= self.link_at:
+            raise ValueError(f"the matcher's policy needs 0 ≤ suggest_at ≤ link_at, got "
+                             f"suggest_at={self.suggest_at}, link_at={self.link_at}")
+        if not (0 <= self.radius_m < math.inf) or self.terminal_days < 0:
+            raise ValueError(f"the matcher's policy needs radius_m ≥ 0 and terminal_days ≥ 0, "
+                             f"got {self.radius_m} m and {self.terminal_days} days")
 
 
 @dataclass(frozen=True)
@@ -92,7 +110,7 @@ DEFAULT_GROUPS: Mapping[str, str] = MappingProxyType({
     "fasilitas_umum": "prasarana", "jalan_rusak": "prasarana",
 })
 
-DEFAULT_POLICY = Policy(link_at=0.5, suggest_at=0.2, groups=DEFAULT_GROUPS)
+DEFAULT_POLICY = Policy(link_at=0.45, suggest_at=0.2, groups=DEFAULT_GROUPS)
 
 
 # --- the grid --------------------------------------------------------------------------------
@@ -117,6 +135,9 @@ def cells_near(lat: float, lon: float, radius_m: float) -> list[str]:
     The window is the exact spherical bound of the radius (the widest longitude span a circle
     of that size reaches at this latitude), widened by a hair so rounding never narrows it.
     """
+    if not radius_m >= 0 or not (math.isfinite(lat) and math.isfinite(lon)):
+        raise ValueError(f"cells_near needs a finite point and a radius ≥ 0, got "
+                         f"({lat}, {lon}) and {radius_m} m")
     angle = radius_m / EARTH_RADIUS_M * 1.000001 + 1e-12
     dlat = math.degrees(angle)
     south, north = max(-90.0, lat - dlat), min(90.0, lat + dlat)
@@ -208,6 +229,10 @@ _SAME: dict[str, str] = {
     "jualan": "dagang", "dagang": "dagang", "lapak": "dagang",
 }
 
+# "Tidak menyala" is "padam": a negated stem that names a state of its own.
+_NEGATED: dict[str, str] = {"nyala": "padam", "fungsi": "rusak", "alir": "sumbat",
+                            "angkut": "tumpuk"}
+
 # Words every complaint has: they say nothing about which problem it is.
 _FILLER = frozenset("""
     mohon tolong segera cepat terima kasih warga lapor laporan aduan adu keluh keluhan bapak ibu
@@ -290,10 +315,15 @@ def terms(text: str) -> tuple[str, ...]:
 def _terms_of(words: Iterable[str]) -> tuple[str, ...]:
     stop = _stop_words()
     seen: dict[str, None] = {}
+    negated = False
     for word in words:
         if word in stop or len(word) < 3 or not word.isalpha():
+            negated = word in ("tidak", "belum")
             continue
         root = stem(word)
+        if negated:
+            root = _NEGATED.get(root, root)
+        negated = False
         if root not in stop and len(root) >= 3:
             seen.setdefault(root, None)
     return tuple(seen)
@@ -323,7 +353,12 @@ _TEXT_LANDMARK_MARKS = frozenset({"depan", "dekat", "samping", "sebelah", "seber
 # Sentence words that end a street's name when an address runs on into a sentence.
 _STREET_ENDS = frozenset({"ada", "yang", "ke", "di", "dari", "dan", "itu", "ini", "sudah",
                           "belum", "tidak", "mohon", "tolong", "sejak", "karena", "sangat",
-                          "banget", "lagi", "sering", "selalu", "masih", "tapi", "kalau"})
+                          "banget", "lagi", "sering", "selalu", "masih", "tapi", "kalau",
+                          "tiap", "setiap", "sampai", "hingga", "jadi", "makin", "semakin",
+                          "untuk", "agar", "supaya", "saat", "waktu", "pada", "oleh", "bagi",
+                          "dengan", "atau", "juga", "bisa", "harus", "akan", "sedang", "pas",
+                          "terus", "kok", "sih", "deh", "dong", "nih", "tuh", "aja", "saja",
+                          "kemarin", "sekarang", "tadi", "malam", "pagi", "siang", "sore"})
 _SEGMENT = re.compile(r"[,;()/|]+")
 
 
@@ -372,6 +407,10 @@ def _street_in(words: list[str], free_text: bool) -> tuple[list[str], str | None
         if word in ("jalan", "gang") and not street:
             continue
         if word in _ADDRESS_MARKS or word in _LANDMARK_MARKS or (street and word in _STREET_ENDS):
+            break
+        # In a sentence "jalan" is also just a road ("ke jalan", "badan jalan"): a street named
+        # there is at most four words that are no sentence words.
+        if free_text and (word in _STREET_ENDS or len(street) == 4):
             break
         if word[:1].isdigit():
             if street and not free_text:
@@ -515,16 +554,24 @@ def number_agreement(a: Address, b: Address) -> float:
     return factor
 
 
-def address_similarity(a: Address, b: Address) -> float | None:
-    """How likely two addresses name one spot, 0..1: the street must agree, and differing house
-    numbers or RT/RW pull it down. None when either street is unknown."""
+def spot_similarity(a: Address, b: Address) -> float | None:
+    """How likely two addresses name one spot by their words, 0..1: the street, a shared house
+    number, the landmark (two different landmarks on one street halve it). None when either
+    street is unknown."""
     street = street_similarity(a, b)
     if street is None:
         return None
     if a.number and a.number == b.number:
         street = min(1.0, street + 0.1)
     landmark = landmark_similarity(a, b)
-    return street * number_agreement(a, b) * (1.0 if landmark is None else 0.5 + 0.5 * landmark)
+    return street * (1.0 if landmark is None else 0.5 + 0.5 * landmark)
+
+
+def address_similarity(a: Address, b: Address) -> float | None:
+    """How likely two addresses name one spot, 0..1: the words (`spot_similarity`), pulled
+    down by house numbers or RT/RW that disagree. None when either street is unknown."""
+    spot = spot_similarity(a, b)
+    return None if spot is None else spot * number_agreement(a, b)
 
 
 # --- the score ---------------------------------------------------------------------------------
@@ -536,10 +583,11 @@ class _Features:
     address: Address | None
 
 
-@lru_cache(maxsize=8192)
+@lru_cache(maxsize=4096)
 def _features(report: Report) -> _Features:
     """What a report's text yields, once per report (the intake compares one new report with
-    many stored ones, and a stored one is met again by the next new report)."""
+    many stored ones, and a stored one is met again by the next new report). The cache holds
+    the reports themselves, descriptions included: 4,096 of 4,000 characters are ~16 MB."""
     segments = _segments(f"{report.title}, {report.description}")
     hints = _address_of(segments, free_text=True)
     address = parse_address(report.address) if report.address else None
@@ -600,6 +648,9 @@ def _time_factor(new: Report, old: Report) -> float:
     return 0.5 ** (days / 30)
 
 
+# A pair of two categories of one group scores this fraction of a same-category pair.
+CROSS_CATEGORY = 0.85
+
 # An address this similar puts two reports without coordinates at one spot.
 ADDRESS_SIMILAR = 0.6
 
@@ -628,16 +679,20 @@ def compare(new: Report, old: Report, policy: Policy = DEFAULT_POLICY) -> Match:
         if dist > policy.radius_m:
             return excluded("distance", dist)
         place = 1.0 - 0.5 * dist / policy.radius_m if policy.radius_m > 0 else 1.0
-        # Close points on streets of other names can be one corner; numbers that disagree
-        # are two spots whatever the coordinates say (a pin dropped on the map is rough).
+        # Close points on streets of other names can be one corner.
         street = street_similarity(fa.address, fb.address) if both else None  # type: ignore
-        place *= agree * (0.8 + 0.2 * street if street is not None else 1.0)
+        place *= 0.8 + 0.2 * street if street is not None else 1.0
     else:
         if new.kelurahan_code != old.kelurahan_code or addr is None or addr < ADDRESS_SIMILAR:
             return excluded("place")
-        place = addr
+        place = spot_similarity(fa.address, fb.address)  # type: ignore[arg-type]
     text = text_similarity(new, old)
-    score = text * (0.3 + 0.7 * place) * (0.7 + 0.3 * _time_factor(new, old))
+    # House numbers or RT/RW that disagree are two spots whatever the coordinates say (a pin
+    # dropped on a map is rough), so they weigh on the whole score, not only on the place.
+    score = text * (0.3 + 0.7 * place) * agree * (0.7 + 0.3 * _time_factor(new, old))
+    if new.category != old.category:
+        # Related categories (one group) are a weaker sign of one problem than one category.
+        score *= CROSS_CATEGORY
     score = round(min(1.0, max(0.0, score)), 4)
     verdict = "linked" if score >= policy.link_at else \
         "suggested" if score >= policy.suggest_at else None

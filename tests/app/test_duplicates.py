@@ -386,3 +386,17 @@ def test_groups_and_policy_come_from_settings(settings: Settings) -> None:
     assert custom.radius_m == 80.0 and custom.link_at == default.link_at
     assert dict(custom.groups) == {"jalan_rusak": "jalan_rusak+banjir_saluran",
                                    "banjir_saluran": "jalan_rusak+banjir_saluran"}
+
+
+def test_suggestions_are_listed_oldest_first_a_page_at_a_time(
+    suggest_only: FlaskClient, keys: Keys, db: Any,
+) -> None:
+    submit(suggest_only, keys, "PKS", FLOOD)
+    waiting = [submit(suggest_only, keys, code, FLOOD_AGAIN)["tracking_code"]
+               for code in ("PSI", "PAN", "PKB")]
+    with db.session() as session:
+        pages, after = [], None
+        while page := duplicates.suggestions(session, limit=2, after=after):
+            pages.append([c.tracking_code for c in page])
+            after = page[-1].id
+    assert pages == [waiting[:2], waiting[2:]]
