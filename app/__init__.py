@@ -32,6 +32,7 @@ API_BLUEPRINTS = [
     "app.api.complaints:blp",
     "app.api.webhooks:blp",
     "app.api.reporter:blp",
+    "app.api.duplicates:blp",
     "app.api.admin:blp",
 ]
 

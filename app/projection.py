@@ -21,8 +21,9 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Select, and_, func, literal, or_, select
+from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm.util import identity_key
 
 from app.models import Complaint, Faction, StatusEvent
 from app.progress import NO_PROGRESS, Progress
@@ -92,6 +93,10 @@ class PublicComplaint:
     overdue: bool
     # Only a `public` complaint shows its media; an anonymous one may show the reporter.
     media_url: str | None
+    # The primary this complaint was linked to as the same problem (its tracking code) and
+    # `linked`; both None unless the public may see the link (`public_link`).
+    duplicate_of: str | None = None
+    duplicate_state: str | None = None
 
 
 @dataclass(frozen=True)
@@ -128,14 +133,46 @@ EVENT_COLUMNS = (
 )
 
 
-def _projected(*extra: Any) -> Select[Any]:
-    return select(*COLUMNS, *extra).join(Faction, Faction.id == Complaint.faction_id)
+# The primary a complaint duplicates, read for its tracking code alone (never its text).
+_PRIMARY = aliased(Complaint, name="primary_complaint")
+LINKED = "linked"
+
+
+def public_link() -> Any:
+    """When the public sees a complaint's duplicate link: it is `linked` (a confirmed
+    decision, not a suggestion) to a primary that is itself public. A confidential primary
+    is never named, and a complaint linked to one shows no link at all (docs/API.md#duplicates).
+    """
+    return and_(
+        _PRIMARY.id == Complaint.duplicate_of_id,
+        Complaint.duplicate_state == LINKED,
+        _PRIMARY.visibility != "confidential",
+    )
+
+
+def _projected(*extra: Any, operator: bool = False) -> Select[Any]:
+    """The projection's select; `operator`: the duplicate link as it is (any state, any
+    primary), for a reader who sees operations (an admin key), else as the public sees it.
+
+    The primary's code is a correlated subquery, not a join: callers filter with SQL text
+    on the complaint's own column names (the overdue index's), which a second `complaints`
+    in the FROM list would make ambiguous.
+    """
+    link = _PRIMARY.id == Complaint.duplicate_of_id if operator else public_link()
+    primary_code = select(_PRIMARY.tracking_code).where(link).scalar_subquery()
+    state: Any = Complaint.duplicate_state if operator else literal(None)
+    return (
+        select(*COLUMNS, primary_code.label("duplicate_of"), state.label("duplicate_state"),
+               *extra)
+        .join(Faction, Faction.id == Complaint.faction_id)
+    )
 
 
 def projected_complaints() -> Select[Any]:
     """Rows of every complaint, confidential ones too, through the projection: for readers
-    who see operations but not identities (an admin key), never for the public."""
-    return _projected()
+    who see operations but not identities (an admin key), never for the public. Their
+    duplicate link is shown as it is, whatever the primary's visibility."""
+    return _projected(operator=True)
 
 
 def public_complaints() -> Select[Any]:
@@ -168,6 +205,9 @@ def from_row(row: Any) -> PublicComplaint:
         resolved_at=row.resolved_at,
         overdue=bool(row.overdue),  # Complaint.is_overdue, selected as such
         media_url=media,
+        duplicate_of=row.duplicate_of,
+        # The public sees only links (`public_link`): `linked` when one is shown.
+        duplicate_state=row.duplicate_state or (LINKED if row.duplicate_of else None),
     )
 
 
@@ -182,6 +222,64 @@ def find_public(session: Session, tracking_code: str) -> PublicComplaint | None:
         public_complaints().where(Complaint.tracking_code == tracking_code)
     ).first()
     return from_row(row) if row is not None else None
+
+
+def same_problem(
+    session: Session, complaint: PublicComplaint, limit: int = 50
+) -> list[PublicComplaint]:
+    """The other public reports of the problem `complaint` reports, oldest first: its
+    primary and the primary's other linked complaints, or, for a primary, the complaints
+    linked to it. Only links the public may see count (`public_link`): a confidential
+    report is never listed, and nothing is listed through a confidential primary.
+    """
+    primary_code = complaint.duplicate_of or complaint.tracking_code
+    primary_id = session.scalar(
+        select(Complaint.id).where(
+            Complaint.tracking_code == primary_code, Complaint.visibility != "confidential"
+        )
+    )
+    if primary_id is None:
+        return []
+    query = (
+        public_complaints()
+        .where(or_(
+            Complaint.id == primary_id,
+            and_(Complaint.duplicate_of_id == primary_id, Complaint.duplicate_state == LINKED),
+        ))
+        .where(Complaint.id != complaint.id)
+        .order_by(Complaint.created_at, Complaint.id)
+        .limit(limit)
+    )
+    return read_public(session, query)
+
+
+# The states in which a complaint names a primary (a rejected suggestion names none).
+NAMING_STATES = ("suggested", LINKED)
+
+
+def duplicate_of_codes(
+    session: Session, complaints: Iterable[Complaint]
+) -> dict[uuid.UUID, str]:
+    """Complaint id → the tracking code of its primary, for keyed readers (the submitting
+    faction, an admin key, the faction's webhook): one query for a page, reading the
+    primaries' tracking codes only — never their text or their reporters' data."""
+    wanted = {c.id: c.duplicate_of_id for c in complaints
+              if c.duplicate_of_id is not None and c.duplicate_state in NAMING_STATES}
+    if not wanted:
+        return {}
+    codes: dict[uuid.UUID, str] = {}
+    for primary_id in set(wanted.values()):
+        # A primary the session holds already (the matcher's, a follow-along's) costs nothing.
+        loaded = session.identity_map.get(identity_key(Complaint, primary_id))
+        if loaded is not None and "tracking_code" in loaded.__dict__:
+            codes[primary_id] = loaded.tracking_code
+    missing = set(wanted.values()) - codes.keys()
+    if missing:
+        rows = session.execute(
+            select(Complaint.id, Complaint.tracking_code).where(Complaint.id.in_(missing))
+        )
+        codes.update((primary_id, code) for primary_id, code in rows)
+    return {cid: codes[pid] for cid, pid in wanted.items() if pid in codes}
 
 
 def find_tracked(

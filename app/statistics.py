@@ -13,6 +13,7 @@ category → agency map it was built with; web and worker build it from the same
 
 from __future__ import annotations
 
+import weakref
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -20,7 +21,7 @@ from datetime import date, datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import delete, select, text
+from sqlalchemy import delete, inspect, select, text
 from sqlalchemy import event as sa_event
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, sessionmaker
@@ -86,6 +87,8 @@ class _Deltas:
 
 
 _PENDING = "public_stat_deltas"
+# Complaints this transaction inserted through the ORM, whose link a flush counted.
+_INSERTED_LINKED = "public_stat_inserted_linked"
 
 
 def apply_deltas(session: Session, counts: Counter[Key]) -> None:
@@ -101,6 +104,7 @@ def apply_deltas(session: Session, counts: Counter[Key]) -> None:
 
 
 def _flush_deltas(session: Session) -> None:
+    session.info.pop(_INSERTED_LINKED, None)
     counts = session.info.pop(_PENDING, None)
     if not counts:
         return
@@ -144,6 +148,51 @@ def _sqlite_upsert() -> Any:
 
 def _forget_deltas(session: Session, *_args: object) -> None:
     session.info.pop(_PENDING, None)
+    session.info.pop(_INSERTED_LINKED, None)
+
+
+# A report linked to another as the same problem (docs/API.md#duplicates): the dashboard's
+# problems are its reports minus these.
+LINKED = "linked"
+
+
+def _committed_duplicate_state(complaint: Complaint) -> str | None:
+    """The duplicate state the database holds for the complaint (before unflushed changes)."""
+    history = inspect(complaint).attrs.duplicate_state.history
+    if history.unchanged:
+        return history.unchanged[0]
+    return history.deleted[0] if history.deleted else None
+
+
+class _LinkCounter:
+    """Moves the `linked` counter when a complaint's duplicate state enters or leaves
+    `linked`, whatever made the change (intake's matcher, a review, a split): the state is
+    read from the objects flushed, so no caller has to remember to tell the counters."""
+
+    def __init__(self, counters: PublicCounters) -> None:
+        self.counters = counters
+
+    def before_flush(self, session: Session, *_args: object) -> None:
+        for complaint in (*session.new, *session.dirty):
+            if not isinstance(complaint, Complaint):
+                continue
+            history = inspect(complaint).attrs.duplicate_state.history
+            if not history.added and complaint not in session.new:
+                continue
+            new = complaint in session.new
+            was = None if new else _committed_duplicate_state(complaint)
+            now = complaint.duplicate_state
+            if new:
+                # Its first event must not count it again (PublicCounters.status_changed).
+                session.info.setdefault(_INSERTED_LINKED, weakref.WeakSet()).add(complaint)
+            if (was == LINKED) == (now == LINKED):
+                continue
+            self.counters.count_link(session, complaint, 1 if now == LINKED else -1)
+
+    @staticmethod
+    def before_commit(session: Session) -> None:
+        """Flush first, so the commit's own flush moves its counters before they go out."""
+        session.flush()
 
 
 def _faction_code(session: Session, complaint: Complaint) -> str:
@@ -174,9 +223,19 @@ class PublicCounters(EventListener):
         self.agencies = dict(agencies)
 
     def install(self, sessions: sessionmaker[Session]) -> None:
-        """Deltas gathered in a transaction go out just before its commit (apply_deltas)."""
+        """Deltas gathered in a transaction go out just before its commit (apply_deltas);
+        duplicate links are counted as they are flushed (`_LinkCounter`)."""
+        links = _LinkCounter(self)
+        sa_event.listen(sessions, "before_flush", links.before_flush)
+        sa_event.listen(sessions, "before_commit", links.before_commit)
         sa_event.listen(sessions, "before_commit", _flush_deltas)
         sa_event.listen(sessions, "after_rollback", _forget_deltas)
+
+    def count_link(self, session: Session, complaint: Complaint, n: int) -> None:
+        """One more (or, split out, one fewer) report linked to another as one problem."""
+        deltas = _Deltas(_values(complaint, _faction_code(session, complaint), self.agencies))
+        deltas.add(LINKED, n=n)
+        apply_deltas(session, deltas.counts)
 
     def status_changed(self, session: Session, complaint: Complaint, event: StatusEvent) -> None:
         """Move the complaint's counters along with its status."""
@@ -189,6 +248,11 @@ class PublicCounters(EventListener):
             if complaint.visibility == "confidential":
                 deltas.add("confidential")
             deltas.add("received_week", week_of(event.occurred_at))
+            # Stored already linked by a Core INSERT (intake): no flush saw it change.
+            if (complaint not in session.new
+                    and complaint not in session.info.get(_INSERTED_LINKED, ())
+                    and _committed_duplicate_state(complaint) == LINKED):
+                deltas.add(LINKED)
         else:
             deltas.add("status", previous, -1)
         deltas.add("status", event.status)
@@ -225,12 +289,12 @@ def rebuild(session: Session, agencies: Mapping[str, str], batch: int = 20_000) 
     columns = (
         Complaint.faction_id, Complaint.category, Complaint.kota_code, Complaint.visibility,
         Complaint.status, Complaint.is_overdue, Complaint.created_at, Complaint.due_at,
-        Complaint.resolved_at,
+        Complaint.resolved_at, Complaint.duplicate_state,
     )
     result = session.execute(select(*columns).execution_options(yield_per=batch))
     for row in result:
         (faction_id, category, kota, visibility, status, overdue, created_at, due_at,
-         resolved_at) = row
+         resolved_at, duplicate_state) = row
         seen += 1
         values = {"all": "", "faction": codes.get(faction_id, ""), "category": category,
                   "kota": kota, "agency": agencies.get(category, "")}
@@ -245,6 +309,8 @@ def rebuild(session: Session, agencies: Mapping[str, str], batch: int = 20_000) 
             deltas.resolution(created_at, resolved_at, due_at, 1)
         if overdue:  # Complaint.is_overdue
             deltas.add("overdue")
+        if duplicate_state == LINKED:
+            deltas.add(LINKED)
     session.execute(delete(PublicStat))
     items = sorted(counts.items())
     for start in range(0, len(items), 5000):
@@ -268,6 +334,7 @@ class Figures:
 
     total: int = 0
     confidential: int = 0
+    linked: int = 0
     overdue: int = 0
     on_time: int = 0
     late: int = 0
@@ -279,6 +346,12 @@ class Figures:
     @property
     def public(self) -> int:
         return self.total - self.confidential
+
+    @property
+    def problems(self) -> int:
+        """Distinct problems: reports, less those linked to another report of the same
+        problem (each primary and each unlinked report counts once)."""
+        return self.total - self.linked
 
     @property
     def resolved(self) -> int:
@@ -311,6 +384,8 @@ class Figures:
             self.total += count
         elif metric == "confidential":
             self.confidential += count
+        elif metric == LINKED:
+            self.linked += count
         elif metric == "overdue":
             self.overdue += count
         elif metric == "resolved_on_time":
@@ -327,7 +402,9 @@ class Figures:
             self.resolved_weeks[bucket] = count
 
 
-SUMMARY_METRICS = ("total", "confidential", "overdue", "resolved_on_time", "resolved_late")
+SUMMARY_METRICS = (
+    "total", "confidential", "overdue", "resolved_on_time", "resolved_late", LINKED,
+)
 
 
 def read_figures(session: Session, dimension: str = "all", value: str = "",

@@ -35,6 +35,7 @@ from app.outbound import (  # noqa: F401 (re-exported: the names callers knew)
     check_address,
     url_problems,
 )
+from app.projection import duplicate_of_codes
 from app.status_link import status_link
 
 WEBHOOK_DELIVER = "webhook.deliver"
@@ -153,9 +154,11 @@ def destination(subscription_id: int) -> str:
 
 
 def event_data(
-    complaint: Complaint, event: StatusEvent | None, public_url: str
+    complaint: Complaint, event: StatusEvent | None, public_url: str,
+    duplicate_of: str | None = None,
 ) -> dict[str, Any]:
-    """The `data` object of a webhook body (docs/API.md#webhooks), as things are now."""
+    """The `data` object of a webhook body (docs/API.md#webhooks), as things are now;
+    `duplicate_of` is the primary's tracking code (projection.duplicate_of_codes)."""
     status = event.status if event is not None else complaint.status
     return {
         "id": str(complaint.id),
@@ -172,7 +175,13 @@ def event_data(
         "due_at": isoformat(complaint.due_at),
         "overdue": complaint.is_overdue,
         "status_link": status_link(public_url, complaint),
+        "duplicate_of": duplicate_of,
+        "duplicate_state": complaint.duplicate_state,
     }
+
+
+def _duplicate_of(session: Session, complaint: Complaint) -> str | None:
+    return duplicate_of_codes(session, [complaint]).get(complaint.id)
 
 
 def _enqueue(
@@ -215,13 +224,14 @@ class WebhookFanOut(EventListener):
     def status_changed(self, session: Session, complaint: Complaint, event: StatusEvent) -> None:
         """One `complaint.status_changed` per status event (never commits)."""
         _enqueue(
-            session, complaint, STATUS_CHANGED, event_data(complaint, event, self.public_url),
+            session, complaint, STATUS_CHANGED,
+            event_data(complaint, event, self.public_url, _duplicate_of(session, complaint)),
             2 * event.seq, event.source,
         )
 
     def became_overdue(self, session: Session, complaint: Complaint) -> None:
         """One `complaint.overdue` notice, with the complaint's current seq and status."""
-        data = event_data(complaint, None, self.public_url)
+        data = event_data(complaint, None, self.public_url, _duplicate_of(session, complaint))
         data["occurred_at"] = isoformat(complaint.due_at)
         data["note"] = "Melewati batas waktu penyelesaian."
         _enqueue(session, complaint, OVERDUE, data, 2 * complaint.seq + 1, "gateway")

@@ -8,7 +8,13 @@ from __future__ import annotations
 
 from marshmallow import RAISE, Schema, fields, validate
 
-from schemas.complaint import OVERDUE_DESCRIPTION, Text
+from app.models.complaint import DUPLICATE_STATES
+from schemas.complaint import (
+    DUPLICATE_OF_DESCRIPTION,
+    DUPLICATE_STATE_DESCRIPTION,
+    OVERDUE_DESCRIPTION,
+    Text,
+)
 
 CODE = validate.Regexp(r"^[A-Za-z0-9_\-]{2,32}$", error="2–32 letters, digits, - or _.")
 
@@ -58,6 +64,13 @@ class AdminComplaintSchema(Schema):
     reporter_erased_at = fields.DateTime(dump_only=True, allow_none=True)
     created_at = fields.DateTime(dump_only=True)
     updated_at = fields.DateTime(dump_only=True)
+    duplicate_of = fields.String(
+        dump_only=True, allow_none=True, metadata={"description": DUPLICATE_OF_DESCRIPTION}
+    )
+    duplicate_state = fields.String(
+        dump_only=True, allow_none=True,
+        metadata={"enum": [*DUPLICATE_STATES, None], "description": DUPLICATE_STATE_DESCRIPTION},
+    )
 
 
 class AdminComplaintPageSchema(Schema):

@@ -31,6 +31,7 @@ from marshmallow.experimental.context import Context
 from app.clock import utcnow
 from app.lifecycle import STATUSES, status_label
 from app.models import VISIBILITIES, Complaint, StatusEvent
+from app.models.complaint import DUPLICATE_STATES
 from app.reference import areas
 from schemas.xmlchars import XML_INVALID
 
@@ -273,6 +274,17 @@ OVERDUE_DESCRIPTION = (
 )
 
 
+# What the duplicate fields mean wherever a complaint is shown (docs/API.md#duplicates).
+DUPLICATE_OF_DESCRIPTION = (
+    "The tracking code of the complaint this one reports the same problem as (its primary), "
+    "while it is linked to it or suggested as its duplicate; null otherwise"
+)
+DUPLICATE_STATE_DESCRIPTION = (
+    "null: no duplicate found; suggested: a person decides (GET /api/v1/duplicates); "
+    "linked: follows the primary's CRM ticket; rejected: not a duplicate, its own ticket"
+)
+
+
 @dataclass(frozen=True)
 class ComplaintView:
     """A complaint as one caller may read it: what ComplaintSchema dumps.
@@ -285,6 +297,9 @@ class ComplaintView:
 
     complaint: Complaint
     status_link: str | None = None
+    # The tracking code of the complaint's primary (`Complaint.duplicate_of_id`), looked up
+    # by the view (a schema reads no database); None when it duplicates nothing.
+    duplicate_of: str | None = None
 
     @property
     def owner(self) -> bool:
@@ -330,6 +345,14 @@ class ComplaintSchema(Schema):
         metadata={"description": "The reporter's private status page: the submitting "
                   "faction's key only; absent for an admin key"}
     )
+    duplicate_of = fields.String(
+        allow_none=True,
+        metadata={"example": "JBT-4H8N2W6P", "description": DUPLICATE_OF_DESCRIPTION},
+    )
+    duplicate_state = fields.String(
+        allow_none=True,
+        metadata={"enum": [*DUPLICATE_STATES, None], "description": DUPLICATE_STATE_DESCRIPTION},
+    )
 
     @pre_dump
     def _from_model(self, view: ComplaintView, **_kwargs: Any) -> dict[str, Any]:
@@ -367,6 +390,8 @@ class ComplaintSchema(Schema):
             "location": location,
             "visibility": complaint.visibility,
             "attachments": complaint.attachments or [],
+            "duplicate_of": view.duplicate_of,
+            "duplicate_state": complaint.duplicate_state,
         }
         if owner:
             # Read (and decrypted) only for the owner: an admin's request never touches them.

@@ -258,6 +258,11 @@ class Open311RequestSchema(Open311Schema):
     lat = fields.Float(allow_none=True)
     long = fields.Float(allow_none=True)
     media_url = _text()
+    # Jembatan's extension, after the spec's elements (docs/OPEN311.md#duplicates): the
+    # primary's service_request_id when this request reports the same problem, and the
+    # decision's state. Written only with a value, so other clients see the spec unchanged.
+    duplicate_of = Identifier(allow_none=True, metadata=_OPTIONAL)
+    duplicate_state = _text(metadata=_OPTIONAL)
 
 
 class Open311RequestCreatedSchema(Open311Schema):

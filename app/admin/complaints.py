@@ -69,8 +69,9 @@ def list_complaints(
     return Page(rows[:limit], next_cursor)
 
 
-def complaint_summary(complaint: Complaint) -> dict[str, Any]:
-    """The admin's view of a complaint: no reporter data, the title as the public reads it."""
+def complaint_summary(complaint: Complaint, duplicate_of: str | None = None) -> dict[str, Any]:
+    """The admin's view of a complaint: no reporter data, the title as the public reads it;
+    `duplicate_of` is its primary's tracking code (app.projection.duplicate_of_codes)."""
     fields = (
         "id", "tracking_code", "external_id", "source", "category", "kelurahan_code",
         "visibility", "status", "seq", "crm_ticket_id", "agency", "due_at", "resolved_at",
@@ -81,6 +82,8 @@ def complaint_summary(complaint: Complaint) -> dict[str, Any]:
     summary["faction"] = complaint.faction.code
     summary["status_label"] = status_label(complaint.status)
     summary["overdue"] = complaint.is_overdue
+    summary["duplicate_of"] = duplicate_of
+    summary["duplicate_state"] = complaint.duplicate_state
     return summary
 
 

@@ -21,6 +21,7 @@ from app.admin.webhooks import list_webhooks
 from app.audit import record
 from app.auth import authenticate
 from app.database import request_session
+from app.projection import duplicate_of_codes
 from app.reconciliation import last_report, request_run, requested_at
 from schemas.admin import (
     AdminComplaintPageSchema,
@@ -78,8 +79,10 @@ class Complaints(MethodView):
     @blp.alt_response(404, response="NOT_FOUND")
     def get(self, args: dict[str, Any]) -> Any:
         """List every faction's complaints; filter by faction, status, category, overdue."""
-        page = list_complaints(request_session(), **args)
-        items = [complaint_summary(c) for c in page.items]
+        session = request_session()
+        page = list_complaints(session, **args)
+        primaries = duplicate_of_codes(session, page.items)
+        items = [complaint_summary(c, primaries.get(c.id)) for c in page.items]
         return {"items": items, "next_cursor": page.next_cursor}
 
 

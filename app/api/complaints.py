@@ -41,6 +41,7 @@ from app.pagination import (
     read_row_id,
     read_uuid,
 )
+from app.projection import duplicate_of_codes
 from app.status_link import status_link
 from app.wiring import categories_of
 from schemas.complaint import (
@@ -130,7 +131,9 @@ class Complaints(MethodView):
                 },
             ) from None
         status = 201 if result.created else 200
-        body = json.dumps(_complaint_schema.dump(_view(result.complaint)), ensure_ascii=False)
+        body = json.dumps(
+            _complaint_schema.dump(_view(result.complaint, session)), ensure_ascii=False
+        )
         headers = {"Location": f"{blp.url_prefix}/{result.complaint.id}"}
         if key is not None:
             remember(session, scope, key, request_hash, StoredResponse(status, body, headers))
@@ -174,7 +177,9 @@ class Complaints(MethodView):
             return encode_cursor(kind, moment_value(moment), str(last.id))
 
         page = page_of(list(session.scalars(query.limit(limit + 1))), limit, cursor_of)
-        return {"items": [_view(c) for c in page.items], "next_cursor": page.next_cursor}
+        primaries = duplicate_of_codes(session, page.items)
+        return {"items": [_view(c, primaries=primaries) for c in page.items],
+                "next_cursor": page.next_cursor}
 
 
 @blp.route("/<complaint_id>")
@@ -187,7 +192,8 @@ class ComplaintById(MethodView):
     def get(self, complaint_id: str) -> ComplaintView:
         """One complaint; its private fields (reporter, address, status link) for the
         submitting faction only — an admin key reads operations, not identities."""
-        return _view(_visible_complaint(request_session(), complaint_id))
+        session = request_session()
+        return _view(_visible_complaint(session, complaint_id), session)
 
 
 @blp.route("/<complaint_id>/events")
@@ -234,12 +240,21 @@ def _settings() -> Settings:
     return current_app.extensions["settings"]
 
 
-def _view(complaint: Complaint) -> ComplaintView:
+def _view(
+    complaint: Complaint, session: Session | None = None,
+    primaries: dict[uuid.UUID, str] | None = None,
+) -> ComplaintView:
     """The complaint as this request's key may read it: the submitting faction gets its
-    private fields and the status link; anyone else (an admin key) does not."""
+    private fields and the status link; anyone else (an admin key) does not. Its primary's
+    tracking code comes from `primaries` (a page's, looked up at once) or from `session`."""
+    if primaries is None:
+        primaries = duplicate_of_codes(session, [complaint]) if session is not None else {}
+    duplicate_of = primaries.get(complaint.id)
     if g.get("faction") is None or g.faction.id != complaint.faction_id:
-        return ComplaintView(complaint)
-    return ComplaintView(complaint, status_link(_settings().PUBLIC_URL, complaint))
+        return ComplaintView(complaint, duplicate_of=duplicate_of)
+    return ComplaintView(
+        complaint, status_link(_settings().PUBLIC_URL, complaint), duplicate_of=duplicate_of
+    )
 
 
 def _send(status: int, body: str, headers: dict[str, str]) -> Response:

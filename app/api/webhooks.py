@@ -23,12 +23,22 @@ from app.webhooks import (
     rotate_secret,
     webhook_url_problems,
 )
-from schemas.webhook import WebhookArgsSchema, WebhookSchema
+from schemas.webhook import WebhookArgsSchema, WebhookEventSchema, WebhookSchema
 
 blp = Blueprint(
     "webhook", __name__, url_prefix="/api/v1/webhook",
     description="Where status changes are delivered (Standard Webhooks, signed)",
 )
+
+
+# What the subscription receives, as an OpenAPI callback of the PUT that sets it up.
+_DELIVERIES = {"complaintEvent": {"{$request.body#/url}": {"post": {
+    "summary": "A status event or overdue notice of one of the faction's complaints",
+    "requestBody": {"required": True, "content": {
+        "application/json": {"schema": WebhookEventSchema}}},
+    "responses": {"200": {"description": "Any 2xx: delivered"},
+                  "410": {"description": "Gone: the subscription is disabled"}},
+}}}}
 
 
 def _subscription() -> WebhookSubscription | None:
@@ -60,6 +70,7 @@ class Webhook(MethodView):
     @blp.response(200, WebhookSchema)
     @blp.alt_response(400, response="BAD_REQUEST")
     @blp.alt_response(403, response="FORBIDDEN")
+    @blp.doc(callbacks=_DELIVERIES)
     def put(self, args: dict[str, Any]) -> Any:
         """Set the URL (creating the subscription and its secret, or re-enabling it)."""
         authenticate("faction")

@@ -15,6 +15,7 @@ from app.cli import (
     db,
     demo,
     dlq,
+    duplicates,
     factions,
     keys,
     outbox,
@@ -54,6 +55,7 @@ main.add_command(reporter.reporter)          # reporter show|erase|reencrypt
 main.add_command(retention.retention)        # retention run
 main.add_command(reconcile.reconcile)        # reconcile
 main.add_command(dlq.dlq)                    # dlq list|replay
+main.add_command(duplicates.duplicates)      # duplicates list|confirm|reject|link|split
 main.add_command(outbox.outbox)              # outbox stats
 main.add_command(breaker.breaker)            # breaker list|reset
 main.add_command(audit.audit_group)          # audit list

@@ -83,27 +83,31 @@ def _wib(value: Any) -> Any:
     return value.astimezone(WIB).replace(microsecond=0) if value is not None else None
 
 
-def request_document(complaint: Complaint, category: Category | None) -> dict:
-    """One <request> with everything, for a key that may read the complaint."""
+def request_document(
+    complaint: Complaint, category: Category | None, duplicate_of: str | None = None
+) -> dict:
+    """One <request> with everything, for a key that may read the complaint; `duplicate_of`
+    is its primary's tracking code (app.projection.duplicate_of_codes)."""
     attachments = complaint.attachments or []
     media_url = attachments[0].get("url") if attachments else None
     return _request(
         complaint, category, complaint.description, complaint.address, complaint.lat,
         complaint.lon, media_url,
-    )
+    ) | {"duplicate_of": duplicate_of, "duplicate_state": complaint.duplicate_state}
 
 
 def public_request_document(complaint: PublicComplaint, category: Category | None) -> dict:
     """One <request> for a keyless reader: the public projection (app/projection.py).
 
     Its stored public description, the kelurahan as the address, coordinates rounded to
-    about 100 m, and media only for `public` complaints.
+    about 100 m, media only for `public` complaints, and its duplicate link only as the
+    projection shows it (never to a confidential primary).
     """
     place = complaint.place
     return _request(
         complaint, category, complaint.description, place.kelurahan or None, place.lat,
         place.lon, complaint.media_url,
-    )
+    ) | {"duplicate_of": complaint.duplicate_of, "duplicate_state": complaint.duplicate_state}
 
 
 def _request(

@@ -112,7 +112,8 @@ def _attributes() -> list[dict[str, Any]]:
     ]
 
 
-@bp.get("/services/<service_code>.<fmt>")
+# An id holding an encoded "/" ("%2F") is that id, not a path to tidy: no 308 to another one.
+@bp.get("/services/<service_code>.<fmt>", merge_slashes=False)
 def service_definition(service_code: str, fmt: str) -> Response:
     """GET services/{code}: the attributes a request of this service carries."""
     check_format(fmt)

@@ -40,7 +40,12 @@ from app.open311.params import (
     require_form_body,
     window,
 )
-from app.projection import projected_complaints, public_complaints, read_public
+from app.projection import (
+    duplicate_of_codes,
+    projected_complaints,
+    public_complaints,
+    read_public,
+)
 from schemas.open311 import parse_attributes, render_request_created, render_requests
 
 REQUESTS_LIMIT = 1000  # the spec's default page: "the most recent 1000 requests"
@@ -166,7 +171,9 @@ def _request_documents(session: Session, query: Any, api_key: ApiKey | None) -> 
         return [
             public_request_document(c, known.get(c.category)) for c in read_public(session, query)
         ]
-    return [request_document(c, known.get(c.category)) for c in session.scalars(query)]
+    complaints = list(session.scalars(query))
+    primaries = duplicate_of_codes(session, complaints)
+    return [request_document(c, known.get(c.category), primaries.get(c.id)) for c in complaints]
 
 
 @bp.get("/requests.<fmt>")
@@ -203,7 +210,7 @@ def list_requests(fmt: str) -> Response:
     return respond(render_requests(_request_documents(session, query, api_key), fmt), fmt)
 
 
-@bp.get("/requests/<service_request_id>.<fmt>")
+@bp.get("/requests/<service_request_id>.<fmt>", merge_slashes=False)  # as services/{code}
 def get_request(service_request_id: str, fmt: str) -> Response:
     """GET requests/{id}: one complaint, as a one-element list."""
     check_format(fmt)

@@ -10,6 +10,7 @@ from typing import Any
 from flask import Response
 from sqlalchemy import select
 
+from app.clock import as_utc
 from app.database import request_session
 from app.factions import ensure_can_write
 from app.models import Complaint, StatusEvent
@@ -80,6 +81,11 @@ def _update_form() -> dict[str, Any]:
             form["updated_datetime"] = parse_datetime(form["updated_datetime"])
         except ValueError as exc:
             raise fail(400, f"updated_datetime: {exc}") from None
+        try:
+            # Year 1 or 9999 with an offset has no UTC instant: refused here, not a 500.
+            as_utc(form["updated_datetime"])
+        except OverflowError:
+            raise fail(400, "updated_datetime: out of range") from None
     return form
 
 

@@ -109,6 +109,9 @@ def statistics_json() -> Response:
         return {
             "total": f.total,
             "confidential": f.confidential,
+            # Reports linked to an earlier report of the same problem, and the problems.
+            "linked": f.linked,
+            "problems": f.problems,
             "open": f.open,
             "resolved": f.resolved,
             "overdue": f.overdue,

@@ -61,6 +61,10 @@ FIELDS: tuple[Field, ...] = (
     Field("resolved_at", "datetime|null", "Waktu selesai, bila sudah.",
           "When resolved, if it is."),
     Field("updated_at", "datetime", "Perubahan terakhir.", "Last change."),
+    Field("duplicate_of", "string|null", "Kode lacak laporan pertama tentang masalah yang "
+          "sama, bila aduan ini digabung dengannya (satu tiket CRM); kosong bila tidak.",
+          "Tracking code of the first report of the same problem, when this complaint is "
+          "linked to it (one CRM ticket); empty otherwise."),
 )
 
 
@@ -96,6 +100,7 @@ def public_record(
         "overdue": complaint.overdue,
         "resolved_at": isoformat(complaint.resolved_at),
         "updated_at": isoformat(complaint.updated_at),
+        "duplicate_of": complaint.duplicate_of,
     }
 
 

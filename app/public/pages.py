@@ -19,6 +19,7 @@ from app.projection import (
     find_tracked,
     public_complaints,
     read_public,
+    same_problem,
     timeline,
     without_notes,
 )
@@ -37,6 +38,8 @@ from app.reference import areas
 from app.statistics import read_breakdown, read_figures, recent_weeks
 
 PAGE_SIZE = 25
+# Other reports of one problem shown on a complaint's page (nine factions, a few posko each).
+SAME_PROBLEM_SHOWN = 30
 
 
 @bp.get("/")
@@ -135,7 +138,8 @@ def search() -> Response:
 
 @bp.get("/aduan/<tracking_code>")
 def complaint(tracking_code: str) -> Response:
-    """One public complaint: its public text, place, faction, agency, deadline, timeline."""
+    """One public complaint: its public text, place, faction, agency, deadline, timeline,
+    and the other public reports of the same problem (its primary and their duplicates)."""
     session = request_session()
     found = find_public(session, tracking_code.upper())
     if found is None:
@@ -146,6 +150,7 @@ def complaint(tracking_code: str) -> Response:
         complaint=found,
         events=timeline(session, found.id),
         category=categories().get(found.category),
+        same_problem=same_problem(session, found, limit=SAME_PROBLEM_SHOWN),
     )
     return cached_page(body)
 

@@ -37,7 +37,7 @@ from sqlalchemy import select, update
 from app import create_app
 from app.auth import issue_key
 from app.config import Settings
-from app.models import Faction, OutboxMessage, WebhookSubscription
+from app.models import Complaint, Faction, OutboxMessage, WebhookSubscription
 from app.webhooks import new_secret
 from app.wiring import categories_of
 from tests.conftest import Keys
@@ -105,6 +105,8 @@ def roles_for(method: str, path: str) -> tuple[str, ...]:
         return ("PSI",)
     if path.startswith("/api/v1/complaints"):
         return ("PSI", "admin")
+    if path.startswith("/api/v1/duplicates"):
+        return ("admin", "crm")
     raise AssertionError(f"no role known for {method} {path}: add it to roles_for")
 
 
@@ -147,6 +149,9 @@ def seeded(app: Flask, keys: Keys) -> Seeded:
             faction_id=psi.id, url="https://posko.example.org/hook", secret=new_secret(),
         ))
         message_ids = list(session.scalars(select(OutboxMessage.id).order_by(OutboxMessage.id)))
+        # A suggestion to review: PKS's complaint may duplicate PSI's first.
+        suggested = session.get(Complaint, other.id)
+        suggested.duplicate_of_id, suggested.duplicate_state = own[0].id, "suggested"
         session.execute(
             update(OutboxMessage).where(OutboxMessage.id == message_ids[0]).values(status="dead")
         )
@@ -156,6 +161,7 @@ def seeded(app: Flask, keys: Keys) -> Seeded:
         "code": ["PSI", "PKS", "pdip", "NOSUCH"],
         "key_id": [spare.key_id],
         "message_id": message_ids[:2],
+        "tracking_code": [other.tracking_code, own[1].tracking_code, "JBT-ZZZZZZZZ"],
     }, codes)
 
 

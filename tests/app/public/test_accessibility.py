@@ -17,6 +17,7 @@ import pytest
 from flask import Blueprint, Flask, render_template
 
 from app.lifecycle import STATUSES
+from app.models import Complaint
 from tests.support.browser import (
     Violation,
     assert_no_blocking,
@@ -39,7 +40,7 @@ FOCUSABLE = (
 
 
 @pytest.fixture
-def site(app: Flask, seed) -> Iterator[dict[str, Any]]:
+def site(app: Flask, seed, db) -> Iterator[dict[str, Any]]:
     """A live site with every kind of complaint the pages show, and the pages to visit."""
     followed = seed(
         title="Lampu jalan padam di depan sekolah",
@@ -52,12 +53,18 @@ def site(app: Flask, seed) -> Iterator[dict[str, Any]]:
          title="Saluran air tersumbat, banjir setiap hujan")
     hidden = seed(faction="PSI", visibility="confidential", statuses=("forwarded",),
                   title="Rahasia")
+    # Another faction's report of the same problem: both pages list the other one.
+    again = seed(faction="PKB", title="Lampu jalan mati depan sekolah", visibility="public")
+    with db.transaction() as session:
+        row = session.get(Complaint, again.id)
+        row.duplicate_of_id, row.duplicate_state = followed.id, "linked"
     pages = {
         "dashboard": "/",
         "list": "/aduan",
         "list filtered": "/aduan?fraksi=PSI&kecamatan=31.71.01&status=in_progress&terlambat=1",
         "list empty": "/aduan?fraksi=NASDEM",
         "complaint": f"/aduan/{followed.tracking_code}",
+        "complaint linked": f"/aduan/{again.tracking_code}",
         "faction": "/fraksi/PSI",
         "open data": "/data",
         "methodology": "/metodologi",

@@ -110,7 +110,7 @@ NOTES = {
 }
 
 
-def _seed_canaries(seed) -> list[Seeded]:
+def _seed_canaries(seed, db) -> list[Seeded]:
     plan = [
         ("PSI", "public", ("forwarded", "in_progress")),
         ("PKS", "anonymous", ("forwarded", "in_progress", "resolved")),
@@ -128,6 +128,12 @@ def _seed_canaries(seed) -> list[Seeded]:
                          notes=NOTES, overdue=i == 0, **fields)
         seeded.append(Seeded(complaint.id, complaint.tracking_code, complaint.status_secret,
                              visibility))
+    # Duplicates: PDIP's report linked to PKS's (the pages list each other), and PSI's public
+    # report linked to the confidential one (which must show nowhere, nor the link).
+    with db.transaction() as session:
+        for duplicate, primary in ((3, 1), (0, 4)):
+            row = session.get(Complaint, seeded[duplicate].id)
+            row.duplicate_of_id, row.duplicate_state = seeded[primary].id, "linked"
     return seeded
 
 
@@ -249,8 +255,12 @@ def unlisted_keyless_routes(app: Flask, client: FlaskClient) -> list[tuple[str, 
 
 
 def test_every_keyless_route_is_crawled_or_listed(app: Flask, client: FlaskClient, seed,
-                                                  keys) -> None:
-    answered = crawl(app, client, _seed_canaries(seed))
+                                                  keys, db) -> None:
+    seeded = _seed_canaries(seed, db)
+    answered = crawl(app, client, seeded)
+    # The crawl went through the duplicate links: PDIP's page lists PKS's report.
+    linked = client.get(f"/aduan/{seeded[3].tracking_code}").get_data(as_text=True)
+    assert seeded[1].tracking_code in linked.split("Masalah yang sama, juga dilaporkan")[1]
 
     get_rules = {r.rule for r in app.url_map.iter_rules() if "GET" in (r.methods or ())}
     assert not CRAWLED & NO_COMPLAINT_DATA
@@ -288,7 +298,7 @@ def _projection(db, ids) -> dict:
 
 def test_erase_then_crawl_every_public_surface(app: Flask, client: FlaskClient, db, seed,
                                                keys, database_url: str) -> None:
-    seeded = _seed_canaries(seed)
+    seeded = _seed_canaries(seed, db)
     ids = [s.id for s in seeded]
     before = _projection(db, ids)
     by_cli, by_api, by_retention, confidential = seeded[0], seeded[2], seeded[1], seeded[4]
@@ -325,7 +335,7 @@ def test_erase_then_crawl_every_public_surface(app: Flask, client: FlaskClient, 
 
 def test_crawl_helper_catches_a_leak(app: Flask, client: FlaskClient, seed, keys, db) -> None:
     """The crawl is not blind: a projection holding a canary is reported."""
-    seeded = _seed_canaries(seed)
+    seeded = _seed_canaries(seed, db)
     with db.transaction() as session:
         complaint = session.get(Complaint, seeded[0].id)
         complaint.public_description = f"bocor {REPORTER['email']}"
