@@ -60,6 +60,7 @@ from app.lifecycle import TERMINAL, mysociety_status
 from app.models import Complaint, OutboxMessage, StatusEvent
 from app.models.complaint import DEDUP_CLOSED_SQL, DEDUP_OPEN_SQL, SUGGESTED_SQL
 from app.models.outbox import enqueue
+from app.projection import is_public
 
 # The forwarding topics (intake re-exports the first two under their old names).
 CRM_SUBMIT = "crm.submit"
@@ -335,10 +336,22 @@ def match_at_intake(session: Session, complaint: Complaint, settings: Settings, 
         return
     complaint.duplicate_of_id = primary.id
     complaint.duplicate_state = SUGGESTED
-    note = (f"Mungkin laporan yang sama dengan {primary.tracking_code}; menunggu tinjauan "
-            "sebelum diteruskan ke CRM.")
+    note, public_note = _about(primary, "Mungkin laporan yang sama dengan {primary}; menunggu"
+                                        " tinjauan sebelum diteruskan ke CRM.")
     append_event(session, complaint, complaint.status, source="gateway", note=note,
-                 public_note=note)
+                 public_note=public_note)
+
+
+def _about(primary: Complaint, note: str) -> tuple[str, str]:
+    """A note naming the primary (`{primary}`, `{ticket}`), and its public form.
+
+    A confidential primary is named nowhere public — neither its tracking code nor its ticket:
+    a public complaint's timeline says only "another report" (the faction's own views, which
+    read `note`, keep the code)."""
+    private = note.format(primary=primary.tracking_code, ticket=primary.crm_ticket_id)
+    if is_public(primary.visibility):
+        return private, private
+    return private, note.format(primary="laporan lain", ticket="-")
 
 
 def forward_own(session: Session, complaint: Complaint) -> None:
@@ -359,10 +372,11 @@ def _link(session: Session, complaint: Complaint, primary: Complaint, *, source:
         complaint.agency = primary.agency
     # The primary may have moved on: the complaint takes its status at once.
     status = primary.status if primary.crm_ticket_id else complaint.status
-    where = f" (tiket CRM {primary.crm_ticket_id})" if primary.crm_ticket_id else ""
-    note = (f"Laporan yang sama dengan {primary.tracking_code}{where}; aduan ini mengikuti "
-            "tiket itu.")
-    append_event(session, complaint, status, source=source, note=note, public_note=note)
+    where = " (tiket CRM {ticket})" if primary.crm_ticket_id else ""
+    note, public_note = _about(primary, "Laporan yang sama dengan {primary}" + where
+                               + "; aduan ini mengikuti tiket itu.")
+    append_event(session, complaint, status, source=source, note=note,
+                 public_note=public_note)
     if primary.crm_ticket_id:
         tell_crm(session, complaint, primary)
 
@@ -426,14 +440,17 @@ def _follow(session: Session, primary: Complaint, event: StatusEvent,
         if primary.agency and complaint.agency != primary.agency:
             complaint.agency = primary.agency
         if event.status == "forwarded" and event.source == "gateway":
-            note = (f"Diteruskan ke CRM bersama {primary.tracking_code} dengan nomor tiket "
-                    f"{primary.crm_ticket_id}.")
+            note, public_note = _about(primary, "Diteruskan ke CRM bersama {primary} dengan"
+                                                " nomor tiket {ticket}.")
             append_event(session, complaint, "forwarded", source=event.source,
-                         occurred_at=event.occurred_at, note=note, public_note=note)
+                         occurred_at=event.occurred_at, note=note, public_note=public_note)
             tell_crm(session, complaint, primary)
             continue
+        # The CRM's note as the primary publishes it; of a confidential primary, nothing
+        # public (its notes are not published on its own status page either).
         append_event(session, complaint, event.status, source=event.source,
                      occurred_at=event.occurred_at, note=event.public_note,
+                     public_note=None if is_public(primary.visibility) else "",
                      crm_update_id=event.crm_update_id)
 
 
@@ -485,7 +502,7 @@ def reject(session: Session, complaint: Complaint, *, actor: str) -> None:
             f"{complaint.tracking_code} has no suggestion to reject", "not_suggested")
     primary = session.get(Complaint, complaint.duplicate_of_id)
     assert primary is not None
-    note = f"Bukan laporan yang sama dengan {primary.tracking_code}; diteruskan sendiri."
+    note = _about(primary, "Bukan laporan yang sama dengan {primary}; diteruskan sendiri.")
     _unlink(session, complaint, note)
     _decided(session, complaint, primary, actor, "duplicate.reject")
 
@@ -517,20 +534,20 @@ def split(session: Session, complaint: Complaint, *, actor: str) -> None:
         raise DecisionRefused(f"{complaint.tracking_code} is not linked", "not_linked")
     primary = session.get(Complaint, complaint.duplicate_of_id)
     assert primary is not None
-    note = (f"Dipisahkan dari {primary.tracking_code}; diteruskan ke CRM sebagai tiket "
-            "sendiri.")
+    note = _about(primary, "Dipisahkan dari {primary}; diteruskan ke CRM sebagai tiket sendiri.")
     complaint.agency = None
     _unlink(session, complaint, note, status="received")
     _decided(session, complaint, primary, actor, "duplicate.split")
 
 
-def _unlink(session: Session, complaint: Complaint, note: str,
+def _unlink(session: Session, complaint: Complaint, note: tuple[str, str],
             status: str | None = None, source: str = "admin") -> None:
+    """Unlink (a rejection, a timeout, a split); `note` is (note, public note)."""
     complaint.duplicate_of_id = None
     complaint.duplicate_of = None
     complaint.duplicate_state = REJECTED
-    append_event(session, complaint, status or complaint.status, source=source, note=note,
-                 public_note=note)
+    append_event(session, complaint, status or complaint.status, source=source, note=note[0],
+                 public_note=note[1])
     forward_own(session, complaint)
 
 
@@ -628,8 +645,10 @@ def expire_suggestions(session: Session, settings: Settings, now: datetime,
     for complaint in expired:
         primary = session.get(Complaint, complaint.duplicate_of_id)
         code = primary.tracking_code if primary is not None else "?"
-        note = (f"Tidak ditinjau dalam batas waktu; diteruskan ke CRM sebagai tiket sendiri "
-                f"(mungkin sama dengan {code}).")
+        template = ("Tidak ditinjau dalam batas waktu; diteruskan ke CRM sebagai tiket sendiri"
+                    " (mungkin sama dengan {primary}).")
+        note = (_about(primary, template) if primary is not None
+                else (template.format(primary=code),) * 2)
         _unlink(session, complaint, note, source="gateway")
         complaint.duplicate_decided_at = now
         audit.record(session, "system:review-timeout", "duplicate.expire", "complaint",

@@ -257,6 +257,29 @@ def test_crm_updates_on_the_primary_become_events_of_each_linked_complaint(
     assert ours == "duplicate"
 
 
+def test_a_confidential_primary_lends_its_status_but_not_its_notes_or_code_to_the_public(
+    client: FlaskClient, keys: Keys, db: Any, settings: Settings,
+) -> None:
+    """The linked public complaint follows a confidential primary's status; what the CRM
+    wrote on that ticket, and the primary's code, stay in the faction's own view."""
+    first = submit(client, keys, "PKS", FLOOD | {"visibility": "confidential"})
+    shown = submit(client, keys, "PSI", FLOOD_AGAIN | {"visibility": "public"})
+    give_ticket(db, first["tracking_code"], "3100088")
+    with db.transaction() as session:
+        assert apply_crm_update(session, {
+            "update_id": "UPD-C", "service_request_id": "3100088", "status": "IN_PROGRESS",
+            "external_status_code": "PROSES", "updated_datetime": utcnow().isoformat(),
+            "description": "Petugas menemui pelapor di rumahnya."}, settings) == "applied"
+    with db.session() as session:
+        events = session.scalars(select(StatusEvent).join(Complaint).where(
+            Complaint.tracking_code == shown["tracking_code"]).order_by(StatusEvent.seq)).all()
+        assert events[-1].status == "in_progress"
+        assert events[-1].note == "Petugas menemui pelapor di rumahnya."  # the faction's view
+        public = " ".join(e.public_note or "" for e in events)
+    assert "menemui pelapor" not in public and first["tracking_code"] not in public
+    assert "3100088" not in public and "laporan lain" in public
+
+
 def test_a_suggestion_waits_for_review_and_confirm_links_it(
     suggest_only: FlaskClient, keys: Keys, db: Any,
 ) -> None:

@@ -186,11 +186,6 @@ def test_the_dashboard_counts_problems_and_reports_apart(client: FlaskClient, se
     assert other.tracking_code in client.get("/aduan").get_data(as_text=True)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "app/duplicates.py (branch dedup-flow) stores the primary's tracking code in the public "
-    "note of the link event ('Laporan yang sama dengan JBT-…'), whatever the primary's "
-    "visibility: the public timeline names a confidential complaint. Remove this mark once "
-    "the note names a confidential primary no more."))
 def test_a_complaint_linked_at_intake_to_a_confidential_one_names_it_nowhere_public(
     client: FlaskClient, keys,
 ) -> None:
