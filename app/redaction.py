@@ -60,7 +60,7 @@ from typing import Any
 import phonenumbers
 
 # Bumped whenever detection changes, and stored with each computed projection.
-VERSION = 4
+VERSION = 5
 
 MASK_PHONE = "[nomor telepon]"
 MASK_NIK = "[NIK]"
@@ -441,9 +441,10 @@ def _national(digits: str, plus: bool) -> str | None:
         national = digits[2:]
         if national.startswith("0"):
             national = national[1:]
-    elif plus:
-        return None
+    elif plus and not digits.startswith("0"):
+        return None  # another country's number (the matcher may still know it)
     elif digits.startswith("0"):
+        # "+0812…", "+ 0812…": a + before a national number is a habit, not a country code.
         national = digits[1:]
     else:
         return None
