@@ -58,7 +58,12 @@ from app.config import Settings
 from app.events import append_event
 from app.lifecycle import TERMINAL, mysociety_status
 from app.models import Complaint, OutboxMessage, StatusEvent
-from app.models.complaint import DEDUP_CLOSED_SQL, DEDUP_OPEN_SQL, SUGGESTED_SQL
+from app.models.complaint import (
+    DEDUP_CLOSED_SQL,
+    DEDUP_OPEN_SQL,
+    SUGGESTED_SQL,
+    without_private,
+)
 from app.models.outbox import enqueue
 from app.projection import is_public
 
@@ -608,8 +613,9 @@ def _check_pair(session: Session, complaint: Complaint, primary: Complaint) -> N
 
 def suggestions(session: Session, *, limit: int = 50,
                 after: uuid.UUID | None = None) -> list[Complaint]:
-    """Complaints awaiting review, oldest first (keyset after the complaint `after`)."""
-    query = select(Complaint).where(text(SUGGESTED_SQL))
+    """Complaints awaiting review, oldest first (keyset after the complaint `after`); what a
+    reviewer reads, without the reporter's data."""
+    query = select(Complaint).options(*without_private()).where(text(SUGGESTED_SQL))
     if after is not None:
         last = session.execute(select(Complaint.created_at, Complaint.id)
                                .where(Complaint.id == after)).first()

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import and_, or_, select
-from sqlalchemy.orm import Session, defer
+from sqlalchemy.orm import Session
 
 from app import duplicates
 from app.admin.paging import MAX_LIMIT
@@ -21,6 +21,7 @@ from app.errors import Problem
 from app.lifecycle import status_label
 from app.matching import distance_m
 from app.models import Complaint
+from app.models.complaint import without_private
 from app.pagination import Page, decode_cursor, encode_cursor, moment_value, read_moment, read_uuid
 
 # Keyset ordering of the review list: (created_at, id) ascending, oldest waiting first.
@@ -29,22 +30,11 @@ OLDEST_CREATED = "d"
 # complaint's present state, which another decision may change (409).
 UNLINKABLE = frozenset({"same_complaint", "primary_is_duplicate", "has_duplicates",
                         "terminal_pair"})
-# What a reviewer never needs: the reporter's data and the private address (never decrypted).
-_PRIVATE = (
-    Complaint.address, Complaint.reporter_name, Complaint.reporter_phone,
-    Complaint.reporter_email, Complaint.reporter_nik, Complaint.status_secret,
-)
-
-
-def _unread() -> list[Any]:
-    return [defer(column) for column in _PRIVATE]
-
-
 def complaint_or_404(session: Session, tracking_code: str) -> Complaint:
     """The complaint with this tracking code (any case), or a 404 problem naming it."""
     code = tracking_code.strip().upper()
     found = session.scalars(
-        select(Complaint).options(*_unread()).where(Complaint.tracking_code == code)
+        select(Complaint).options(*without_private()).where(Complaint.tracking_code == code)
     ).first()
     if found is None:
         raise Problem(404, "Not Found", f"No complaint has the tracking code {tracking_code!r}.",
@@ -118,7 +108,8 @@ def list_duplicates(
             session, limit=limit + 1, after=after[1] if after else None
         )
     else:
-        query = select(Complaint).options(*_unread()).where(Complaint.duplicate_state == state)
+        query = (select(Complaint).options(*without_private())
+                 .where(Complaint.duplicate_state == state))
         if after is not None:
             query = query.where(or_(
                 Complaint.created_at > after[0],
@@ -141,7 +132,7 @@ def describe(session: Session, complaints: Iterable[Complaint]) -> list[dict[str
     primaries: dict[Any, Complaint] = {}
     if wanted:
         primaries = {p.id: p for p in session.scalars(
-            select(Complaint).options(*_unread()).where(Complaint.id.in_(wanted))
+            select(Complaint).options(*without_private()).where(Complaint.id.in_(wanted))
         )}
     return [_pair(c, primaries.get(c.duplicate_of_id)) for c in complaints]
 

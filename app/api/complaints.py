@@ -11,7 +11,7 @@ from typing import Any
 from flask import Response, current_app, g, request
 from flask.views import MethodView
 from sqlalchemy import Select, literal, select, tuple_
-from sqlalchemy.orm import Session, defer
+from sqlalchemy.orm import Session
 
 from app.api.parsing import ApiBlueprint
 from app.auth import authenticate, require
@@ -29,6 +29,7 @@ from app.idempotency import (
 )
 from app.intake import DuplicateConflict, content_hash, submit_complaint
 from app.models import Complaint, StatusEvent
+from app.models.complaint import without_private
 from app.pagination import (
     EVENT_SEQ,
     NEWEST_CREATED,
@@ -224,16 +225,10 @@ class ComplaintEvents(MethodView):
 
 
 # What only the submitting faction reads (and what each read would decrypt).
-_PRIVATE_COLUMNS = (
-    Complaint.address, Complaint.reporter_name, Complaint.reporter_phone,
-    Complaint.reporter_email, Complaint.reporter_nik, Complaint.status_secret,
-)
-
-
 def _unread_columns() -> list[Any]:
     """Loader options that leave the private columns unloaded for a key that may not read
     them (an admin's): its reads never decrypt a reporter's data."""
-    return [] if g.get("faction") is not None else [defer(c) for c in _PRIVATE_COLUMNS]
+    return [] if g.get("faction") is not None else without_private()
 
 
 def _settings() -> Settings:

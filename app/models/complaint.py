@@ -22,7 +22,7 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.ext.hybrid import hybrid_property
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, defer, mapped_column, relationship
 
 from app.clock import utcnow
 from app.crypto import EncryptedText
@@ -193,6 +193,16 @@ class Complaint(Base):
     @classmethod
     def _is_overdue_expression(cls) -> ColumnElement[bool]:
         return and_(cls.overdue, cls.status.not_in(_TERMINAL_ORDERED))
+
+
+def without_private() -> list[Any]:
+    """Loader options that leave the reporter's data, the address and the status secret
+    unread: reads that never show them (another faction's view, the review list) neither
+    fetch nor decrypt them."""
+    return [defer(column) for column in (
+        Complaint.address, Complaint.reporter_name, Complaint.reporter_phone,
+        Complaint.reporter_email, Complaint.reporter_nik, Complaint.status_secret,
+    )]
 
 
 class StatusEvent(Base):
