@@ -12,7 +12,7 @@
    cold (every report new to the matcher), and per intake, `best` over N candidates, for N the
    candidate search can return (a grid cell's open complaints of one category).
 4. `scale_section()`: the cost of an intake's candidate search and matching at 10,000 and
-   1,000,000 stored complaints needs the database part (app/duplicates.py, branch dedup-flow).
+   1,000,000 stored complaints runs bench/dedup_scale.py (PostgreSQL, JEMBATAN_BENCH_DATABASE_URL).
 
 CPU time of this process (`time.process_time`), best of several rounds: the machine is shared,
 and the least disturbed round is the one that measures the code.
@@ -21,6 +21,8 @@ and the least disturbed round is the one that measures the code.
 from __future__ import annotations
 
 import argparse
+import os
+import subprocess
 import sys
 import time
 from collections import Counter, defaultdict
@@ -184,12 +186,19 @@ def cost(pairs: list[Pair], rounds: int, calls: int) -> bool:
 def scale_section(quick: bool) -> None:
     """Section 4: an intake's candidate search and matching at 10,000 and 1,000,000 stored.
 
-    The hook the database part fills in: seed N complaints with their grid cells, time the
-    indexed candidate search plus `best` per intake at both sizes, print the ratio 1M/10k
-    (target ≤ 1.5) and matching's share of an intake (target ≤ 10%).
+    Needs PostgreSQL (JEMBATAN_BENCH_DATABASE_URL): runs bench/dedup_scale.py, which fills
+    the store by COPY and prints the on/off intake ratio (target ≤ 1.10 at 1M) and the ratio
+    1M/10k (target ≤ 1.5). `--quick`: 10k and 200k, fewer intakes.
     """
-    print("\nScale: needs the candidate search of app/duplicates.py (branch dedup-flow); "
-          "not measured here.")
+    if not os.environ.get("JEMBATAN_BENCH_DATABASE_URL"):
+        print("\nScale: set JEMBATAN_BENCH_DATABASE_URL (PostgreSQL; its schema is dropped) "
+              "to measure the candidate search at 10k and 1M stored (bench/dedup_scale.py).")
+        return
+    sizes = "10000,200000" if quick else "10000,1000000"
+    intakes = "100" if quick else "300"
+    print(f"\nScale (bench/dedup_scale.py --sizes {sizes} --intakes {intakes}):", flush=True)
+    subprocess.run([sys.executable, str(Path(__file__).with_name("dedup_scale.py")),
+                    "--sizes", sizes, "--intakes", intakes], check=False)
 
 
 def main() -> int:

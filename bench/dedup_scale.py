@@ -3,8 +3,8 @@
     python bench/dedup_scale.py                          # 10k, then 1M (PostgreSQL)
     python bench/dedup_scale.py --sizes 10000,200000 --intakes 200
 
-PostgreSQL from JEMBATAN_BENCH_DATABASE_URL (else this branch's scratch database on the shared
-server); its schema is dropped and migrated. The store is filled with COPY (secondary indexes
+PostgreSQL from JEMBATAN_BENCH_DATABASE_URL (required); its schema is dropped and migrated.
+The store is filled with COPY (secondary indexes
 dropped and rebuilt around it) the way a real one grows: the open backlog and the complaints
 closed in the last DEDUP_TERMINAL_DAYS stay the same size (--backlog, --recent), everything
 else is terminal history, years of it. Then each intake (POST /api/v1/complaints in the Flask
@@ -46,7 +46,6 @@ from app.models import Complaint  # noqa: E402
 from app.reference import areas  # noqa: E402
 from app.wiring import categories_of  # noqa: E402
 
-SCRATCH = "postgresql://postgres@127.0.0.1:55432/jembatan_scratch_dedup-flow"
 # Jakarta's extent, roughly.
 LAT, LON = (-6.36, -6.09), (106.69, 106.97)
 TEXTS = {
@@ -69,7 +68,11 @@ OPEN = ("received", "forwarded", "waiting", "dispatched", "in_progress")
 
 
 def database_url() -> str:
-    return os.environ.get("JEMBATAN_BENCH_DATABASE_URL") or SCRATCH
+    url = os.environ.get("JEMBATAN_BENCH_DATABASE_URL")
+    if not url:
+        sys.exit("set JEMBATAN_BENCH_DATABASE_URL to a PostgreSQL database whose schema may be "
+                 "dropped (e.g. postgresql://postgres@127.0.0.1:5432/jembatan_bench)")
+    return url
 
 
 def reset(url: str) -> None:
