@@ -74,8 +74,9 @@ FIRST_LOOKBACK = timedelta(days=1)
 # Long outages are caught up in windows no longer than this, several per tick.
 MAX_WINDOW = timedelta(hours=6)
 MAX_WINDOWS_PER_TICK = 8
-# Updates applied per transaction (each recorded once by INSERT … ON CONFLICT DO NOTHING).
-APPLY_BATCH = 200
+# Updates applied per transaction (each recorded once by INSERT … ON CONFLICT DO NOTHING): at
+# ≈ 3 ms an update, a batch commits (and its webhooks go out) within ≈ 0.15 s of the read.
+APPLY_BATCH = 50
 # Ticket ids per GET requests call (fallback mode and agency lookups).
 REQUESTS_BATCH = 50
 REQUESTS_BATCHES_PER_TICK = 20
@@ -94,6 +95,11 @@ class PollStats:
     updates: int = 0
     outcomes: dict[str, int] | None = None
     swept: bool = False  # the wide sweep ran (what it applied is counted; its duplicates not)
+
+    @property
+    def applied(self) -> int:
+        """Updates that changed a complaint (the worker wakes the fan-out's delivery for them)."""
+        return (self.outcomes or {}).get("applied", 0)
 
     def count(self, outcome: str) -> None:
         self.outcomes = self.outcomes or {}
@@ -419,10 +425,11 @@ def _polled_within(session: Any, now: datetime, gap: timedelta) -> bool:
     return polled is not None and now - as_utc(polled.updated_at) < gap
 
 
-def poll_job(context: WorkerContext) -> None:
+def poll_job(context: WorkerContext) -> PollStats | None:
     """Poll the CRM for status updates (one poller at a time, one poll per interval)."""
     gap = timedelta(seconds=POLL_GAP * context.settings.POLL_INTERVAL_S)
     stats = poll_once(context.db, context.settings, context.worker_id, context.crm, gap)
     if stats is not None and set(stats.outcomes or {}) - {"duplicate"}:
         log.info("CRM poll: %d updates in %d windows: %s", stats.updates, stats.windows,
                  stats.outcomes)
+    return stats

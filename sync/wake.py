@@ -71,8 +71,12 @@ class Waker:
 
     def __init__(self, jobs_by_topic: Mapping[str, str],
                  intervals: Mapping[str, float] | None = None,
-                 listening_since: Callable[[], float | None] = lambda: None) -> None:
+                 listening_since: Callable[[], float | None] = lambda: None,
+                 follow_ups: Mapping[str, Iterable[str]] | None = None) -> None:
         self.jobs_by_topic = dict(jobs_by_topic)
+        # job → topics woken in this process after a run of it that applied something (the
+        # poller's fan-out), with or without notifications.
+        self.follow_ups = {job: tuple(topics) for job, topics in (follow_ups or {}).items()}
         self.intervals = dict(intervals or {})
         self.listening_since = listening_since
         self.states = {job: _JobState() for job in set(self.jobs_by_topic.values())}
@@ -130,7 +134,7 @@ class Waker:
         """Run a job (tick or wake-up), and once more while notifications came meanwhile."""
         state = self.states.get(job)
         if state is None:
-            function()
+            self._follow_up(job, function())
             return
         with self.lock:
             if state.running:
@@ -142,6 +146,7 @@ class Waker:
             while True:
                 state.last_run = time.monotonic()
                 result = function()
+                self._follow_up(job, result)
                 if _troubled(result):
                     state.last_trouble = time.monotonic()
                 with self.lock:
@@ -154,6 +159,10 @@ class Waker:
             with self.lock:
                 state.running = False
             raise
+
+    def _follow_up(self, job: str, result: Any) -> None:
+        if getattr(result, "applied", 0) and job in self.follow_ups:
+            self.wake(self.follow_ups[job])
 
     def _loop(self, job: str, function: Callable[[], Any]) -> None:
         state = self.states[job]
