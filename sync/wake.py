@@ -9,7 +9,8 @@ Two parts (docs/SCALING.md#sub-second-status):
   the backend terminated, the network cut) it reconnects with exponential backoff and jitter;
   whatever was notified meanwhile is claimed by the jobs' ticks, which stay as the safety net.
 - `Waker`: coalesces wake-ups per job. A job not running is started at once by its wake
-  thread (one run, however many notifications arrive before it starts); a job already running
+  thread (one run, however many notifications arrive before it starts), which also carries the
+  job's ticks (a timed wait, not a scheduler firing); a job already running
   (woken, or on its tick) is marked to run once more when it returns, so work committed during
   its last claim is not left to the tick. A burst of 1,000 intakes is therefore a few runs, each
   claiming batches, not 1,000 wake-ups; and a run that finds nothing claimable returns at once
@@ -165,12 +166,23 @@ class Waker:
             self.wake(self.follow_ups[job])
 
     def _loop(self, job: str, function: Callable[[], Any]) -> None:
+        """Wait for a wake-up, or for the job's interval: then it is a tick (see `tick`).
+
+        The thread carries the job's ticks itself (a timed wait costs next to nothing), so the
+        scheduler does not fire the woken jobs every couple of seconds only to skip them.
+        """
         state = self.states[job]
+        interval = self.intervals.get(job)
+        timeout: float | None = 0.0 if interval else None  # the tick at start, then each interval
         while True:
-            state.event.wait()
+            woken = state.event.wait(timeout)
             if self.stopping:
                 return
-            self.run(job, function)
+            if woken:
+                self.run(job, function)
+            else:
+                self.tick(job, function)
+            timeout = interval
 
 
 def _troubled(result: Any) -> bool:

@@ -92,6 +92,8 @@ def run_worker(settings: Settings, *, once: bool = False) -> None:
         follow_ups=FOLLOW_UPS,
     )
     for name, interval, job in jobs(settings):
+        if name in waker.states:
+            continue  # its wake thread carries its ticks (Waker._loop)
         scheduler.add_job(
             _run_job, "interval", seconds=interval, args=(name, job, context, waker), id=name,
             next_run_time=_soon(),

@@ -155,6 +155,24 @@ def test_ticks_slow_down_only_while_listening_and_calm() -> None:
     assert runs == 7
 
 
+def test_a_woken_jobs_thread_carries_its_ticks_thinned_while_listening() -> None:
+    listening_since: list[float | None] = [None]
+    waker = Waker({"crm.submit": "forward"}, {"forward": 0.05},
+                  listening_since=lambda: listening_since[0])
+    runs: list[float] = []
+    waker.start({"forward": lambda: runs.append(time.monotonic())})
+    try:
+        # No scheduler: the thread's own timed wait is the tick (the first one at start).
+        wait_until(lambda: len(runs) >= 4, timeout=5, what="ticks at the interval")
+        listening_since[0] = time.monotonic()
+        wait_until(lambda: runs[-1] > listening_since[0], timeout=5, what="a tick after")
+        settled = len(runs)
+        time.sleep(0.25)  # five intervals: listening and calm, one tick in ten runs
+        assert len(runs) - settled <= 1
+    finally:
+        waker.stop(timeout=5)
+
+
 def test_a_poll_that_applied_updates_wakes_the_delivery_in_process() -> None:
     # No listener at all (SQLite, or notifications off): the follow-up alone wakes it.
     waker = Waker({"webhook.deliver": "deliver"}, {"deliver": 60.0},
@@ -162,6 +180,8 @@ def test_a_poll_that_applied_updates_wakes_the_delivery_in_process() -> None:
     delivered = threading.Event()
     waker.start({"deliver": delivered.set})
     try:
+        assert delivered.wait(5)  # its tick at start; the next is a minute away
+        delivered.clear()
         waker.tick("poll", lambda: PollStats(outcomes={"duplicate": 3}))
         assert not delivered.wait(0.3)  # nothing changed: the delivery waits for its tick
         waker.tick("poll", lambda: PollStats(outcomes={"applied": 1, "duplicate": 3}))
