@@ -17,9 +17,9 @@ Modes (`JEMBATAN_CRM_UPDATES_MODE`):
 - `push`: the CRM posts updates to `/open311/v2/servicerequestupdates`; nothing to poll.
 
 One poller at a time: the leader lease `crm.poll` (sync.lease); it expires on its own when its
-holder dies. And one poll per interval, however many workers tick: a worker whose tick comes
-less than POLL_GAP of an interval after another's poll started leaves it (the CRM is asked as
-often as JEMBATAN_POLL_INTERVAL_S says, not that times the number of workers).
+holder dies. And about one poll per interval, however many workers tick: a worker whose tick
+comes less than POLL_GAP of an interval after the last poll's leaves it (the CRM is asked about
+as often as JEMBATAN_POLL_INTERVAL_S says, not that times the number of workers).
 
 Malformed updates never stop a window: each is recorded and skipped by apply_crm_update.
 """
@@ -68,8 +68,10 @@ OVERLAP = timedelta(minutes=2)
 # After an outage the sweep does not reach back further than this behind the watermark (the
 # catch-up windows read that time after the fact, when late commits had long landed).
 SWEEP_MAX_SPAN = timedelta(minutes=10)
-# A tick polls only if the last poll started at least this part of an interval ago.
-POLL_GAP = 0.9
+# A tick polls only if the last poll's tick was at least this part of an interval before it:
+# with several workers the CRM is asked at most 1/POLL_GAP times per interval, and a tick run
+# late by a busy machine (up to a quarter of an interval) does not make the next one skip.
+POLL_GAP = 0.75
 # A first poll (no watermark yet) looks back this far.
 FIRST_LOOKBACK = timedelta(days=1)
 # Long outages are caught up in windows no longer than this, several per tick.
@@ -403,15 +405,18 @@ def poll_once(
     With `min_gap`, also None when a poll started less than that ago (any worker's).
     """
     mode = settings.CRM_UPDATES_MODE
+    # The tick's own time, before any waiting for the database: ticks an interval apart are
+    # an interval apart here, however slow the lease was to take.
+    ticked = utcnow()
     if min_gap is not None:
         with db.session() as session:
-            if _polled_within(session, utcnow(), min_gap):
+            if _polled_within(session, ticked, min_gap):
                 return None  # cheap: no lease taken, nothing written
     with leader(db, LEASE_NAME, owner, lease_ttl(settings)) as token:
         if token is None:
             return None
         try:
-            retried = retry_unknown_tickets(db, settings, token, min_gap=min_gap)
+            retried = retry_unknown_tickets(db, settings, token, now=ticked, min_gap=min_gap)
             if retried is None:
                 return None
             if mode == "push":
@@ -429,8 +434,8 @@ def poll_once(
 
 
 def _polled_within(session: Any, now: datetime, gap: timedelta) -> bool:
-    polled = session.get(SyncCursor, POLLED_CURSOR)
-    return polled is not None and now - as_utc(polled.updated_at) < gap
+    polled = read_cursor(session, POLLED_CURSOR)
+    return polled is not None and now - parse_datetime(polled) < gap
 
 
 def poll_job(context: WorkerContext) -> PollStats | None:

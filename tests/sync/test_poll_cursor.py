@@ -155,7 +155,7 @@ def test_workers_ticking_together_poll_once_per_interval(
 ) -> None:
     crm = windowed_crm([])
     start_at(db, utcnow() - timedelta(seconds=20), swept_ago=timedelta(seconds=1))
-    gap = timedelta(seconds=4.5)
+    gap = timedelta(seconds=3.75)
     with live_server(crm) as base:
         polling = polling_settings(settings, base)
         client = CrmClient.from_settings(polling)
@@ -167,6 +167,6 @@ def test_workers_ticking_together_poll_once_per_interval(
         # An interval on, the next tick polls, whichever worker it is.
         with db.transaction() as session:
             session.execute(update(SyncCursor).where(SyncCursor.name == POLLED_CURSOR).values(
-                updated_at=utcnow() - gap))
+                value=(utcnow() - gap).isoformat()))
         assert poll_once(db, polling, "worker-2", client, gap) is not None
         assert len(crm.config["calls"]) == 2
