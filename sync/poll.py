@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import logging
 import re
-import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -77,11 +76,9 @@ FIRST_LOOKBACK = timedelta(days=1)
 # Long outages are caught up in windows no longer than this, several per tick.
 MAX_WINDOW = timedelta(hours=6)
 MAX_WINDOWS_PER_TICK = 8
-# Updates applied per transaction (each recorded once by INSERT … ON CONFLICT DO NOTHING), and
-# for at most APPLY_S: a batch commits (and its webhooks go out) soon after the read, however
-# slow a busy machine makes each update.
+# Updates applied per transaction (each recorded once by INSERT … ON CONFLICT DO NOTHING): at
+# ≈ 3 ms an update, a batch commits (and its webhooks go out) within ≈ 0.15 s of the read.
 APPLY_BATCH = 50
-APPLY_S = 0.1
 # Ticket ids per GET requests call (fallback mode and agency lookups).
 REQUESTS_BATCH = 50
 REQUESTS_BATCHES_PER_TICK = 20
@@ -180,21 +177,16 @@ def apply_window(
     if reader is not None:
         _learn_agencies(db, reader, items)
     ordered = sorted(items, key=_order_key)
-    position = 0
-    while True:
-        began = time.monotonic()
+    batches = [ordered[i : i + APPLY_BATCH] for i in range(0, len(ordered), APPLY_BATCH)] or [[]]
+    for index, batch in enumerate(batches):
         with db.transaction() as session:
             if not holds_lease(session, LEASE_NAME, token, extend=lease_ttl(settings)):
                 raise LeaseLost()
-            for count in range(APPLY_BATCH):
-                if position == len(ordered) or (count and time.monotonic() - began > APPLY_S):
-                    break
-                stats.count(apply_crm_update(session, ordered[position], settings))
-                position += 1
-            if position == len(ordered):
+            for item in batch:
+                stats.count(apply_crm_update(session, item, settings))
+            if index == len(batches) - 1:
                 for name, value in cursors.items():
                     write_cursor(session, name, format_datetime(as_utc(value)))
-                return
 
 
 def _not_yet_recorded(
