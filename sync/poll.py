@@ -52,9 +52,10 @@ log = logging.getLogger(__name__)
 
 LEASE_NAME = "crm.poll"
 UPDATES_CURSOR = "crm.updates.watermark"
-# The watermark the last wide sweep started from; its updated_at is when it ran.
+# The watermark when the last wide sweep ran (the next one reads from OVERLAP before it); its
+# updated_at is when it ran.
 SWEPT_CURSOR = "crm.updates.swept"
-# When a poll last started (its updated_at), whichever worker ran it.
+# The time of the tick that last polled, whichever worker's.
 POLLED_CURSOR = "crm.poll.started"
 REQUESTS_CURSOR = "crm.requests.position"
 # Each window re-reads this much before the newest update seen: the CRM may commit an update
@@ -77,7 +78,8 @@ FIRST_LOOKBACK = timedelta(days=1)
 MAX_WINDOW = timedelta(hours=6)
 MAX_WINDOWS_PER_TICK = 8
 # Updates applied per transaction (each recorded once by INSERT … ON CONFLICT DO NOTHING): at
-# ≈ 3 ms an update, a batch commits (and its webhooks go out) within ≈ 0.15 s of the read.
+# ≈ 3 ms an update, a batch commits (and its webhooks go out) ≈ 0.15 s after the last. Not
+# smaller: each commit wakes every worker's delivery (docs/SCALING.md#sub-second-status).
 APPLY_BATCH = 50
 # Ticket ids per GET requests call (fallback mode and agency lookups).
 REQUESTS_BATCH = 50
