@@ -52,8 +52,9 @@ from app.database import Database  # noqa: E402
 from app.factions import find_faction, seed_factions  # noqa: E402
 from app.intake import submit_complaint  # noqa: E402
 from app.migrate import upgrade  # noqa: E402
-from app.models import Complaint, WebhookSubscription  # noqa: E402
+from app.models import Complaint, CrmUpdate, WebhookSubscription  # noqa: E402
 from app.webhooks import new_secret  # noqa: E402
+from app.wiring import categories_of  # noqa: E402
 from tests.conftest import complaint_payload  # noqa: E402
 from tests.support.crmsim import open311_url, running_crm_sim  # noqa: E402
 from tests.support.postgres import TempPostgres  # noqa: E402
@@ -61,6 +62,7 @@ from tests.support.processes import jembatan_env, live_server, start_jembatan, s
 from tests.support.webhooks import WebhookReceiver  # noqa: E402
 
 PATHS = ("intake → ticket", "push → webhook", "poll → webhook")
+STAGES = ("change → applied", "applied → webhook")
 IDLE_SECONDS = 30.0
 _ids = itertools.count(1)
 
@@ -71,6 +73,9 @@ class Samples:
 
     by_path: dict[str, list[float]] = field(default_factory=lambda: {p: [] for p in PATHS})
     missing: dict[str, int] = field(default_factory=lambda: dict.fromkeys(PATHS, 0))
+    # The poll path cut in two: the change until the poller applied it (the poll's wait and
+    # read), and from then until the webhook arrived (fan-out, claim, delivery).
+    stages: dict[str, list[float]] = field(default_factory=lambda: {s: [] for s in STAGES})
     worker_cpu_ms: float = 0.0  # the workers' CPU per complaint while load ran
     load: float = 0.0  # the machine's one-minute load average at the end
 
@@ -151,6 +156,11 @@ def one_setting(pg: TempPostgres, tmp: Path, workers: int, notify: bool,
                 samples.by_path[key].append(arrived[ticket] - sent)
             else:
                 samples.missing[key] += 1
+        polled_sent = {t: s for t, (path, s) in expected.items() if path == "poll"}
+        for ticket, applied in applied_at(db, polled_sent).items():
+            samples.stages[STAGES[0]].append(applied - polled_sent[ticket])
+            if ticket in arrived:
+                samples.stages[STAGES[1]].append(arrived[ticket] - applied)
         with db.session() as session:
             rows = session.execute(select(Complaint.created_at, Complaint.forwarded_at)).all()
         for created, forwarded in rows:
@@ -175,6 +185,7 @@ def drive(app: Any, db: Database, web: str, sim: str, crm_key: str, args: argpar
     stopping = threading.Event()
 
     def intake() -> None:
+        categories = categories_of(app.extensions["settings"])
         began = time.monotonic()
         for n in itertools.count():
             if stopping.is_set():
@@ -182,7 +193,7 @@ def drive(app: Any, db: Database, web: str, sim: str, crm_key: str, args: argpar
             with app.app_context(), db.transaction() as session:
                 faction = find_faction(session, "PSI")
                 submit_complaint(session, faction, complaint_payload(
-                    external_id=f"LAT-{next(_ids)}", occurred_at=None))
+                    external_id=f"LAT-{next(_ids)}", occurred_at=None), categories=categories)
             # A steady rate: each intake at its own slot, whatever the last one took.
             time.sleep(max(0.0, began + (n + 1) / args.rate - time.monotonic()))
 
@@ -240,6 +251,17 @@ def arrivals(receiver: WebhookReceiver, expected: dict[str, tuple[str, float]]
         if data.get("status") == "in_progress" and ticket in expected:
             found.setdefault(ticket, delivery.received_at)
     return found
+
+
+def applied_at(db: Database, tickets: dict[str, float]) -> dict[str, float]:
+    """Ticket → when the poller recorded its PROSES update (the row's received_at)."""
+    with db.session() as session:
+        rows = session.execute(
+            select(CrmUpdate.service_request_id, CrmUpdate.received_at).where(
+                CrmUpdate.external_status_code == "PROSES", CrmUpdate.outcome == "applied",
+                CrmUpdate.service_request_id.in_(sorted(tickets)))
+        ).all()
+    return {str(t): at.timestamp() for t, at in rows}
 
 
 def cpu_seconds(pids: list[int]) -> float:
@@ -313,6 +335,11 @@ def main() -> int:
                 failed |= not ok
                 print(f"{'':>7} {'':<16} {'':>6} {'':>5} {'':>6} {'':>6} {'':>6}   {ratios:<20}"
                       f"   ≤ {targets[path]:g}: {'OK' if ok else 'ABOVE TARGET'}", flush=True)
+            for notify, samples in results.items():
+                print(f"{workers:>7} poll path, notifications {'on' if notify else 'off'}: "
+                      + "; ".join(f"{stage} p50 {percentile(v, 50):.2f} p95 "
+                                  f"{percentile(v, 95):.2f}"
+                                  for stage, v in samples.stages.items()), flush=True)
             for notify, samples in results.items():
                 print(f"{workers:>7} workers, notifications {'on' if notify else 'off'}: "
                       f"{samples.worker_cpu_ms:.1f} ms of worker CPU per complaint; load "

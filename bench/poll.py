@@ -45,7 +45,7 @@ from app.models import Faction, Lease, SyncCursor, WebhookSubscription  # noqa: 
 from app.webhooks import new_secret  # noqa: E402
 from app.wiring import core_listeners  # noqa: E402
 from sync.crm import CrmClient  # noqa: E402
-from sync.poll import UPDATES_CURSOR, poll_once  # noqa: E402
+from sync.poll import SWEPT_CURSOR, UPDATES_CURSOR, poll_once  # noqa: E402
 from tests.support.postgres import TempPostgres  # noqa: E402
 from tests.support.processes import live_server  # noqa: E402
 
@@ -152,6 +152,8 @@ def one_cycle(url: str, crm_url: str, state: dict[str, Any], repeat: int) -> flo
             session.add(SyncCursor(name=UPDATES_CURSOR, value=value))
         else:
             cursor.value = value
+        # Swept just now: the cycle timed is one window (the sweep runs once a minute).
+        session.merge(SyncCursor(name=SWEPT_CURSOR, value=value, updated_at=utcnow()))
     client = CrmClient.from_settings(settings)
     began = time.perf_counter()
     stats = poll_once(db, settings, "bench", client)

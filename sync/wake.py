@@ -9,7 +9,8 @@ Two parts (docs/SCALING.md#sub-second-status):
   the backend terminated, the network cut) it reconnects with exponential backoff and jitter;
   whatever was notified meanwhile is claimed by the jobs' ticks, which stay as the safety net.
 - `Waker`: coalesces wake-ups per job. A job not running is started at once by its wake
-  thread (one run, however many notifications arrive before it starts); a job already running
+  thread (one run, however many notifications arrive before it starts), which also carries the
+  job's ticks (a timed wait, not a scheduler firing); a job already running
   (woken, or on its tick) is marked to run once more when it returns, so work committed during
   its last claim is not left to the tick. A burst of 1,000 intakes is therefore a few runs, each
   claiming batches, not 1,000 wake-ups; and a run that finds nothing claimable returns at once
@@ -71,8 +72,12 @@ class Waker:
 
     def __init__(self, jobs_by_topic: Mapping[str, str],
                  intervals: Mapping[str, float] | None = None,
-                 listening_since: Callable[[], float | None] = lambda: None) -> None:
+                 listening_since: Callable[[], float | None] = lambda: None,
+                 follow_ups: Mapping[str, Iterable[str]] | None = None) -> None:
         self.jobs_by_topic = dict(jobs_by_topic)
+        # job → topics woken in this process after a run of it that applied something (the
+        # poller's fan-out), with or without notifications.
+        self.follow_ups = {job: tuple(topics) for job, topics in (follow_ups or {}).items()}
         self.intervals = dict(intervals or {})
         self.listening_since = listening_since
         self.states = {job: _JobState() for job in set(self.jobs_by_topic.values())}
@@ -130,7 +135,7 @@ class Waker:
         """Run a job (tick or wake-up), and once more while notifications came meanwhile."""
         state = self.states.get(job)
         if state is None:
-            function()
+            self._follow_up(job, function())
             return
         with self.lock:
             if state.running:
@@ -142,6 +147,7 @@ class Waker:
             while True:
                 state.last_run = time.monotonic()
                 result = function()
+                self._follow_up(job, result)
                 if _troubled(result):
                     state.last_trouble = time.monotonic()
                 with self.lock:
@@ -155,13 +161,28 @@ class Waker:
                 state.running = False
             raise
 
+    def _follow_up(self, job: str, result: Any) -> None:
+        if getattr(result, "applied", 0) and job in self.follow_ups:
+            self.wake(self.follow_ups[job])
+
     def _loop(self, job: str, function: Callable[[], Any]) -> None:
+        """Wait for a wake-up, or for the job's interval: then it is a tick (see `tick`).
+
+        The thread carries the job's ticks itself (a timed wait costs next to nothing), so the
+        scheduler does not fire the woken jobs every couple of seconds only to skip them.
+        """
         state = self.states[job]
+        interval = self.intervals.get(job)
+        timeout: float | None = 0.0 if interval else None  # the tick at start, then each interval
         while True:
-            state.event.wait()
+            woken = state.event.wait(timeout)
             if self.stopping:
                 return
-            self.run(job, function)
+            if woken:
+                self.run(job, function)
+            else:
+                self.tick(job, function)
+            timeout = interval
 
 
 def _troubled(result: Any) -> bool:

@@ -44,6 +44,11 @@ WOKEN_BY: dict[str, str] = {
 }
 
 
+# After a run of these jobs that applied status updates, the jobs of these topics run at once
+# in the same process (with notifications or without): the poller's fan-out waits for no tick.
+FOLLOW_UPS: dict[str, tuple[str, ...]] = {"poll": (WEBHOOK_DELIVER, FEED_UPDATE)}
+
+
 def jobs(settings: Settings) -> list[tuple[str, float, Job]]:
     """(name, interval in seconds, function) of every scheduled job."""
     return [
@@ -86,17 +91,20 @@ def run_worker(settings: Settings, *, once: bool = False) -> None:
     waker = Waker(
         WOKEN_BY, {name: interval for name, interval, _job in jobs(settings)},
         listening_since=lambda: listener.listening_since() if listener is not None else None,
+        follow_ups=FOLLOW_UPS,
     )
     for name, interval, job in jobs(settings):
+        if name in waker.states:
+            continue  # its wake thread carries its ticks (Waker._loop)
         scheduler.add_job(
             _run_job, "interval", seconds=interval, args=(name, job, context, waker), id=name,
             next_run_time=_soon(),
         )
 
     listener = start_listener(context, waker)
-    if listener is not None:
-        waker.start({name: partial(_run_job, name, job, context)
-                     for name, _interval, job in jobs(settings)})
+    # Woken by the listener, and by FOLLOW_UPS in this process (ticks alone as well).
+    waker.start({name: partial(_run_job, name, job, context)
+                 for name, _interval, job in jobs(settings)})
 
     def stop(signum: int, _frame: Any) -> None:
         if context.outbox.stopping:

@@ -25,6 +25,8 @@ from schemas.open311 import parse_datetime
 from sync import forward
 from sync.crm import CrmClient
 from sync.poll import (
+    MARGIN,
+    SWEPT_CURSOR,
     UPDATES_CURSOR,
     poll_once,
 )
@@ -219,9 +221,12 @@ def test_a_malformed_update_does_not_block_the_window(
         {"update_id": "U6", "service_request_id": "3100900", "status": "closed",
          "updated_datetime": now.isoformat(), "external_status_code": "SELESAI"},
     ]])
+    watermark = now - timedelta(minutes=1)
     with db.transaction() as session:
-        # A poller that ran a minute ago: each poll is now a single window.
-        session.add(SyncCursor(name=UPDATES_CURSOR, value=(now - timedelta(minutes=1)).isoformat()))
+        # A poller that ran a minute ago, and swept just now: each poll is a single window.
+        session.add(SyncCursor(name=UPDATES_CURSOR, value=watermark.isoformat()))
+        session.add(SyncCursor(name=SWEPT_CURSOR, value=watermark.isoformat(),
+                               updated_at=utcnow()))
     with live_server(crm) as base:
         polling = dataclasses.replace(
             settings, CRM_URL=base + "/open311/v2/", CRM_FORMAT="json"
@@ -234,9 +239,10 @@ def test_a_malformed_update_does_not_block_the_window(
         assert second is not None
         assert second.outcomes == {"duplicate": 6, "unknown_ticket": 1, "applied": 1}
         calls = crm.config["calls"]
-    # The second window starts two minutes before the first one ended (the overlap).
-    first_end = parse_datetime(calls[0]["end_date"])
-    assert parse_datetime(calls[1]["start_date"]) == first_end - timedelta(minutes=2)
+    # Both windows start MARGIN before the watermark: the first window's updates were all
+    # older than it, so it stayed.
+    assert len(calls) == 2
+    assert [parse_datetime(c["start_date"]) for c in calls] == [watermark - MARGIN] * 2
     with db.session() as session:
         after = session.get(Complaint, complaint.id)
         assert after is not None

@@ -26,6 +26,7 @@ from app.models import OutboxMessage
 from app.notify import CHANNEL
 from app.wiring import categories_of
 from sync.outbox import RunStats
+from sync.poll import PollStats
 from sync.wake import Waker
 from tests.conftest import PG_URL, complaint_payload
 from tests.support.crmsim import open311_url, running_crm_sim
@@ -152,6 +153,41 @@ def test_ticks_slow_down_only_while_listening_and_calm() -> None:
     listening_since[0] = None
     waker.tick("forward", forward_job)
     assert runs == 7
+
+
+def test_a_woken_jobs_thread_carries_its_ticks_thinned_while_listening() -> None:
+    listening_since: list[float | None] = [None]
+    waker = Waker({"crm.submit": "forward"}, {"forward": 0.05},
+                  listening_since=lambda: listening_since[0])
+    runs: list[float] = []
+    waker.start({"forward": lambda: runs.append(time.monotonic())})
+    try:
+        # No scheduler: the thread's own timed wait is the tick (the first one at start).
+        wait_until(lambda: len(runs) >= 4, timeout=5, what="ticks at the interval")
+        listening_since[0] = time.monotonic()
+        wait_until(lambda: runs[-1] > listening_since[0], timeout=5, what="a tick after")
+        settled = len(runs)
+        time.sleep(0.25)  # five intervals: listening and calm, one tick in ten runs
+        assert len(runs) - settled <= 1
+    finally:
+        waker.stop(timeout=5)
+
+
+def test_a_poll_that_applied_updates_wakes_the_delivery_in_process() -> None:
+    # No listener at all (SQLite, or notifications off): the follow-up alone wakes it.
+    waker = Waker({"webhook.deliver": "deliver"}, {"deliver": 60.0},
+                  follow_ups={"poll": ("webhook.deliver",)})
+    delivered = threading.Event()
+    waker.start({"deliver": delivered.set})
+    try:
+        assert delivered.wait(5)  # its tick at start; the next is a minute away
+        delivered.clear()
+        waker.tick("poll", lambda: PollStats(outcomes={"duplicate": 3}))
+        assert not delivered.wait(0.3)  # nothing changed: the delivery waits for its tick
+        waker.tick("poll", lambda: PollStats(outcomes={"applied": 1, "duplicate": 3}))
+        assert delivered.wait(5)  # at once, not at the minute tick
+    finally:
+        waker.stop(timeout=5)
 
 
 # --- PostgreSQL: woken at once, after commit only, and after a dropped connection -------
