@@ -52,7 +52,15 @@ class ExportFilters:
 
 def faction_complaints(faction_id: int, filters: ExportFilters,
                        categories: Mapping[str, Category]) -> Select[Any]:
-    """The faction's complaints matching `filters`, oldest first (a stable order to page on).
+    """The faction's complaints matching `filters`, oldest first (a stable order to page on)."""
+    return matching_complaints(faction_id, filters, categories).order_by(
+        Complaint.created_at, Complaint.id)
+
+
+def matching_complaints(faction_id: int, filters: ExportFilters,
+                        categories: Mapping[str, Category]) -> Select[Any]:
+    """The faction's complaints matching `filters`, unordered: the console's list (newest
+    first, a page at a time) and its export (all, oldest first) are the same selection.
 
     `agency` matches the CRM's agency, or — until the CRM names one — the category's
     responsible SKPD, as the export's own `skpd` column shows it.
@@ -91,7 +99,7 @@ def faction_complaints(faction_id: int, filters: ExportFilters,
         query = query.where(Complaint.created_at >= _day_start(filters.since))
     if filters.until:
         query = query.where(Complaint.created_at < _day_start(filters.until + timedelta(days=1)))
-    return query.order_by(Complaint.created_at, Complaint.id)
+    return query
 
 
 def _day_start(day: date) -> datetime:

@@ -46,7 +46,7 @@ from app.console.session import (
     settings,
 )
 from app.database import request_session
-from app.faction_export import ExportFilters, csv_chunks, export_records, xlsx_bytes
+from app.faction_export import csv_chunks, export_records, xlsx_bytes
 from app.lifecycle import STATUSES
 from app.public.blueprint import current_locale
 from app.reference import areas
@@ -297,11 +297,7 @@ def export() -> Any:
     listed = parse_filters(request.args, categories)
     if listed.errors:
         return _export_page(listed.errors, status=400)
-    filters = ExportFilters(
-        status=listed.status, category=listed.category, agency=listed.agency, kota=listed.kota,
-        kelurahan=listed.kelurahan, overdue=listed.overdue, since=listed.since,
-        until=listed.until, search=listed.q,
-    )
+    filters = listed.criteria()
     faction = current_faction()
     faction_id, code = faction.id, faction.code
     # Reporter data leaves the gateway: who took which complaints goes to the audit log first.

@@ -133,7 +133,7 @@ def complaints() -> Response:
     assert member is not None
     filters = parse_filters(request.args, categories())
     db = request_session()
-    query = faction_query(member.faction_id, filters).limit(PAGE_SIZE + 1)
+    query = faction_query(member.faction_id, filters, categories()).limit(PAGE_SIZE + 1)
     rows = list(db.scalars(query))
     more = len(rows) > PAGE_SIZE
     rows = rows[:PAGE_SIZE]

@@ -3,17 +3,17 @@ arguments, and the query they make. Every bad value is named, by filter, on the 
 
 from __future__ import annotations
 
-import re
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, or_, select, tuple_
+from sqlalchemy import Select, tuple_
 
-from app.clock import WIB
 from app.console.places import resolve_kelurahan
+from app.faction_export import ExportFilters, matching_complaints
 from app.lifecycle import STATUSES
 from app.models import Complaint
 from app.pagination import (
@@ -25,9 +25,8 @@ from app.pagination import (
     read_moment,
     read_uuid,
 )
-from app.reference import areas
+from app.reference import Category, areas
 
-TRACKING_CODE = re.compile(r"^JBT-[0-9A-Z]{6,12}$")
 NAMES = ("q", "status", "kategori", "instansi", "kota", "kelurahan", "terlambat", "dari",
          "sampai")
 
@@ -48,6 +47,14 @@ class ConsoleFilters:
     cursor: tuple[datetime, uuid.UUID] | None = None
     args: dict[str, str] = field(default_factory=dict)
     errors: dict[str, str] = field(default_factory=dict)
+
+    def criteria(self) -> ExportFilters:
+        """What selects the complaints (the list's page position aside)."""
+        return ExportFilters(
+            status=self.status, category=self.category, agency=self.agency, kota=self.kota,
+            kelurahan=self.kelurahan, overdue=self.overdue, since=self.since,
+            until=self.until, search=self.q,
+        )
 
 
 def parse_filters(args: Any, categories: dict[str, Any]) -> ConsoleFilters:
@@ -108,45 +115,11 @@ def list_cursor(complaint: Complaint) -> str:
     return encode_cursor(NEWEST_CREATED, moment_value(complaint.created_at), str(complaint.id))
 
 
-def _day_start(day: date) -> datetime:
-    return datetime.combine(day, datetime.min.time(), WIB)
-
-
-def _like(text: str) -> str:
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
-def faction_query(faction_id: int, filters: ConsoleFilters) -> Select[Any]:
-    """The faction's complaints matching `filters`, newest first (after the cursor)."""
-    query = select(Complaint).where(Complaint.faction_id == faction_id)
-    if filters.q:
-        code = filters.q.upper()
-        if TRACKING_CODE.match(code):
-            query = query.where(Complaint.tracking_code == code)
-        else:
-            pattern = _like(filters.q)
-            query = query.where(or_(
-                Complaint.title.ilike(pattern, escape="\\"),
-                Complaint.description.ilike(pattern, escape="\\"),
-                Complaint.external_id == filters.q,
-            ))
-    if filters.status:
-        query = query.where(Complaint.status == filters.status)
-    if filters.category:
-        query = query.where(Complaint.category == filters.category)
-    if filters.agency:
-        query = query.where(Complaint.agency == filters.agency)
-    if filters.kelurahan:
-        query = query.where(Complaint.kelurahan_code == filters.kelurahan)
-    elif filters.kota:
-        query = query.where(Complaint.kota_code == filters.kota)
-    if filters.overdue:
-        query = query.where(Complaint.is_overdue)
-    if filters.since:
-        query = query.where(Complaint.created_at >= _day_start(filters.since))
-    if filters.until:
-        query = query.where(Complaint.created_at < _day_start(filters.until + timedelta(days=1)))
+def faction_query(faction_id: int, filters: ConsoleFilters,
+                  categories: Mapping[str, Category]) -> Select[Any]:
+    """The faction's complaints matching `filters`, newest first (after the cursor): the same
+    selection as the export's (app.faction_export.matching_complaints)."""
+    query = matching_complaints(faction_id, filters.criteria(), categories)
     if filters.cursor:
         query = query.where(tuple_(Complaint.created_at, Complaint.id) < filters.cursor)
     return query.order_by(Complaint.created_at.desc(), Complaint.id.desc())
