@@ -59,6 +59,12 @@ class Submission:
     slow_503: int = 0  # 503 answers that took longer than 5 s
 
 
+def _spot(n: int) -> tuple[float, float]:
+    """The n-th point of a grid over central Jakarta, 0.001° (110 m) by 0.0012° (130 m)."""
+    row, column = divmod(n % 40000, 200)
+    return round(-6.32 + row * 0.001, 6), round(106.70 + column * 0.0012, 6)
+
+
 @dataclass
 class Report:
     complaints: int = 0
@@ -251,6 +257,10 @@ class Cluster:
         rng = random.Random(sub.external_id)
         category = rng.choice(CATEGORIES)
         kelurahan = rng.choice(KELURAHAN)
+        # Each complaint is its own problem, at its own spot (a grid 110 by 130 m apart): the
+        # duplicate matching, on as in production, links none of them, so every complaint must
+        # have its own ticket. (tests/sync/test_duplicates.py covers the same problem twice.)
+        lat, lon = _spot(int(sub.external_id.rsplit("-", 1)[1]))
         for attempt in range(60):
             sub.tries += 1
             started = time.monotonic()
@@ -262,7 +272,8 @@ class Cluster:
                         json={"external_id": sub.external_id, "category": category,
                               "title": f"Aduan {sub.external_id}",
                               "description": "Mohon segera ditindaklanjuti.",
-                              "location": {"kelurahan_code": kelurahan}},
+                              "location": {"kelurahan_code": kelurahan, "lat": lat,
+                                           "lon": lon}},
                         timeout=15)
                 else:
                     answer = http.post(
@@ -271,6 +282,7 @@ class Cluster:
                               "service_code": category,
                               "description": f"Aduan {sub.external_id}\r\nMohon ditindaklanjuti.",
                               "address_string": "Jl. Medan Merdeka",
+                              "lat": f"{lat:.6f}", "long": f"{lon:.6f}",
                               "attribute[kelurahan_code]": kelurahan,
                               "attribute[external_id]": sub.external_id},
                         timeout=15)
