@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import uuid
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -22,8 +21,9 @@ from app.duplicates import DecisionRefused
 from app.events import append_event
 from app.models import Complaint, OutboxMessage, StatusEvent
 from app.status_updates import apply_crm_update
-from tests.conftest import Keys, complaint_payload
+from tests.conftest import Keys
 from tests.support.audit import audit_entries
+from tests.support.duplicates import FLOOD, FLOOD_AGAIN, submit
 
 
 def test_migration_0006_adds_the_duplicate_columns_and_downgrade_removes_them(
@@ -78,32 +78,6 @@ def test_migration_0006_adds_the_duplicate_columns_and_downgrade_removes_them(
 
 # --- the flow, through the native API and the core functions ----------------------------
 
-
-
-FLOOD = {
-    "category": "banjir_saluran",
-    "title": "Got mampet, air meluap ke jalan",
-    "description": "Saluran air di depan masjid tersumbat sampah, jalan tergenang setiap hujan.",
-    "location": {"kelurahan_code": "31.71.01.1001", "address": "Jl. Kali Pasir No. 10",
-                 "lat": -6.17540, "lon": 106.82720},
-}
-# The same flood in other words, twenty metres away, from another faction.
-FLOOD_AGAIN = {
-    "category": "banjir_saluran",
-    "title": "Saluran mampet depan masjid, jalan tergenang",
-    "description": "Got tersumbat sampah di depan masjid, air meluap ke jalan tiap hujan.",
-    "location": {"kelurahan_code": "31.71.01.1001", "address": "Jalan Kali Pasir No. 10",
-                 "lat": -6.17550, "lon": 106.82735},
-}
-
-
-def submit(client: FlaskClient, keys: Keys, faction: str, fields: dict[str, Any],
-           external_id: str | None = None) -> dict[str, Any]:
-    payload = complaint_payload(external_id=external_id or f"{faction}-{uuid.uuid4().hex[:8]}",
-                                **fields)
-    response = client.post("/api/v1/complaints", json=payload, headers=keys.headers(faction))
-    assert response.status_code == 201, response.json
-    return response.json
 
 
 def load(db: Any, tracking_code: str) -> Complaint:

@@ -307,33 +307,11 @@ def test_pages_never_scan_or_aggregate_the_complaints(app: Flask, client: FlaskC
 
 def test_indonesian_catalogue_is_complete_and_compiled() -> None:
     """Every message the site uses is translated, and the committed .mo matches the .po."""
-    from pathlib import Path
+    from tests.support.catalogue import assert_catalogue_complete
 
-    from babel.messages.extract import extract_from_dir
-    from babel.messages.mofile import read_mo
-    from babel.messages.pofile import read_po
-
-    root = Path(__file__).resolve().parents[3]
-    directory = root / "app" / "translations" / "id" / "LC_MESSAGES"
-    with open(directory / "messages.po", "rb") as fh:
-        po = read_po(fh)
-    with open(directory / "messages.mo", "rb") as fh:
-        mo = read_mo(fh)
-    translated = {m.id: m.string for m in po if m.id}
-    assert all(translated.values()), [k for k, v in translated.items() if not v]
-    assert not [m.id for m in po if m.id and m.fuzzy]
-    assert {m.id: m.string for m in mo if m.id} == translated
-    used = {
-        message[2]
-        for message in extract_from_dir(
-            str(root / "app" / "public"),
-            method_map=[("**.py", "python"), ("templates/**.html", "jinja2"),
-                        ("templates/**.xml", "jinja2")],
-            keywords={"_": None, "gettext": None},
-        )
-    }
-    assert len(used) > 100  # templates and views were both read
-    assert used <= set(translated), sorted(used - set(translated))
+    assert_catalogue_complete(
+        "app/translations", "app/public", templates=("templates/**.html", "templates/**.xml"),
+        keywords=("_", "gettext"), at_least=100)
 
 
 def test_statistics_json_equals_the_database(client: FlaskClient, db, seed) -> None:
