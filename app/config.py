@@ -213,6 +213,13 @@ class Settings:
                     raise ConfigError(f"JEMBATAN_{prefix}_BREAKER_{name} must be above 0")
         if self.OUTBOX_CONCURRENCY < 1:
             raise ConfigError("JEMBATAN_OUTBOX_CONCURRENCY must be 1 or more")
+        from app.matching import policy_from
+
+        try:  # the matcher's policy, built now so that a bad value stops the boot, not intake
+            policy_from(self.DEDUP_LINK_AT, self.DEDUP_SUGGEST_AT, self.DEDUP_RADIUS_M,
+                        self.DEDUP_TERMINAL_DAYS, self.DEDUP_GROUPS)
+        except ValueError as exc:
+            raise ConfigError(f"JEMBATAN_DEDUP_*: {exc}") from exc
         if not self.CRM_URL.endswith("/"):
             self.CRM_URL += "/"
 

@@ -101,39 +101,10 @@ class DecisionRefused(Exception):
 
 def policy_of(settings: Settings) -> matching.Policy:
     """The matcher's policy from JEMBATAN_DEDUP_* (unset: app.matching.DEFAULT_POLICY)."""
-    return _policy(
+    return matching.policy_from(
         settings.DEDUP_LINK_AT, settings.DEDUP_SUGGEST_AT, settings.DEDUP_RADIUS_M,
         settings.DEDUP_TERMINAL_DAYS, settings.DEDUP_GROUPS,
     )
-
-
-@lru_cache(maxsize=8)
-def _policy(link_at: float | None, suggest_at: float | None, radius_m: float | None,
-            terminal_days: int | None, groups: str) -> matching.Policy:
-    default = matching.DEFAULT_POLICY
-    return matching.Policy(
-        link_at=default.link_at if link_at is None else link_at,
-        suggest_at=default.suggest_at if suggest_at is None else suggest_at,
-        radius_m=default.radius_m if radius_m is None else radius_m,
-        terminal_days=default.terminal_days if terminal_days is None else terminal_days,
-        groups=parse_groups(groups) if groups.strip() else default.groups,
-    )
-
-
-def parse_groups(value: str) -> dict[str, str]:
-    """`jalan+drainase;sampah+kebersihan` → each category → its group's name.
-
-    Groups are separated by `;` (or `,`), categories within one by `+`.
-    """
-    groups: dict[str, str] = {}
-    for part in value.replace(",", ";").split(";"):
-        members = [m.strip() for m in part.split("+") if m.strip()]
-        if len(members) < 2:
-            continue
-        name = "+".join(members)
-        for member in members:
-            groups[member] = name
-    return groups
 
 
 def _related_categories(category: str, groups: dict[str, str] | Any) -> list[str]:

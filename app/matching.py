@@ -655,6 +655,37 @@ CROSS_CATEGORY = 0.85
 ADDRESS_SIMILAR = 0.6
 
 
+@lru_cache(maxsize=8)
+def policy_from(link_at: float | None, suggest_at: float | None, radius_m: float | None,
+                terminal_days: int | None, groups: str) -> Policy:
+    """The policy the settings (JEMBATAN_DEDUP_*) describe; what is unset keeps
+    DEFAULT_POLICY's value. Raises ValueError for an impossible one (the boot checks it)."""
+    default = DEFAULT_POLICY
+    return Policy(
+        link_at=default.link_at if link_at is None else link_at,
+        suggest_at=default.suggest_at if suggest_at is None else suggest_at,
+        radius_m=default.radius_m if radius_m is None else radius_m,
+        terminal_days=default.terminal_days if terminal_days is None else terminal_days,
+        groups=parse_groups(groups) if groups.strip() else default.groups,
+    )
+
+
+def parse_groups(value: str) -> dict[str, str]:
+    """`jalan+drainase;sampah+kebersihan` → each category → its group's name.
+
+    Groups are separated by `;` (or `,`), categories within one by `+`.
+    """
+    groups: dict[str, str] = {}
+    for part in value.replace(",", ";").split(";"):
+        members = [m.strip() for m in part.split("+") if m.strip()]
+        if len(members) < 2:
+            continue
+        name = "+".join(members)
+        for member in members:
+            groups[member] = name
+    return groups
+
+
 def compare(new: Report, old: Report, policy: Policy = DEFAULT_POLICY) -> Match:
     """Score `new` against the stored `old`: the candidate rule first, then one combined score
     of text, place and time; `verdict` is "linked", "suggested" or None."""

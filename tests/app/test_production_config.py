@@ -46,6 +46,11 @@ REFUSED = {
     "unknown environment": ({**production(), "JEMBATAN_ENV": "prod"},
                             "JEMBATAN_ENV='prod' is not known; use production, demo or test"),
     "missing secrets": ({"JEMBATAN_ENV": "production"}, "JEMBATAN_SECRET_KEY"),
+    # The matcher's policy is built at boot: an impossible one stops it, not every intake.
+    "suggest above link": (
+        production(JEMBATAN_DEDUP_LINK_AT="0.3", JEMBATAN_DEDUP_SUGGEST_AT="0.5"),
+        "JEMBATAN_DEDUP_"),
+    "negative radius": (production(JEMBATAN_DEDUP_RADIUS_M="-5"), "JEMBATAN_DEDUP_"),
 }
 
 
