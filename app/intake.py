@@ -25,8 +25,6 @@ from app import duplicates, ids
 from app.clock import utcnow
 from app.config import Settings
 from app.database import insert_row
-from app.duplicates import CRM_DESTINATION as CRM_DESTINATION  # re-exported: their old home
-from app.duplicates import CRM_SUBMIT as CRM_SUBMIT
 from app.events import next_event, notify_listeners
 from app.factions import ensure_can_submit
 from app.metrics import INTAKE_TOTAL

@@ -26,9 +26,9 @@ from app import duplicates
 from app.breaker import policy_from_settings
 from app.clock import utcnow
 from app.config import Settings
+from app.duplicates import CRM_DESTINATION
+from app.duplicates import CRM_SUBMIT as CRM_SUBMIT_TOPIC
 from app.events import next_event, store_events
-from app.intake import CRM_DESTINATION
-from app.intake import CRM_SUBMIT as CRM_SUBMIT_TOPIC
 from app.models import Complaint, Faction, OutboxMessage
 from app.reference import areas
 from app.wiring import categories_of

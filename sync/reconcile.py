@@ -26,8 +26,8 @@ from sqlalchemy import func, or_, select
 from app.clock import isoformat, utcnow
 from app.config import Settings
 from app.database import Database
+from app.duplicates import CRM_DESTINATION, CRM_SUBMIT
 from app.events import append_event
-from app.intake import CRM_DESTINATION, CRM_SUBMIT
 from app.lifecycle import TERMINAL, map_crm_status
 from app.models import Complaint
 from app.models.coordination import write_cursor
